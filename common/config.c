@@ -1,0 +1,396 @@
+/*
+ * config.c - INI configuration through inih; one table of keys, types, defaults and
+ * bounds. See config.h. Limits on the file itself: inih's line length (its
+ * INI_MAX_LINE, 200 in Debian's build) and CONFIG_MAX_DOMAINS sections.
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "common/config.h"
+#include "common/xmalloc.h"
+
+/* An MX filtering service runs many customer domains, but not without bound. */
+#define CONFIG_MAX_DOMAINS 10000
+/* RFC 1035 2.3.4: a domain name is at most 255 octets. */
+#define DOMAIN_NAME_MAX 255
+
+enum key_type { K_STR, K_UINT, K_SIZE, K_HOSTPORT, K_MODE };
+
+struct key {
+	const char	*section;
+	const char	*name;
+	enum key_type	 type;
+	size_t		 off;
+	const char	*def;
+	unsigned long long min, max;
+};
+
+#define F(field) offsetof(struct config, field)
+#define D(field) offsetof(struct domain_config, field)
+
+static const struct key keys[] = {
+	{ "smtpd", "listen", K_HOSTPORT, F(smtpd_listen), "127.0.0.1:2525", 0, 0 },
+	{ "smtpd", "hostname", K_STR, F(hostname), "", 0, 0 },
+	{ "smtpd", "user", K_STR, F(user), "", 0, 0 },
+	{ "smtpd", "max_message_size", K_SIZE, F(max_message_size), "10M", 1024, 1ULL << 30 },
+	{ "smtpd", "max_recipients", K_UINT, F(max_recipients), "100", 1, 10000 },
+	{ "smtpd", "max_connections", K_UINT, F(max_connections), "200", 1, 100000 },
+	{ "smtpd", "max_connections_per_ip", K_UINT, F(max_connections_per_ip), "20", 1, 100000 },
+	{ "smtpd", "max_errors", K_UINT, F(max_errors), "10", 1, 1000 },
+	{ "smtpd", "timeout_command", K_UINT, F(timeout_command), "300", 1, 3600 },
+	{ "smtpd", "timeout_data", K_UINT, F(timeout_data), "180", 1, 3600 },
+	{ "smtpd", "tls_cert", K_STR, F(tls_cert), "", 0, 0 },
+	{ "smtpd", "tls_key", K_STR, F(tls_key), "", 0, 0 },
+	{ "smtpd", "relay_timeout_connect", K_UINT, F(relay_timeout_connect), "30", 1, 3600 },
+	{ "smtpd", "relay_timeout_reply", K_UINT, F(relay_timeout_reply), "300", 1, 3600 },
+	{ "smtpd", "relay_timeout_data_end", K_UINT, F(relay_timeout_data_end), "600", 1, 3600 },
+	{ "smtpd", "relay_pool_idle", K_UINT, F(relay_pool_idle), "4", 0, 1000 },
+	{ "smtpd", "relay_pool_idle_timeout", K_UINT, F(relay_pool_idle_timeout), "30", 1, 3600 },
+	{ "smtpd", "relay_max_connections", K_UINT, F(relay_max_connections), "50", 1, 10000 },
+	{ "web", "listen", K_HOSTPORT, F(web_listen), "127.0.0.1:8025", 0, 0 },
+	{ "web", "base_url", K_STR, F(base_url), "http://127.0.0.1:8025", 0, 0 },
+	{ "store", "path", K_STR, F(store_path), "/var/lib/ecluse/ecluse.db", 0, 0 },
+	{ "dns", "servers", K_STR, F(dns_servers), "", 0, 0 },
+	{ "dns", "timeout_ms", K_UINT, F(dns_timeout_ms), "2000", 10, 60000 },
+	{ "dns", "tries", K_UINT, F(dns_tries), "3", 1, 10 },
+	{ "policy", "mode", K_MODE, F(policy_mode), "enforce", 0, 0 },
+	{ "policy", "authserv_id", K_STR, F(authserv_id), "", 0, 0 },
+};
+
+static const struct key domain_keys[] = {
+	{ "domain", "next_hop", K_HOSTPORT, D(next_hop), NULL, 0, 0 },
+};
+
+#define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
+
+struct parse_state {
+	struct config	*cf;
+	char		*err;
+	size_t		 errsz;
+	int		 failed;
+	/* one bit per key of the current domain section, to catch duplicates */
+	unsigned char	 seen[NKEYS(keys)];
+};
+
+static void __attribute__((format(printf, 2, 3)))
+set_err(struct parse_state *ps, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ps->failed)
+		return;	/* inih reports the line of the first error: keep its text */
+	ps->failed = 1;
+	va_start(ap, fmt);
+	vsnprintf(ps->err, ps->errsz, fmt, ap);
+	va_end(ap);
+}
+
+int
+hostport_parse(const char *buf, size_t len, struct hostport *out)
+{
+	const char *colon, *host;
+	size_t hlen, i;
+	unsigned long port = 0;
+
+	if (len == 0)
+		return -1;
+	if (buf[0] == '[') {
+		const char *rb = memchr(buf, ']', len);
+
+		if (rb == NULL || (size_t)(rb - buf) + 1 >= len || rb[1] != ':')
+			return -1;
+		host = buf + 1;
+		hlen = (size_t)(rb - host);
+		colon = rb + 1;
+	} else {
+		colon = memrchr(buf, ':', len);
+		if (colon == NULL)
+			return -1;
+		host = buf;
+		hlen = (size_t)(colon - buf);
+		if (memchr(host, ':', hlen) != NULL)
+			return -1;	/* IPv6 needs brackets */
+	}
+	if (hlen == 0 || hlen > DOMAIN_NAME_MAX)
+		return -1;
+	for (i = 0; i < hlen; i++)
+		if (!isalnum((unsigned char)host[i]) && strchr(".-:_", host[i]) == NULL)
+			return -1;
+	i = (size_t)(colon - buf) + 1;
+	if (i >= len || len - i > 5)
+		return -1;
+	for (; i < len; i++) {
+		if (!isdigit((unsigned char)buf[i]))
+			return -1;
+		port = port * 10 + (unsigned long)(buf[i] - '0');
+	}
+	if (port == 0 || port > 65535)
+		return -1;
+	out->host = xstrndup(host, hlen);
+	out->port = (uint16_t)port;
+	return 0;
+}
+
+/* Sets one key from its text; returns NULL or a reason. */
+static const char *
+set_value(const struct key *k, void *base, const char *v)
+{
+	char *field = (char *)base + k->off;
+	char *end;
+	unsigned long long n, mult = 1;
+
+	switch (k->type) {
+	case K_STR:
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return NULL;
+	case K_HOSTPORT: {
+		struct hostport hp;
+
+		if (*v == '\0') {
+			free(((struct hostport *)field)->host);
+			memset(field, 0, sizeof(struct hostport));
+			return NULL;
+		}
+		if (hostport_parse(v, strlen(v), &hp) != 0)
+			return "expected host:port or [ipv6]:port";
+		free(((struct hostport *)field)->host);
+		*(struct hostport *)field = hp;
+		return NULL;
+	}
+	case K_MODE:
+		if (strcmp(v, "enforce") == 0)
+			*(enum policy_mode *)field = POLICY_ENFORCE;
+		else if (strcmp(v, "monitor") == 0)
+			*(enum policy_mode *)field = POLICY_MONITOR;
+		else
+			return "expected enforce or monitor";
+		return NULL;
+	case K_UINT:
+	case K_SIZE:
+		if (!isdigit((unsigned char)*v))
+			return "expected a number";
+		errno = 0;
+		n = strtoull(v, &end, 10);
+		if (errno != 0)
+			return "number out of range";
+		if (k->type == K_SIZE && *end != '\0' && end[1] == '\0') {
+			switch (*end) {
+			case 'K': case 'k': mult = 1024; end++; break;
+			case 'M': case 'm': mult = 1024 * 1024; end++; break;
+			case 'G': case 'g': mult = 1024 * 1024 * 1024; end++; break;
+			default: break;
+			}
+		}
+		if (*end != '\0')
+			return k->type == K_SIZE ? "expected a number with optional K, M or G" :
+			    "expected a number";
+		if (n > ULLONG_MAX / mult)
+			return "number out of range";
+		n *= mult;
+		if (n < k->min || n > k->max)
+			return "number out of range";
+		if (k->type == K_UINT)
+			*(unsigned *)field = (unsigned)n;
+		else
+			*(size_t *)field = (size_t)n;
+		return NULL;
+	}
+	return "bad key type";
+}
+
+static int
+valid_domain(const char *d)
+{
+	size_t len = strlen(d), i;
+
+	if (len == 0 || len > DOMAIN_NAME_MAX || d[0] == '.' || d[len - 1] == '.')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!isalnum((unsigned char)d[i]) && d[i] != '-' && d[i] != '.')
+			return 0;
+	return strstr(d, "..") == NULL;
+}
+
+static int
+on_key(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse_state *ps = user;
+	struct config *cf = ps->cf;
+	const char *why;
+	size_t i;
+
+	if (ps->failed)
+		return 1;	/* keep the first error */
+	if (strncmp(section, "domain ", 7) == 0) {
+		const char *dname = section + 7;
+		struct domain_config *d = cf->ndomains ? &cf->domains[cf->ndomains - 1] : NULL;
+
+		if (name == NULL)
+			return 1;
+		if (d == NULL || strcasecmp(d->name, dname) != 0) {
+			if (!valid_domain(dname)) {
+				set_err(ps, "[%s]: not a valid domain name", section);
+				return 0;
+			}
+			if (config_domain(cf, dname, strlen(dname)) != NULL) {
+				set_err(ps, "[%s]: domain configured twice", section);
+				return 0;
+			}
+			if (cf->ndomains >= CONFIG_MAX_DOMAINS) {
+				set_err(ps, "[%s]: more than %d domains", section,
+				    CONFIG_MAX_DOMAINS);
+				return 0;
+			}
+			cf->domains = xreallocarray(cf->domains, cf->ndomains + 1,
+			    sizeof(*cf->domains));
+			d = &cf->domains[cf->ndomains++];
+			memset(d, 0, sizeof(*d));
+			d->name = xstrdup(dname);
+			for (i = 0; d->name[i]; i++)
+				d->name[i] = (char)tolower((unsigned char)d->name[i]);
+		}
+		for (i = 0; i < NKEYS(domain_keys); i++)
+			if (strcmp(domain_keys[i].name, name) == 0) {
+				if ((why = set_value(&domain_keys[i], d, value)) != NULL) {
+					set_err(ps, "[%s] %s: %s", section, name, why);
+					return 0;
+				}
+				return 1;
+			}
+		set_err(ps, "[%s] %s: unknown key", section, name);
+		return 0;
+	}
+	if (name == NULL)
+		return 1;
+	for (i = 0; i < NKEYS(keys); i++) {
+		if (strcmp(keys[i].section, section) != 0 || strcmp(keys[i].name, name) != 0)
+			continue;
+		if (ps->seen[i]) {
+			set_err(ps, "[%s] %s: key set twice", section, name);
+			return 0;
+		}
+		ps->seen[i] = 1;
+		if ((why = set_value(&keys[i], cf, value)) != NULL) {
+			set_err(ps, "[%s] %s: %s (got \"%s\")", section, name, why, value);
+			return 0;
+		}
+		return 1;
+	}
+	for (i = 0; i < NKEYS(keys); i++)
+		if (strcmp(keys[i].section, section) == 0)
+			break;
+	if (i == NKEYS(keys))
+		set_err(ps, "[%s]: unknown section", section);
+	else
+		set_err(ps, "[%s] %s: unknown key", section, name);
+	return 0;
+}
+
+struct config *
+config_load(const char *path, char *err, size_t errsz)
+{
+	struct parse_state ps;
+	struct config *cf = xcalloc(1, sizeof(*cf));
+	size_t i;
+	int line;
+
+	cf->path = xstrdup(path);
+	for (i = 0; i < NKEYS(keys); i++)
+		if (set_value(&keys[i], cf, keys[i].def) != NULL)
+			abort();	/* a default that does not parse is a bug */
+	memset(&ps, 0, sizeof(ps));
+	ps.cf = cf;
+	ps.err = err;
+	ps.errsz = errsz;
+	line = ini_parse(path, on_key, &ps);
+	if (line < 0) {
+		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (line > 0) {
+		char why[CONFIG_ERR_MAX];
+
+		snprintf(why, sizeof(why), "%s", ps.failed ? err : "syntax error");
+		snprintf(err, errsz, "%s:%d: %s", path, line, why);
+		goto fail;
+	}
+	for (i = 0; i < cf->ndomains; i++)
+		if (cf->domains[i].next_hop.host == NULL) {
+			snprintf(err, errsz, "%s: [domain %s] next_hop: required", path,
+			    cf->domains[i].name);
+			goto fail;
+		}
+	if ((cf->tls_cert[0] == '\0') != (cf->tls_key[0] == '\0')) {
+		snprintf(err, errsz, "%s: [smtpd] tls_cert and tls_key: set both or neither",
+		    path);
+		goto fail;
+	}
+	if (cf->hostname[0] == '\0') {
+		char hn[DOMAIN_NAME_MAX + 1];
+
+		if (gethostname(hn, sizeof(hn)) != 0)
+			snprintf(hn, sizeof(hn), "localhost");
+		hn[sizeof(hn) - 1] = '\0';
+		free(cf->hostname);
+		cf->hostname = xstrdup(hn);
+	}
+	if (cf->authserv_id[0] == '\0') {
+		free(cf->authserv_id);
+		cf->authserv_id = xstrdup(cf->hostname);
+	}
+	return cf;
+fail:
+	config_free(cf);
+	return NULL;
+}
+
+const struct domain_config *
+config_domain(const struct config *cf, const char *name, size_t len)
+{
+	size_t i;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (i = 0; i < cf->ndomains; i++) {
+		const char *d = cf->domains[i].name;
+
+		if (strlen(d) == len && strncasecmp(d, name, len) == 0)
+			return &cf->domains[i];
+	}
+	return NULL;
+}
+
+void
+config_free(struct config *cf)
+{
+	size_t i;
+
+	if (cf == NULL)
+		return;
+	for (i = 0; i < NKEYS(keys); i++) {
+		char *field = (char *)cf + keys[i].off;
+
+		if (keys[i].type == K_STR)
+			free(*(char **)field);
+		else if (keys[i].type == K_HOSTPORT)
+			free(((struct hostport *)field)->host);
+	}
+	for (i = 0; i < cf->ndomains; i++) {
+		free(cf->domains[i].name);
+		free(cf->domains[i].next_hop.host);
+	}
+	free(cf->domains);
+	free(cf->path);
+	free(cf);
+}

@@ -1,0 +1,1 @@
+# ctl: see its files

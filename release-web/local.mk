@@ -1,0 +1,1 @@
+# release-web: see its files

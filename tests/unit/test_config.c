@@ -1,0 +1,112 @@
+/*
+ * test_config.c - the config loader: defaults, every error names file:line and key,
+ * domains are the relay gate.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common/config.h"
+
+static char path[64];
+
+static struct config *
+load(const char *text, char *err)
+{
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/ecluse-test-conf-XXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return config_load(path, err, CONFIG_ERR_MAX);
+}
+
+static void
+test_defaults(void **state)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *cf = load("[domain Example.ORG]\nnext_hop = 127.0.0.1:2526\n", err);
+
+	assert_non_null(cf);
+	assert_int_equal(cf->max_recipients, 100);
+	assert_int_equal(cf->max_message_size, 10 * 1024 * 1024);
+	assert_string_equal(cf->smtpd_listen.host, "127.0.0.1");
+	assert_int_equal(cf->smtpd_listen.port, 2525);
+	assert_int_equal(cf->ndomains, 1);
+	assert_string_equal(cf->domains[0].name, "example.org");
+	assert_int_equal(cf->domains[0].next_hop.port, 2526);
+	assert_non_null(config_domain(cf, "EXAMPLE.org.", 12));
+	assert_null(config_domain(cf, "example.org.evil", 16));
+	assert_null(config_domain(cf, "sub.example.org", 15));
+	config_free(cf);
+	unlink(path);
+}
+
+struct bad { const char *text; const char *want; };
+
+static void
+test_errors(void **state)
+{
+	static const struct bad cases[] = {
+		{ "[smtpd]\nmax_recipients = 0\n", ":2: [smtpd] max_recipients: number out of range" },
+		{ "[smtpd]\n\nmax_recipients = 12x\n", ":3: [smtpd] max_recipients: expected a number" },
+		{ "[smtpd]\nlisten = nowhere\n", ":2: [smtpd] listen: expected host:port" },
+		{ "[smtpd]\nlisten = 127.0.0.1:70000\n", ":2: [smtpd] listen:" },
+		{ "[smtpd]\nbogus = 1\n", ":2: [smtpd] bogus: unknown key" },
+		{ "[nosuch]\nkey = 1\n", ":2: [nosuch]: unknown section" },
+		{ "[smtpd]\nmax_errors = 3\nmax_errors = 4\n", ":3: [smtpd] max_errors: key set twice" },
+		{ "[domain a..b]\nnext_hop = h:25\n", ":2: [domain a..b]: not a valid domain name" },
+		{ "[domain a.b]\nnext_hop = h\n", ":2: [domain a.b] next_hop: expected host:port" },
+		{ "[domain a.b]\nfoo = 1\n", ":2: [domain a.b] foo: unknown key" },
+		{ "[policy]\nmode = maybe\n", ":2: [policy] mode: expected enforce or monitor" },
+		{ "[smtpd]\ntls_cert = /x\n", "tls_cert and tls_key" },
+		{ "no section line\n", ":1: " },
+		{ "[smtpd]\nmax_message_size = 99999999999999999999G\n", ":2: [smtpd] max_message_size: number out of range" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char err[CONFIG_ERR_MAX] = "";
+		struct config *cf = load(cases[i].text, err);
+
+		if (cf != NULL || strstr(err, cases[i].want) == NULL ||
+		    strncmp(err, path, strlen(path)) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
+		unlink(path);
+	}
+}
+
+static void
+test_sizes(void **state)
+{
+	char err[CONFIG_ERR_MAX] = "";
+	struct config *cf = load("[smtpd]\nmax_message_size = 2M\n", err);
+
+	assert_non_null(cf);
+	assert_int_equal(cf->max_message_size, 2 * 1024 * 1024);
+	config_free(cf);
+	unlink(path);
+	assert_null(config_load("/nonexistent/ecluse.conf", err, sizeof(err)));
+	assert_non_null(strstr(err, "/nonexistent/ecluse.conf: cannot open"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
