@@ -1,9 +1,10 @@
 /*
  * main.c - ecluse-smtpd: options, config, privileges, the event loop.
  *
- *   ecluse-smtpd -c FILE [-f] [-d]
+ *   ecluse-smtpd -c FILE [-f] [-d] [-n]
  *
- * -f stays in the foreground and logs to stderr; -d logs debug lines. Exit 2 on a
+ * -f stays in the foreground and logs to stderr; -d logs debug lines; -n checks the
+ * configuration (and the TLS files) and exits. Exit 2 on a
  * configuration error (the message names file, line and key), 1 on a start-up failure.
  */
 #include "config.h"
@@ -32,7 +33,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-d]\n");
+	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-d] [-n]\n");
 	exit(2);
 }
 
@@ -64,7 +65,7 @@ int
 main(int argc, char **argv)
 {
 	const char *path = NULL;
-	int foreground = 0, debug = 0, ch;
+	int foreground = 0, debug = 0, check = 0, ch;
 	char err[CONFIG_ERR_MAX];
 	struct config *cf;
 	struct smtpd_env env;
@@ -72,11 +73,12 @@ main(int argc, char **argv)
 	struct evdns_base *dns;
 	struct event *sigint, *sigterm;
 
-	while ((ch = getopt(argc, argv, "c:fd")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fdn")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
 		case 'd': debug = 1; break;
+		case 'n': check = 1; break;
 		default: usage();
 		}
 	}
@@ -99,6 +101,12 @@ main(int argc, char **argv)
 		    path, cf->tls_cert, cf->tls_key, err);
 		config_free(cf);
 		return 2;
+	}
+	if (check) {
+		printf("%s: configuration OK (%zu domains)\n", path, cf->ndomains);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
+		return 0;
 	}
 	if ((env.base = event_base_new()) == NULL)
 		log_fatal("event=start error=\"cannot create event base\"");
