@@ -17,7 +17,8 @@ What it records, in --dir:
   conn-C.log   transcript of connection C: "C: <command>" and "S: <reply>" lines (the
                message data itself appears as one "C: <DATA n bytes>" line), ending with
                "closed". The number of conn-*.log files is the number of connections.
-Messages and connections are numbered from 1 in the order they arrive.
+Messages and connections are numbered from 1 in the order they arrive; a sink started
+again on the same --dir goes on from the highest number there.
 
 Modes (combine freely):
   --rcpt-reject REGEX    recipients matching REGEX (re.search, address without <>) get
@@ -58,13 +59,21 @@ def parse_reply(text):
     return text
 
 
+def highest(directory, pattern):
+    """The highest number N among the file names of directory that match pattern."""
+    numbers = [int(m.group(1)) for m in map(lambda f: re.fullmatch(pattern, f),
+                                             os.listdir(directory)) if m]
+    return max(numbers, default=0)
+
+
 class Sink:
     def __init__(self, args):
         self.args = args
         self.dir = args.dir
         self.rcpt_reject = re.compile(args.rcpt_reject) if args.rcpt_reject else None
-        self.connections = 0
-        self.messages = 0
+        # A restarted sink goes on numbering after what is already in --dir.
+        self.connections = highest(self.dir, r"conn-(\d+)\.log")
+        self.messages = highest(self.dir, r"(\d+)\.eml")
 
     # --- recording -------------------------------------------------------------------
     def record(self, envelope, data):
