@@ -52,10 +52,9 @@ MAX_MESSAGE = 64 << 20
 
 
 def parse_reply(text):
-    """'452 4.3.1 queue full' -> ('452', '452 4.3.1 queue full'); exits on bad input."""
-    m = re.fullmatch(r"([2-5][0-9][0-9])( .*)?", text)
-    if not m:
-        sys.exit(f"sink: bad reply {text!r}: expected 'CODE TEXT' with a 2xx-5xx code")
+    """Checks a --mail-reply/--data-reply value: "CODE TEXT" with a 2xx-5xx code."""
+    if not re.fullmatch(r"[2-5][0-9][0-9]( [^\r\n]*)?", text):
+        raise argparse.ArgumentTypeError(f"{text!r}: expected 'CODE TEXT', CODE 200-599")
     return text
 
 
