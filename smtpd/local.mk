@@ -16,3 +16,13 @@ smtpd_ecluse_smtpd_SOURCES = smtpd/main.c
 smtpd_ecluse_smtpd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 smtpd_ecluse_smtpd_LDADD = smtpd/libsmtpd.a common/libcommon.a $(LIBEVENT_LIBS) \
 	$(OPENSSL_LIBS) $(SODIUM_LIBS) $(INIH_LIBS)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_smtp_command fuzz/fuzz_smtp_data
+fuzz_fuzz_smtp_command_SOURCES = fuzz/fuzz_smtp_command.c
+fuzz_fuzz_smtp_command_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_smtp_command_LDADD = smtpd/libsmtpd.a
+fuzz_fuzz_smtp_data_SOURCES = fuzz/fuzz_smtp_data.c
+fuzz_fuzz_smtp_data_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_smtp_data_LDADD = smtpd/libsmtpd.a
+endif

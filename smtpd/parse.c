@@ -168,6 +168,8 @@ scan_path(const char *buf, size_t len, int utf8, struct path_scan *ps)
 	if (i == len)
 		return 0;
 	end = i;
+	if (end + 1 > SMTP_PATH_MAX)
+		return 0;	/* RFC 5321 4.5.3.1.3, and the size of smtp_path.addr */
 	ps->mb_off = start;
 	ps->mb_len = end - start;
 	if (nat > 1)
