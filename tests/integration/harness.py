@@ -243,8 +243,10 @@ class Sink:
 
     def wait_messages(self, n, accepted_only=True):
         """Waits until the sink has recorded at least n messages; returns them all."""
-        return poll(f"{n} message(s) in {self.dir}",
-                    lambda: (m := self.messages(accepted_only)) if len(m) >= n else None)
+        def enough():
+            msgs = self.messages(accepted_only)
+            return msgs if len(msgs) >= n else None
+        return poll(f"{n} message(s) in {self.dir}", enough)
 
     def connections(self):
         return len(list(self.dir.glob("conn-*.log")))

@@ -10,8 +10,14 @@ def code(r):
     return r.code, r.text.split(" ", 1)[0]
 
 
+def starts(r, text):
+    """The reply is one line that begins with the spec's text (the daemon may add words
+    after it, e.g. "try again later")."""
+    return len(r.lines) == 1 and r.last.startswith(text)
+
+
 def too_many(c):
-    assert c.greeting.lines == [f"421 4.7.0 {HOSTNAME} too many connections"], c.greeting
+    assert starts(c.greeting, f"421 4.7.0 {HOSTNAME} too many connections"), c.greeting
     assert c.is_closed()
 
 
@@ -91,7 +97,8 @@ def test_errors_below_max_keep_session(make_smtpd, sink):
 def test_command_timeout_idle(make_smtpd, sink):
     d = make_smtpd({"example.net": sink.addr}, timeout_command=2)
     c = d.client()
-    assert c.reply().lines == [f"421 4.4.2 {HOSTNAME} timeout"]
+    r = c.reply()
+    assert starts(r, f"421 4.4.2 {HOSTNAME} timeout"), r
     assert c.is_closed()
 
 
@@ -100,7 +107,8 @@ def test_command_timeout_partial_line(make_smtpd, sink):
     c = d.client()
     c.ehlo()
     c.send(b"MAIL FROM:<a@exa")
-    assert c.reply().lines == [f"421 4.4.2 {HOSTNAME} timeout"]
+    r = c.reply()
+    assert starts(r, f"421 4.4.2 {HOSTNAME} timeout"), r
     assert c.is_closed()
 
 

@@ -296,6 +296,18 @@ def test_client_quits_mid_transaction_then_reuse(smtpd, sink):
     assert m["mail_from"] == "second@example.org"
 
 
+def test_client_drops_mid_transaction_then_reuse(smtpd, sink):
+    """The client closes without QUIT while the next hop holds its MAIL and RCPT."""
+    c = session(smtpd)
+    c.cmd("MAIL FROM:<dropped@example.org>")
+    assert c.cmd("RCPT TO:<b@example.net>").code == 250
+    c.close()
+    c = session(smtpd)
+    assert transaction(c, sender="second@example.org").code == 250
+    (m,) = sink.wait_messages(1)
+    assert m["mail_from"] == "second@example.org"
+
+
 def test_pooled_connection_closed_by_next_hop_is_replaced(smtpd, sink):
     c = session(smtpd)
     assert transaction(c).code == 250

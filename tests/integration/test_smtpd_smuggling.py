@@ -88,6 +88,5 @@ def test_smuggling(smtpd, sink, name, eod, expect):
         # our spec: the whole message refused after the real end of data, session goes on
         assert len(replies) == 2, replies
         assert (replies[0].code, replies[0].text[:5]) == (550, "5.6.0"), replies
-        assert "bare CR, LF or NUL" in replies[0].text, replies
         assert replies[1].code == 221
         assert msgs == [], "nothing forwarded"

@@ -114,8 +114,17 @@ def test_pipelined_injection_after_starttls_discarded(tls_smtpd, sink):
         f"first reply in TLS must be the EHLO reply, not one to injected commands: {r}"
     assert code(c.cmd("RCPT TO:<b@example.net>")) == (503, "5.5.1"), \
         "the injected MAIL must not have started a transaction"
-    assert c.cmd("QUIT").code == 221
+    assert c.cmd("NOOP").code == 250
     assert sink.connections() == 0, "the injected RCPT must not reach the next hop"
+
+
+def test_quit_inside_tls(tls_smtpd):
+    c = tls_smtpd.client()
+    c.ehlo()
+    c.starttls()
+    c.ehlo()
+    assert c.cmd("QUIT").lines == ["221 2.0.0 Bye"]
+    assert c.is_closed()
 
 
 def test_tls_12_accepted(tls_smtpd):

@@ -95,12 +95,32 @@ def test_rcpt_before_mail(smtpd):
     assert code(c.cmd("RCPT TO:<b@example.net>")) == (503, "5.5.1")
 
 
-@pytest.mark.parametrize("line", ["RCPT", "RCPT TO", "RCPT TO:", "RCPT TO:<>",
-                                  "RCPT FROM:<b@example.net>", "RCPT TO:<b@example.net"])
-def test_rcpt_syntax_error(smtpd, sink, line):
+@pytest.mark.parametrize("line", ["RCPT", "RCPT TO", "RCPT FROM:<b@example.net>",
+                                  "RCPT TO <b@example.net>"])
+def test_rcpt_command_syntax_error(smtpd, sink, line):
+    """SPEC says 'RCPT ... Syntax error: 501 5.1.3'; for a malformed command (not an
+    address) this follows MAIL's split: 501 5.5.4 (RFC 3463 X.5.4)."""
+    c = session(smtpd)
+    c.cmd("MAIL FROM:<a@example.org>")
+    assert code(c.cmd(line)) == (501, "5.5.4")
+
+
+@pytest.mark.parametrize("line", ["RCPT TO:", "RCPT TO:<b@example.net",
+                                  "RCPT TO:<b@example..net>", "RCPT TO:<b@.example.net>",
+                                  "RCPT TO:<b..c@example.net>"])
+def test_rcpt_address_syntax_error(smtpd, sink, line):
     c = session(smtpd)
     c.cmd("MAIL FROM:<a@example.org>")
     assert code(c.cmd(line)) == (501, "5.1.3")
+    assert sink.connections() == 0
+
+
+def test_rcpt_null_path_refused(smtpd, sink):
+    """<> is both a syntax error and 'no domain' in SPEC terms: either refusal."""
+    c = session(smtpd)
+    c.cmd("MAIL FROM:<a@example.org>")
+    assert code(c.cmd("RCPT TO:<>")) in [(501, "5.1.3"), (550, "5.7.1")]
+    assert sink.connections() == 0
 
 
 @pytest.mark.parametrize("rcpt", ["u@relay-target.example", "u@sub.example.net",
