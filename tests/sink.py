@@ -29,6 +29,9 @@ Modes (combine freely):
   --drop-after-data      close the connection at the end of data instead of replying
   --no-ehlo              refuse EHLO with 502 (an old server: the client must use HELO)
   --no-smtputf8          do not offer SMTPUTF8, and refuse the MAIL parameter
+  --multiline            send the replies of --rcpt-reject, --mail-reply and
+                         --data-reply as two lines
+                         ("550-5.1.1 <a@b>: user unknown" then "550 5.1.1 second line...")
 
 On start it prints one line, "sink: listening on HOST:PORT, messages in DIR", which
 gives the real port when --listen asks for port 0. SIGTERM or SIGINT stops it (exit 0).
@@ -110,6 +113,15 @@ class Sink:
             writer.write(line.encode() + b"\r\n")
             await writer.drain()
 
+        async def refuse(line):
+            """A reply chosen by a mode; --multiline makes it two lines."""
+            if self.args.multiline:
+                code, _, text = line.partition(" ")
+                enh = re.match(r"[245]\.\d{1,3}\.\d{1,3} ", text)
+                await reply(f"{code}-{text}")
+                line = f"{code} {enh.group(0) if enh else ''}second line of the reply"
+            await reply(line)
+
         helo = None
         esmtp = False
         txn = None
@@ -167,7 +179,7 @@ class Sink:
                         if bad:
                             await reply(f"555 5.5.4 unsupported parameter {bad[0]}")
                         elif self.args.mail_reply:
-                            await reply(self.args.mail_reply)
+                            await refuse(self.args.mail_reply)
                             if self.args.mail_reply.startswith("2"):
                                 txn = {"mail_from": m.group(1), "mail_params": params,
                                        "rcpt_to": []}
@@ -182,7 +194,7 @@ class Sink:
                     elif not m:
                         await reply("501 5.5.4 syntax: RCPT TO:<address>")
                     elif self.rcpt_reject and self.rcpt_reject.search(m.group(1)):
-                        await reply(f"550 5.1.1 <{m.group(1)}>: user unknown")
+                        await refuse(f"550 5.1.1 <{m.group(1)}>: user unknown")
                     else:
                         txn["rcpt_to"].append(m.group(1))
                         await reply("250 2.1.5 OK")
@@ -212,7 +224,7 @@ class Sink:
                         break
                     text = self.args.data_reply or f"250 2.0.0 OK queued as sink-{n}"
                     self.commit(n, tmp, text)
-                    await reply(text)
+                    await (refuse(text) if self.args.data_reply else reply(text))
                 elif verb == "RSET":
                     txn = None
                     await reply("250 2.0.0 OK")
@@ -285,6 +297,9 @@ def arguments(argv):
                    help="close the connection at the end of data instead of replying")
     p.add_argument("--no-ehlo", action="store_true", help="refuse EHLO (502)")
     p.add_argument("--no-smtputf8", action="store_true", help="do not offer SMTPUTF8")
+    p.add_argument("--multiline", action="store_true",
+                   help="send the replies of --rcpt-reject, --mail-reply, --data-reply "
+                        "as two lines")
     args = p.parse_args(argv)
     if args.rcpt_reject:
         try:

@@ -23,7 +23,6 @@ import smtplib
 import socket
 import ssl
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -72,6 +71,21 @@ class ClosedPort:
     def __init__(self):
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.addr = f"127.0.0.1:{self.port}"
+
+    def close(self):
+        self.sock.close()
+
+
+class SilentPort:
+    """A listening socket that never accepts: the TCP handshake completes (the kernel's
+    backlog) but no greeting ever comes. A next hop that hangs."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
         self.port = self.sock.getsockname()[1]
         self.addr = f"127.0.0.1:{self.port}"
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from harness import HOSTNAME, ClosedPort, poll, split_received
+from harness import HOSTNAME, ClosedPort, SilentPort, poll, split_received
 
 
 def session(d, name="client.test"):
@@ -27,6 +27,11 @@ def transaction(c, rcpts=("b@example.net",), sender="a@example.org", params="",
     assert c.cmd(f"MAIL FROM:<{sender}>{params}").code == 250
     for r in rcpts:
         assert c.cmd(f"RCPT TO:<{r}>").code == 250
+    assert c.cmd("DATA").code == 354
+    return c.cmd(data + b".")
+
+
+def transaction_data(c, data=b"Subject: t\r\n\r\nbody\r\n"):
     assert c.cmd("DATA").code == 354
     return c.cmd(data + b".")
 
@@ -150,14 +155,21 @@ def test_next_hop_refuses_at_end_of_data(make_sink, make_smtpd, reply):
     assert m["accepted"] is False
 
 
-def test_multiline_next_hop_reply_made_single_line(make_sink, make_smtpd):
-    """The sink's EHLO reply is multi-line; its RCPT replies are single lines. What
-    the client gets for RCPT is one line whatever the next hop sends."""
-    s = make_sink("--rcpt-reject", "^nobody@")
+def test_multiline_next_hop_replies_made_single_line(make_sink, make_smtpd):
+    """SPEC: the next hop's reply is passed 'as is (code, enhanced code, text; made
+    single-line)'."""
+    s = make_sink("--rcpt-reject", "^nobody@", "--data-reply", "554 5.7.1 content refused",
+                  "--multiline")
     d = make_smtpd({"example.net": s.addr})
     c = session(d)
     c.cmd("MAIL FROM:<a@example.org>")
-    assert len(c.cmd("RCPT TO:<nobody@example.net>").lines) == 1
+    r = c.cmd("RCPT TO:<nobody@example.net>")
+    assert len(r.lines) == 1, r
+    assert r.last.startswith("550 5.1.1 <nobody@example.net>: user unknown"), r
+    assert c.cmd("RCPT TO:<b@example.net>").code == 250
+    r = transaction_data(c)
+    assert len(r.lines) == 1, r
+    assert r.last.startswith("554 5.7.1 content refused"), r
 
 
 # --- next hop down, slow, dropping ----------------------------------------------------
@@ -173,6 +185,21 @@ def test_next_hop_down(make_smtpd):
         assert c.cmd("NOOP").code == 250
     finally:
         down.close()
+
+
+def test_next_hop_silent(make_smtpd):
+    """Connects, but never greets: relay_timeout_reply ends the wait."""
+    silent = SilentPort()
+    try:
+        d = make_smtpd({"example.net": silent.addr}, relay_timeout_reply=1,
+                       relay_timeout_connect=1)
+        c = session(d)
+        c.cmd("MAIL FROM:<a@example.org>")
+        assert c.cmd("RCPT TO:<b@example.net>").lines == \
+            ["451 4.4.1 next hop unavailable, try again later"]
+        assert c.cmd("NOOP").code == 250
+    finally:
+        silent.close()
 
 
 def test_next_hop_down_then_up(make_sink, make_smtpd):
@@ -268,6 +295,57 @@ def test_pool_disabled(make_smtpd, sink):
         c.cmd("QUIT")
     sink.wait_messages(3)
     assert sink.connections() == 3, "relay_pool_idle = 0 keeps no idle connection"
+
+
+def test_pool_idle_timeout_closes(make_smtpd, sink):
+    d = make_smtpd({"example.net": sink.addr}, relay_pool_idle_timeout=1)
+    c = session(d)
+    assert transaction(c).code == 250
+    poll("the idle next-hop connection to be closed",
+         lambda: sink.transcripts()[0].endswith("closed\n"))
+    assert transaction(c).code == 250, "a new connection after the idle one was closed"
+    assert sink.connections() == 2
+
+
+def test_pool_keeps_at_most_relay_pool_idle(make_smtpd, sink):
+    d = make_smtpd({"example.net": sink.addr}, relay_pool_idle=1)
+    clients = [session(d) for _ in range(3)]
+    for i, c in enumerate(clients):     # three transactions open at once: three hops
+        c.cmd(f"MAIL FROM:<s{i}@example.org>")
+        assert c.cmd(f"RCPT TO:<r{i}@example.net>").code == 250
+    assert sink.connections() == 3
+    for c in clients:
+        assert c.cmd("DATA").code == 354
+        assert c.cmd(b"Subject: t\r\n\r\nx\r\n.").code == 250
+    sink.wait_messages(3)
+    poll("two of three next-hop connections closed (relay_pool_idle = 1)",
+         lambda: sum(t.endswith("closed\n") for t in sink.transcripts()) == 2)
+    for i in range(2):
+        assert transaction(clients[0], sender=f"again{i}@example.org").code == 250
+    assert sink.connections() == 3, "the one idle connection is reused"
+
+
+def test_concurrent_sessions_no_crosstalk(smtpd, sink):
+    clients = [session(smtpd, f"client{i}.test") for i in range(4)]
+    for i, c in enumerate(clients):
+        assert c.cmd(f"MAIL FROM:<s{i}@example.org>").code == 250
+    for i, c in enumerate(clients):
+        assert c.cmd(f"RCPT TO:<r{i}@example.net>").code == 250
+    for c in clients:
+        assert c.cmd("DATA").code == 354
+    for i, c in reversed(list(enumerate(clients))):
+        c.send(f"Subject: from {i}\r\n\r\nbody {i}\r\n".encode())
+    for i, c in enumerate(clients):
+        assert c.cmd(b".").code == 250
+    msgs = sink.wait_messages(4)
+    seen = set()
+    for m in msgs:
+        i = int(m["mail_from"][1])
+        assert m["rcpt_to"] == [f"r{i}@example.net"]
+        assert split_received(m["data"])[1] == f"Subject: from {i}\r\n\r\nbody {i}\r\n".encode()
+        assert f"from client{i}.test " in split_received(m["data"])[0].decode()
+        seen.add(i)
+    assert seen == {0, 1, 2, 3}
 
 
 def test_rset_after_aborted_transaction_on_reused_connection(smtpd, sink):

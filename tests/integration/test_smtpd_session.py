@@ -109,8 +109,8 @@ def test_unknown_command(smtpd, line):
     assert (r.code, r.text[:5]) == (500, "5.5.2"), r
 
 
-@pytest.mark.parametrize("line", ["BDAT 10 LAST", "AUTH PLAIN AGJvYgBzZWNyZXQ=", "ETRN example.net",
-                                  "TURN"])
+@pytest.mark.parametrize("line", ["BDAT 10 LAST", "AUTH PLAIN AGJvYgBzZWNyZXQ=",
+                                  "ETRN example.net", "TURN"])
 def test_unimplemented_command(smtpd, line):
     c = smtpd.client()
     c.ehlo()
