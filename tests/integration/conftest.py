@@ -6,13 +6,15 @@
   smtpd_binary    $ECLUSE_BUILD/smtpd/ecluse-smtpd (fails, never skips, when not built)
   make_sink       make_sink(*options) -> harness.Sink: tests/sink.py with its modes
   sink            a sink with no special mode
-  make_smtpd      make_smtpd(domains={name: "host:port"}, **smtpd_keys, extra="...")
-                  -> harness.Smtpd, started and listening
+  make_smtpd      make_smtpd({domain: "host:port"}, sections={"dns": {...}}, **smtpd_keys)
+                  -> harness.Smtpd, started and listening (config in its own tmp dir)
   smtpd           ecluse-smtpd serving example.net (next hop: `sink`), default limits
   tls_cert        (cert, key) paths of a self-signed certificate made by openssl
   testdata        the shared conformance data directory ($SHARED_TESTDATA or
                   <repo>/../shared/testdata)
-See harness.py for the classes.
+See harness.py for the classes. Another daemon (ecluse-web, nsd) starts the same way with
+harness.start_daemon(procs, name, prepare): prepare(port) writes its config and returns
+its argv; it is waited for until it listens, and stopped with the test's processes.
 """
 
 import os
@@ -76,11 +78,11 @@ def sink(make_sink):
 def make_smtpd(procs, smtpd_binary, tmp_path):
     count = [0]
 
-    def make(domains, extra="", hostname=harness.HOSTNAME, **smtpd_keys):
+    def make(domains, sections=None, hostname=harness.HOSTNAME, **smtpd_keys):
         count[0] += 1
         workdir = tmp_path / f"smtpd{count[0]}"
         workdir.mkdir()
-        return harness.Smtpd(procs, smtpd_binary, workdir, domains, smtpd_keys, extra,
+        return harness.Smtpd(procs, smtpd_binary, workdir, domains, smtpd_keys, sections,
                              hostname)
     return make
 

@@ -278,50 +278,61 @@ class Sink:
 
 # --- ecluse-smtpd ----------------------------------------------------------------------
 
-def config_text(listen, domains, smtpd=None, extra="", hostname=HOSTNAME, store=None):
-    """An ecluse.conf: [smtpd] with listen, hostname and the given keys, one
-    [domain NAME] per domain (next_hop = the value), then `extra` verbatim."""
-    lines = ["[smtpd]", f"listen = {listen}", f"hostname = {hostname}"]
-    for k, v in (smtpd or {}).items():
-        lines.append(f"{k} = {v}")
-    if store:
-        lines += ["", "[store]", f"path = {store}"]
-    for name, hop in domains.items():
-        lines += ["", f"[domain {name}]", f"next_hop = {hop}"]
-    return "\n".join(lines) + "\n" + extra
+def config_text(sections, domains=None):
+    """An ecluse.conf from {section: {key: value}} (in order), then one
+    [domain NAME] per entry of domains ({name: next_hop})."""
+    lines = []
+    for section, keys in sections.items():
+        lines += [f"[{section}]"] + [f"{k} = {v}" for k, v in keys.items()] + [""]
+    for name, hop in (domains or {}).items():
+        lines += [f"[domain {name}]", f"next_hop = {hop}", ""]
+    return "\n".join(lines)
+
+
+def wait_listening(proc, port):
+    """Waits until proc has a socket listening on port (True), or has exited (False)."""
+    def ready():
+        if not proc.alive():
+            return "exited"
+        return "ok" if listening_inodes(port) & pid_socket_inodes(proc.pid) else None
+    return poll(f"{proc.name} to listen on port {port}", ready) == "ok"
+
+
+def start_daemon(procs, name, prepare):
+    """Starts a daemon that listens on a port we choose: prepare(port) writes its config
+    and returns its argv. Tries another port when the chosen one was taken meanwhile.
+    Returns (proc, port)."""
+    for attempt in range(3):
+        port = free_port()
+        proc = procs.start(name, prepare(port))
+        if wait_listening(proc, port):
+            return proc, port
+        if "in use" not in proc.log() or attempt == 2:
+            raise AssertionError(f"{name} exited with status {proc.popen.returncode} "
+                                 f"before listening:\n{proc.log()}")
 
 
 class Smtpd:
-    """ecluse-smtpd -c FILE -f, listening on a free port of 127.0.0.1."""
+    """ecluse-smtpd -c FILE -f, listening on a free port of 127.0.0.1.
+    smtpd: more [smtpd] keys; sections: more sections ({name: {key: value}}), e.g.
+    {"dns": {"servers": "127.0.0.1:5353"}}; [store] path defaults to a file in workdir."""
 
-    def __init__(self, procs, binary, workdir, domains, smtpd=None, extra="",
+    def __init__(self, procs, binary, workdir, domains, smtpd=None, sections=None,
                  hostname=HOSTNAME):
         self.procs = procs
         self.binary = binary
         self.workdir = Path(workdir)
         self.hostname = hostname
         self.config = self.workdir / "ecluse.conf"
-        for attempt in range(3):
-            self.port = free_port()
-            self.config.write_text(config_text(
-                f"127.0.0.1:{self.port}", domains, smtpd, extra, hostname,
-                store=self.workdir / "ecluse.db"))
-            self.proc = procs.start("ecluse-smtpd", [binary, "-c", self.config, "-f"])
-            if self._wait_listening():
-                return
-            # The port was taken between free_port() and the bind: try another.
-            if "in use" not in self.proc.log() or attempt == 2:
-                raise AssertionError(
-                    f"ecluse-smtpd exited with status {self.proc.popen.returncode} "
-                    f"before listening:\n{self.proc.log()}")
+        more = dict(sections or {})
+        more.setdefault("store", {"path": self.workdir / "ecluse.db"})
 
-    def _wait_listening(self):
-        def ready():
-            if not self.proc.alive():
-                return "exited"
-            mine = pid_socket_inodes(self.proc.pid)
-            return "ok" if listening_inodes(self.port) & mine else None
-        return poll(f"ecluse-smtpd to listen on port {self.port}", ready) == "ok"
+        def prepare(port):
+            smtpd_keys = {"listen": f"127.0.0.1:{port}", "hostname": hostname,
+                          **(smtpd or {})}
+            self.config.write_text(config_text({"smtpd": smtpd_keys, **more}, domains))
+            return [binary, "-c", self.config, "-f"]
+        self.proc, self.port = start_daemon(procs, "ecluse-smtpd", prepare)
 
     @property
     def addr(self):
