@@ -138,22 +138,27 @@ def test_tls_12_accepted(tls_smtpd):
     assert c.cmd("EHLO client.test").code == 250
 
 
+# Python warns that TLS 1.1 is deprecated: these tests use it on purpose.
+OLD_TLS = pytest.mark.filterwarnings("ignore:ssl.TLSVersion.TLSv1_1:DeprecationWarning")
+
+
 def old_tls_context():
-    """A client context that offers TLS 1.1 and nothing newer."""
+    """A client context that offers TLS 1.1 only."""
     ctx = client_tls_context()
     ctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-    ctx.minimum_version = ssl.TLSVersion.TLSv1
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_1
     ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     return ctx
 
 
+@OLD_TLS
 def test_old_tls_client_works_against_permissive_server(tls_cert):
     """Control for test_tls_11_refused: this machine's client can speak TLS 1.1, so a
     failure there is the server's refusal, not the client's inability."""
     sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     sctx.load_cert_chain(*map(str, tls_cert))
     sctx.set_ciphers("DEFAULT:@SECLEVEL=0")
-    sctx.minimum_version = ssl.TLSVersion.TLSv1
+    sctx.minimum_version = ssl.TLSVersion.TLSv1_1
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))
     srv.listen(1)
@@ -178,6 +183,7 @@ def test_old_tls_client_works_against_permissive_server(tls_cert):
     assert result.get("server") == "TLSv1.1"
 
 
+@OLD_TLS
 def test_tls_11_refused(tls_smtpd):
     c = tls_smtpd.client()
     c.ehlo()
