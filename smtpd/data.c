@@ -57,6 +57,9 @@ data_feed(struct data_parser *dp, const char *buf, size_t len, char *out, size_t
 		switch (dp->state) {
 		case S_BOL:
 			if (c == '.') {
+				/* the stuffing dot is transport, not part of the line the
+				 * client's user wrote: a 998-octet line stays legal */
+				dp->line_len--;
 				dp->state = S_DOT;
 				continue;
 			}

@@ -95,7 +95,9 @@ main(int argc, char **argv)
 	env.cf = cf;
 	if (cf->tls_cert[0] != '\0' &&
 	    (env.tls = tls_server_ctx(cf->tls_cert, cf->tls_key, err, sizeof(err))) == NULL) {
-		fprintf(stderr, "ecluse-smtpd: %s: [smtpd] tls_cert/tls_key: %s\n", path, err);
+		fprintf(stderr, "ecluse-smtpd: %s: [smtpd] tls_cert %s, tls_key %s: %s\n",
+		    path, cf->tls_cert, cf->tls_key, err);
+		config_free(cf);
 		return 2;
 	}
 	if ((env.base = event_base_new()) == NULL)
@@ -106,6 +108,11 @@ main(int argc, char **argv)
 	env.pool = pool_new(env.base, dns, cf);
 	if ((srv = server_new(&env, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-smtpd: %s: %s\n", path, err);
+		pool_free(env.pool);
+		evdns_base_free(dns, 0);
+		event_base_free(env.base);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
 		return 2;
 	}
 	drop_privileges(cf->user);

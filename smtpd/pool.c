@@ -19,6 +19,8 @@ struct hop {
 	unsigned		 total;		/* busy + idle */
 	struct smtp_client	**idle;
 	size_t			 nidle;
+	struct smtp_client	**resetting;	/* RSET in flight, owned by the pool */
+	size_t			 nresetting;
 };
 
 struct relay_pool {
@@ -61,13 +63,13 @@ hop_get(struct relay_pool *p, const struct hostport *hp)
 }
 
 static void
-idle_remove(struct hop *h, struct smtp_client *c)
+list_remove(struct smtp_client **list, size_t *n, struct smtp_client *c)
 {
 	size_t i;
 
-	for (i = 0; i < h->nidle; i++)
-		if (h->idle[i] == c) {
-			h->idle[i] = h->idle[--h->nidle];
+	for (i = 0; i < *n; i++)
+		if (list[i] == c) {
+			list[i] = list[--*n];
 			return;
 		}
 }
@@ -110,7 +112,8 @@ pool_drop(struct relay_pool *p, struct smtp_client *c)
 	if (c == NULL)
 		return;
 	h = client_owner(c);
-	idle_remove(h, c);
+	list_remove(h->idle, &h->nidle, c);
+	list_remove(h->resetting, &h->nresetting, c);
 	h->total--;
 	client_free(c);
 }
@@ -137,6 +140,9 @@ keep(struct relay_pool *p, struct smtp_client *c)
 static void
 on_rset(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 {
+	struct hop *h = client_owner(c);
+
+	list_remove(h->resetting, &h->nresetting, c);
 	if (r->code == 250)
 		keep(arg, c);
 	else
@@ -146,12 +152,18 @@ on_rset(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 void
 pool_put(struct relay_pool *p, struct smtp_client *c, int clean)
 {
+	struct hop *h;
+
 	if (c == NULL)
 		return;
-	if (clean)
+	if (clean) {
 		keep(p, c);
-	else
-		client_command(c, "RSET", 4, on_rset, p);
+		return;
+	}
+	h = client_owner(c);
+	h->resetting = xreallocarray(h->resetting, h->nresetting + 1, sizeof(*h->resetting));
+	h->resetting[h->nresetting++] = c;
+	client_command(c, "RSET", 4, on_rset, p);
 }
 
 void
@@ -164,7 +176,10 @@ pool_free(struct relay_pool *p)
 	for (i = 0; i < p->nhops; i++) {
 		for (j = 0; j < p->hops[i]->nidle; j++)
 			client_free(p->hops[i]->idle[j]);
+		for (j = 0; j < p->hops[i]->nresetting; j++)
+			client_free(p->hops[i]->resetting[j]);
 		free(p->hops[i]->idle);
+		free(p->hops[i]->resetting);
 		free(p->hops[i]->host);
 		free(p->hops[i]);
 	}

@@ -43,8 +43,7 @@ static void
 refuse(int fd, const struct config *cf, const char *ip, const char *why)
 {
 	char line[300];
-	int n = snprintf(line, sizeof(line), "421 4.7.0 %s too many connections%s, try again "
-	    "later\r\n", cf->hostname, why);
+	int n = snprintf(line, sizeof(line), "421 4.7.0 %s too many connections%s\r\n", cf->hostname, why);
 
 	/* best effort on a fresh non-blocking socket: the kernel buffer takes it */
 	if (n > 0 && write(fd, line, (size_t)n) < 0)

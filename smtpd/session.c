@@ -45,6 +45,9 @@
 #define DATA_SLICE 16384
 /* Time given to a last reply (421, 221) to reach a client that does not read. */
 #define SESSION_CLOSE_FLUSH 10
+/* Under TLS the last reply sits in the socket's buffer after the TLS layer's:
+ * checked every SESSION_CLOSE_POLL_MS until both are empty. */
+#define SESSION_CLOSE_POLL_MS 10
 /* Room for the Received: header ecluse adds. */
 #define RECEIVED_MAX 1024
 #define SESSION_ID_LEN 12
@@ -89,6 +92,8 @@ struct session {
 	struct data_parser	 dp;
 	struct evbuffer		*msg;
 	char			 received[RECEIVED_MAX];
+	struct event		*close_ev;	/* polls a TLS close until flushed */
+	unsigned		 close_polls;
 };
 
 static void process(struct session *s);
@@ -205,6 +210,8 @@ session_free(struct session *s)
 	tx_reset(s);
 	log_info("session=%s event=disconnect client=%s transactions=%u errors=%u", s->id,
 	    s->ip, s->ntx, s->errors);
+	if (s->close_ev != NULL)
+		event_free(s->close_ev);
 	bufferevent_free(s->bev);
 	free(s->helo);
 	if (s->on_close != NULL)
@@ -577,17 +584,14 @@ end_of_data(struct session *s)
 	size_t len;
 
 	s->state = S_COMMAND;
-	if (s->dp.flags & DATA_BARE_CR_LF) {
-		reply(s, "550 5.6.0 message refused: bare CR or LF in data (RFC 5321 2.3.8)");
-		log_tx(s, "refused", "bare CR or LF");
-	} else if (s->dp.flags & DATA_NUL) {
-		reply(s, "550 5.6.0 message refused: NUL octet in data");
-		log_tx(s, "refused", "NUL in data");
+	if (s->dp.flags & (DATA_BARE_CR_LF | DATA_NUL)) {
+		reply(s, "550 5.6.0 message refused: bare CR, LF or NUL in data (RFC 5321 2.3.8)");
+		log_tx(s, "refused", "bare CR, LF or NUL");
 	} else if (s->dp.flags & DATA_TOO_BIG) {
 		reply(s, "552 5.3.4 message too big");
 		log_tx(s, "refused", "too big");
 	} else if (s->dp.flags & DATA_LONG_LINE) {
-		reply(s, "550 5.6.0 message refused: line longer than 1000 octets");
+		reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, RFC 5321 4.5.3.1.6)");
 		log_tx(s, "refused", "line too long");
 	} else {
 		len = evbuffer_get_length(s->msg);
@@ -849,14 +853,44 @@ on_read(struct bufferevent *bev, void *arg)
 	process(arg);
 }
 
+static int
+flushed(struct session *s)
+{
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+
+	return evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 &&
+	    (under == NULL || evbuffer_get_length(bufferevent_get_output(under)) == 0);
+}
+
+static void
+on_close_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	struct timeval tv = { 0, SESSION_CLOSE_POLL_MS * 1000 };
+
+	if (flushed(s) || ++s->close_polls > SESSION_CLOSE_FLUSH * 1000 / SESSION_CLOSE_POLL_MS) {
+		session_free(s);
+		return;
+	}
+	evtimer_add(s->close_ev, &tv);
+}
+
 static void
 on_write(struct bufferevent *bev, void *arg)
 {
 	struct session *s = arg;
 
 	if (s->state == S_CLOSING) {
-		if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+		if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+			return;
+		if (flushed(s)) {
 			session_free(s);
+			return;
+		}
+		if (s->close_ev == NULL) {
+			s->close_ev = evtimer_new(s->env->base, on_close_poll, s);
+			on_close_poll(-1, 0, s);
+		}
 		return;
 	}
 	process(s);
@@ -894,7 +928,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if ((what & BEV_EVENT_TIMEOUT) && s->state != S_CLOSING && s->state != S_TLS) {
 		log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
 		    s->state == S_DATA ? "data" : "command");
-		reply(s, "421 4.4.2 %s timeout, closing connection", s->cf->hostname);
+		reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
 		close_after_flush(s);
 		return;
 	}

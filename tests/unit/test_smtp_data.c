@@ -119,11 +119,17 @@ test_limits(void **state)
 	feed(line, 1004, 7, 1 << 20, &r);
 	assert_int_equal(r.flags, DATA_LONG_LINE);
 	assert_int_equal(r.consumed, 1004);
-	/* a stuffed dot counts on the wire: "." + 997 + CRLF = 1000 is fine */
+	/* the stuffing dot is not counted: a 998-octet line of dots, stuffed to
+	 * 999 on the wire, is still legal */
 	line[0] = '.';
 	memset(line + 1, '.', 998);
 	memcpy(line + 999, "\r\n.\r\n", 5);
 	feed(line, 1004, 1004, 1 << 20, &r);
+	assert_int_equal(r.flags, 0);
+	assert_int_equal(r.outlen, 1000);
+	line[999] = '.';
+	memcpy(line + 1000, "\r\n.\r\n", 5);
+	feed(line, 1005, 1005, 1 << 20, &r);
 	assert_int_equal(r.flags, DATA_LONG_LINE);
 	/* size: exactly max is accepted, one more is refused */
 	n = 10;
