@@ -57,6 +57,7 @@ struct config {
 	/* [web] */
 	struct hostport	 web_listen;
 	char		*base_url;
+	char		*captcha_font;	/* Hershey .jhf font the CAPTCHA is drawn with */
 
 	/* [store] */
 	char		*store_path;
