@@ -24,11 +24,12 @@
 
 /*
  * Upper-case letters and digits a reader cannot confuse with another character of the
- * set or with one outside it: none of 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, G, U/V.
- * 20 symbols: 5 characters give 3.2e6 answers, 6 give 6.4e7; one try per image
+ * set or with one outside it: none of 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, G, U/V; no 9
+ * either (the Hershey 9 reads as a g) nor P (a noise stroke under its bowl makes an R).
+ * 18 symbols: 5 characters give 1.9e6 answers, 6 give 3.4e7; one try per image
  * (the caller replaces the answer after each submission) keeps guessing useless.
  */
-#define CAPTCHA_ALPHABET	"ACEFHJKMNPRTWXY34679"
+#define CAPTCHA_ALPHABET	"ACEFHJKMNRTWXY3467"
 #define CAPTCHA_ANSWER_MIN	5
 #define CAPTCHA_ANSWER_MAX	6
 /* Buffer size for captcha_new_answer(): the longest answer and its NUL. */

@@ -10,3 +10,9 @@ captcha_libcaptcha_a_SOURCES = \
 	captcha/render.c
 captcha_libcaptcha_a_CFLAGS = $(AM_CFLAGS) $(PNG_CFLAGS) $(SODIUM_CFLAGS)
 CAPTCHA_LIBS = captcha/libcaptcha.a common/libcommon.a $(PNG_LIBS) $(SODIUM_LIBS) -lm
+
+# Benchmark: PNGs per second and sizes against a blank-image encoding baseline.
+noinst_PROGRAMS += bench/bench_captcha
+bench_bench_captcha_SOURCES = bench/bench_captcha.c
+bench_bench_captcha_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+bench_bench_captcha_LDADD = $(CAPTCHA_LIBS)

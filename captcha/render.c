@@ -44,7 +44,7 @@
 /* Room kept clear above and below a glyph: the warp moves points up to ~5.5 px. */
 #define EDGE_Y		6.0f
 /* Longest straight piece drawn: the warp bends anything longer, pixels. */
-#define WARP_STEP	3.0f
+#define WARP_STEP	6.0f
 #define PI_F		3.14159265f
 
 /* A smooth displacement: two sine waves per axis with random phase and frequency. */
@@ -278,11 +278,11 @@ draw(struct captcha_canvas *cv, const struct captcha_font *font, struct place *p
 		pen.r = r * captcha_rng_range(rng, 0.9f, 1.1f);
 		draw_glyph(&pen, font, &pl[k]);
 	}
-	pen.r = r * captcha_rng_range(rng, 0.55f, 0.7f);
+	pen.r = r * captcha_rng_range(rng, 0.5f, 0.65f);
 	noise_line(&pen, rng);
 	narcs = 1 + (int)(captcha_rng_u32(rng) % 2);
 	for (i = 0; i < narcs; i++) {
-		pen.r = r * captcha_rng_range(rng, 0.55f, 0.7f);
+		pen.r = r * captcha_rng_range(rng, 0.5f, 0.65f);
 		noise_arc(&pen, rng);
 	}
 }
