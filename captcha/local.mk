@@ -16,3 +16,11 @@ noinst_PROGRAMS += bench/bench_captcha
 bench_bench_captcha_SOURCES = bench/bench_captcha.c
 bench_bench_captcha_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 bench_bench_captcha_LDADD = $(CAPTCHA_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_captcha
+TESTS += tests/unit/test_captcha
+tests_unit_test_captcha_SOURCES = tests/unit/test_captcha.c
+tests_unit_test_captcha_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PNG_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_captcha_LDADD = $(CAPTCHA_LIBS) $(CMOCKA_LIBS)
+endif
