@@ -24,3 +24,11 @@ tests_unit_test_captcha_SOURCES = tests/unit/test_captcha.c
 tests_unit_test_captcha_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(PNG_CFLAGS) $(SODIUM_CFLAGS)
 tests_unit_test_captcha_LDADD = $(CAPTCHA_LIBS) $(CMOCKA_LIBS)
 endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_captcha_font
+fuzz_fuzz_captcha_font_SOURCES = fuzz/fuzz_captcha_font.c
+fuzz_fuzz_captcha_font_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
+fuzz_fuzz_captcha_font_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_captcha_font_LDADD = $(CAPTCHA_LIBS)
+endif
