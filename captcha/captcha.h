@@ -36,8 +36,8 @@
 #define CAPTCHA_ANSWER_SIZE	(CAPTCHA_ANSWER_MAX + 1)
 
 /* Image size in pixels: fixed, so the page can reserve the space (width, height). */
-#define CAPTCHA_WIDTH		220
-#define CAPTCHA_HEIGHT		80
+#define CAPTCHA_WIDTH		260
+#define CAPTCHA_HEIGHT		96
 /* captcha_render() never returns a larger PNG (bytes): a page stays light. */
 #define CAPTCHA_PNG_MAX		8192
 

@@ -374,6 +374,11 @@ text_ink(const struct decoded *d)
 }
 
 #define NRENDERS 300
+/*
+ * Dark pixels that tell drawn text from noise alone, for a 260x96 image: five
+ * glyphs make ~1,800 or more, the noise strokes at most ~700 (both measured here).
+ */
+#define INK_FLOOR 1200
 
 static void
 test_render_many(void **state)
@@ -406,11 +411,11 @@ test_render_many(void **state)
 	printf("# %d PNGs: mean %zu bytes, max %zu; dark pixels %zu..%zu\n", NRENDERS,
 	    total / NRENDERS, max, min_ink, max_ink);
 	/*
-	 * Five thin-stroke glyphs blacken well over 600 pixels; the thin noise strokes
-	 * alone stay far below (they are anti-aliased gray, rarely black). And the image
-	 * is not a black smear: under a fifth of the text band is black.
+	 * Five glyphs blacken more than INK_FLOOR pixels, which the noise alone never
+	 * reaches (test_render_text_drives_ink); and the image is not a black smear:
+	 * under a fifth of the text band is black.
 	 */
-	assert_true(min_ink > 600);
+	assert_true(min_ink > INK_FLOOR);
 	assert_true(max_ink < (CAPTCHA_WIDTH - 16) * (CAPTCHA_HEIGHT - 16) / 5);
 }
 
@@ -427,30 +432,49 @@ test_render_randomised(void **state)
 	free(b);
 }
 
+/* The ink of one render of answer with font f. */
+static size_t
+ink_of(const struct captcha_font *f, const char *answer)
+{
+	struct decoded d;
+	unsigned char *png;
+	size_t len, ink;
+
+	assert_int_equal(captcha_render(f, answer, strlen(answer), &png, &len),
+	    CAPTCHA_RENDER_OK);
+	decode(png, len, &d);
+	ink = text_ink(&d);
+	free(d.gray);
+	free(png);
+	return ink;
+}
+
 static void
 test_render_text_drives_ink(void **state)
 {
-	/* More strokes in the answer, more ink: the text is drawn, not just noise. */
-	size_t i, heavy = 0, light = 0;
+	static const char dot[] = "  100  2JZRR\n";
+	char reason[CAPTCHA_FONT_REASON_MAX], buf[96 * (sizeof(dot) - 1)];
+	struct captcha_font *dots;
+	size_t i, heavy = 0, light = 0, noise_max = 0;
 
+	/* A font whose glyphs are single dots: what is left is the noise. */
+	for (i = 0; i < 96; i++)
+		memcpy(buf + i * (sizeof(dot) - 1), dot, sizeof(dot) - 1);
+	assert_int_equal(captcha_font_parse(buf, sizeof(buf), &dots, reason,
+	    sizeof(reason)), CAPTCHA_FONT_OK);
 	for (i = 0; i < 40; i++) {
-		struct decoded d;
-		unsigned char *png;
-		size_t len;
+		size_t noise = ink_of(dots, "MWMWMW");
 
-		assert_int_equal(captcha_render(font, "MWMWMW", 6, &png, &len),
-		    CAPTCHA_RENDER_OK);
-		decode(png, len, &d);
-		heavy += text_ink(&d);
-		free(d.gray);
-		free(png);
-		assert_int_equal(captcha_render(font, "77777", 5, &png, &len),
-		    CAPTCHA_RENDER_OK);
-		decode(png, len, &d);
-		light += text_ink(&d);
-		free(d.gray);
-		free(png);
+		noise_max = noise > noise_max ? noise : noise_max;
+		heavy += ink_of(font, "MWMWMW");
+		light += ink_of(font, "77777");
 	}
+	captcha_font_free(dots);
+	printf("# dark pixels over 40 renders: MWMWMW %zu, 77777 %zu, noise at most %zu\n",
+	    heavy / 40, light / 40, noise_max);
+	/* The ink floor of test_render_many is out of the noise's reach... */
+	assert_true(noise_max < INK_FLOOR);
+	/* ...and more strokes in the answer make more ink: the text is what is drawn. */
 	assert_true(heavy > light * 3 / 2);
 }
 
