@@ -10,12 +10,17 @@
  *
  * What each step stops:
  * - per-glyph random scale, rotation and height: template matching of whole glyphs;
- * - glyphs overlapping their neighbours, and noise strokes as thick as the text that
- *   run through it: cutting the image into one glyph per column (segmentation);
+ * - glyphs spaced to touch their rotated neighbours, a wavy line through the whole
+ *   text and arcs across it: no clean column and no connected component per glyph,
+ *   so the image does not cut into one glyph per piece (segmentation);
  * - a smooth displacement of every point (text and noise alike): straight-line and
  *   known-shape detection, while a person still reads the letters;
  * - all randomness drawn fresh per image: two images of one answer differ, so
  *   reloading gives no averaging attack a fixed image.
+ * The noise strokes are thinner than the text: drawn as thick, they made letters
+ * unreadable for people (E from F, H from N) long before they stopped a program.
+ * None of this stops a solver trained for this generator; it stops generic
+ * OCR and makes each answer cost a run of a purpose-built model.
  * Everything is drawn as vectors and rasterised once, anti-aliased, so the warp costs
  * a few hundred sin() calls rather than a resampling of every pixel.
  */
@@ -120,11 +125,11 @@ pen_line(struct pen *pen, float x, float y)
 {
 	float dx = x - pen->x, dy = y - pen->y;
 	float len = sqrtf(dx * dx + dy * dy);
-	int n = len > WARP_STEP ? (int)ceilf(len / WARP_STEP) : 1, i;
+	int n = 1, i;
 
-	/* Our points stay near the canvas; should one not, draw it in one piece. */
-	if (!(len < (float)CAPTCHA_WIDTH * 4))
-		n = 1;
+	/* Our points stay near the canvas; a longer (or NaN) piece is drawn whole. */
+	if (len > WARP_STEP && len < (float)CAPTCHA_WIDTH * 4)
+		n = (int)ceilf(len / WARP_STEP);
 	for (i = 1; i <= n; i++) {
 		float t = (float)i / (float)n, wx, wy;
 
@@ -320,8 +325,10 @@ captcha_render(const struct captcha_font *font, const char *answer, size_t len,
 		if (c >= 'a' && c <= 'z')
 			c = (unsigned char)(c - 'a' + 'A');
 		if (memchr(alphabet, c, sizeof(alphabet) - 1) == NULL ||
-		    (pl[i].g = captcha_font_glyph(font, c)) == NULL)
+		    (pl[i].g = captcha_font_glyph(font, c)) == NULL) {
+			sodium_memzero(pl, sizeof(pl));
 			return CAPTCHA_RENDER_ERR_ANSWER;
+		}
 	}
 	cv = xmalloc(sizeof(*cv));
 	captcha_rng_init(&rng);
