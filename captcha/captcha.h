@@ -9,9 +9,20 @@
  * Use:
  *   1. at start, before dropping privileges: captcha_font_load(path) (config key
  *      [web] captcha_font, default CAPTCHA_FONT_DEFAULT); sodium_init() must have run;
- *   2. per challenge: captcha_new_answer(), store it, captcha_render() the PNG;
+ *   2. per image: captcha_new_answer(), store it, captcha_render() the PNG. Every
+ *      image served gets a new answer, reloads included: several distortions of one
+ *      answer would let a solver vote among its readings;
  *   3. on submission: captcha_answer_equal(stored, typed), then wipe or replace the
  *      stored answer: one answer, one try.
+ *
+ * Accessibility: a person who cannot read the image (blind, or with a visual or
+ * cognitive disability it defeats) is not served by any variant of it, and a text
+ * or audio question a screen reader can read is one a program reads too: offered
+ * as a way around the image, it would become the way in for every bot. So the
+ * release page offers, next to the image, "ask the recipient to release it": one
+ * click, no challenge, which releases nothing by itself; it marks the held message
+ * for the recipient, who releases it with the rights they already have. That path
+ * lives in release-web/ and store/; nothing of it is generated here.
  *
  * Randomness is libsodium's (randombytes_uniform for the answer; a per-image ChaCha20
  * stream seeded from randombytes_buf for the distortion). Every function here is safe

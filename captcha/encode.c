@@ -109,7 +109,8 @@ pack_row(const uint8_t *cov, unsigned char *row)
 }
 
 void
-captcha_png_encode(const struct captcha_canvas *cv, unsigned char **png, size_t *png_len)
+captcha_png_encode(const struct captcha_canvas *cv, unsigned char **png,
+    size_t *png_len)
 {
 	struct out o = { NULL, 0, 0 };
 	unsigned char row[ROW_BYTES];

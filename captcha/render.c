@@ -172,7 +172,7 @@ draw_glyph(struct pen *pen, const struct captcha_font *font, const struct place 
 	}
 }
 
-/* Moves a glyph's centre height y so that the whole rotated glyph stays on the image. */
+/* Moves a glyph's centre height y so that the whole rotated glyph stays inside. */
 static float
 keep_inside(const struct place *pl, float y)
 {
