@@ -9,3 +9,31 @@ auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_
 # DNS resolver (c-ares in libevent), DMARC, From, Authentication-Results, glue.
 auth_libauth_a_SOURCES += \
 	auth/resolver.h auth/resolver.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_resolver
+TESTS += tests/unit/test_resolver
+tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c
+tests_unit_test_resolver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_resolver_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(CARES_LIBS) $(LIBEVENT_LIBS)
+endif
+
+auth_libauth_a_SOURCES += \
+	auth/from.h auth/from.c \
+	auth/dmarc_record.h auth/dmarc_record.c \
+	auth/dmarc.h auth/dmarc.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc
+TESTS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc
+tests_unit_test_from_SOURCES = tests/unit/test_from.c
+tests_unit_test_from_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_from_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_record_SOURCES = tests/unit/test_dmarc_record.c
+tests_unit_test_dmarc_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c
+tests_unit_test_dmarc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+endif

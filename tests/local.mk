@@ -7,13 +7,3 @@ tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_config_LDADD = common/libcommon.a $(CMOCKA_LIBS) $(INIH_LIBS)
 endif
-
-# auth/ resolver, DMARC, From, Authentication-Results.
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_resolver
-TESTS += tests/unit/test_resolver
-tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c
-tests_unit_test_resolver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
-tests_unit_test_resolver_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
-	$(CARES_LIBS) $(LIBEVENT_LIBS)
-endif
