@@ -22,11 +22,14 @@ endif
 auth_libauth_a_SOURCES += \
 	auth/from.h auth/from.c \
 	auth/dmarc_record.h auth/dmarc_record.c \
-	auth/dmarc.h auth/dmarc.c
+	auth/dmarc.h auth/dmarc.c \
+	auth/authres.h auth/authres.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc
-TESTS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc
+check_PROGRAMS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
+	tests/unit/test_authres
+TESTS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
+	tests/unit/test_authres
 tests_unit_test_from_SOURCES = tests/unit/test_from.c
 tests_unit_test_from_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_from_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
@@ -36,4 +39,7 @@ tests_unit_test_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_
 tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c
 tests_unit_test_dmarc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_authres_SOURCES = tests/unit/test_authres.c
+tests_unit_test_authres_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 endif
