@@ -66,8 +66,8 @@ spf_record_is_spf(const char *buf, size_t len)
 	return len >= 6 && strncasecmp(buf, "v=spf1", 6) == 0 && (len == 6 || buf[6] == ' ');
 }
 
-static int
-toplabel_ok(const char *p, size_t n)
+int
+spf_record_toplabel_ok(const char *p, size_t n)
 {
 	size_t i;
 	int alpha = 0, dash = 0;
@@ -104,7 +104,7 @@ domain_spec_ok(const char *s, size_t n, const char **reason)
 		end--;
 	for (dot = end; dot > info.tail && s[dot - 1] != '.'; dot--)
 		;
-	if (dot == info.tail || !toplabel_ok(s + dot, end - dot)) {
+	if (dot == info.tail || !spf_record_toplabel_ok(s + dot, end - dot)) {
 		*reason = "domain-spec does not end in a valid top label";
 		return 0;
 	}

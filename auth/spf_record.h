@@ -73,6 +73,12 @@ struct spf_record_info {
 /* 1 if (buf, len) is an SPF version 1 record: "v=spf1" (any case) then SP or end (4.5). */
 int spf_record_is_spf(const char *buf, size_t len);
 
+/*
+ * 1 if (p, n) is a toplabel (7.1): letters, digits and inner "-", not all digits.
+ * check_host() uses the same rule to refuse an IP literal as a domain (4.3).
+ */
+int spf_record_toplabel_ok(const char *p, size_t n);
+
 /* Starts reading the terms of (buf, len), which must satisfy spf_record_is_spf. */
 void spf_record_begin(struct spf_record_iter *it, const char *buf, size_t len);
 
