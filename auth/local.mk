@@ -43,3 +43,28 @@ tests_unit_test_authres_SOURCES = tests/unit/test_authres.c
 tests_unit_test_authres_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 endif
+
+# SPF (RFC 7208): record parser, macro expander, check_host() evaluation.
+auth_libauth_a_SOURCES += \
+	auth/spf.h auth/spf.c \
+	auth/spf_record.h auth/spf_record.c \
+	auth/spf_macro.h auth/spf_macro.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro
+TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro
+tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
+tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
+tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+endif
+
+# The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
+# and runs the C driver over it.
+check_PROGRAMS += tests/conformance/spf_suite
+TESTS += tests/conformance/spf_rfc7208.sh
+EXTRA_DIST += tests/conformance/spf_rfc7208.sh tests/conformance/spf_suite.py
+tests_conformance_spf_suite_SOURCES = tests/conformance/spf_suite.c
+tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a
