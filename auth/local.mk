@@ -2,5 +2,13 @@
 noinst_LIBRARIES += auth/libauth.a
 auth_libauth_a_SOURCES = \
 	auth/dns.h auth/dns_cache.c \
-	auth/taglist.h auth/taglist.c
+	auth/taglist.h auth/taglist.c \
+	auth/dkim.h auth/dkim_verify.c \
+	auth/dkim_sig.h auth/dkim_sig.c \
+	auth/dkim_key.h auth/dkim_key.c \
+	auth/dkim_canon.h auth/dkim_canon.c \
+	auth/dkim_text.h auth/dkim_text.c
 auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+
+# What a program linking the DKIM code needs.
+DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
