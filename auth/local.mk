@@ -12,3 +12,14 @@ auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_
 
 # What a program linking the DKIM code needs.
 DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
+
+if HAVE_CMOCKA
+check_LIBRARIES = tests/dkim/libdkimtest.a
+tests_dkim_libdkimtest_a_SOURCES = tests/dkim/dkim_support.c tests/dkim/dkim_support.h
+DKIM_TESTS = tests/dkim/test_dkim_rfc
+check_PROGRAMS += $(DKIM_TESTS)
+TESTS += $(DKIM_TESTS)
+tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
+tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
+endif
