@@ -2,7 +2,12 @@
 noinst_LIBRARIES += auth/libauth.a
 auth_libauth_a_SOURCES = \
 	auth/dns.h auth/dns_cache.c \
-	auth/taglist.h auth/taglist.c
+	auth/taglist.h auth/taglist.c \
+	auth/dkim.h auth/dkim_verify.c \
+	auth/dkim_sig.h auth/dkim_sig.c \
+	auth/dkim_key.h auth/dkim_key.c \
+	auth/dkim_canon.h auth/dkim_canon.c \
+	auth/dkim_text.h auth/dkim_text.c
 auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
 
@@ -68,3 +73,17 @@ TESTS += tests/conformance/spf_rfc7208.sh
 EXTRA_DIST += tests/conformance/spf_rfc7208.sh tests/conformance/spf_suite.py
 tests_conformance_spf_suite_SOURCES = tests/conformance/spf_suite.c
 tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a
+
+# What a program linking the DKIM code needs.
+DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
+
+if HAVE_CMOCKA
+check_LIBRARIES = tests/dkim/libdkimtest.a
+tests_dkim_libdkimtest_a_SOURCES = tests/dkim/dkim_support.c tests/dkim/dkim_support.h
+DKIM_TESTS = tests/dkim/test_dkim_rfc
+check_PROGRAMS += $(DKIM_TESTS)
+TESTS += $(DKIM_TESTS)
+tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
+tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
+endif
