@@ -28,7 +28,8 @@ auth_libauth_a_SOURCES += \
 	auth/from.h auth/from.c \
 	auth/dmarc_record.h auth/dmarc_record.c \
 	auth/dmarc.h auth/dmarc.c \
-	auth/authres.h auth/authres.c
+	auth/authres.h auth/authres.c \
+	auth/auth.h auth/auth.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
@@ -87,3 +88,10 @@ tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
 tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
 endif
+
+# Integration: the resolver against a real DNS server (tests/integration/test_auth_*.py).
+noinst_PROGRAMS += tests/integration/resolve
+tests_integration_resolve_SOURCES = tests/integration/resolve.c
+tests_integration_resolve_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
+tests_integration_resolve_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
+	$(CARES_LIBS)
