@@ -95,3 +95,16 @@ tests_integration_resolve_SOURCES = tests/integration/resolve.c
 tests_integration_resolve_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
 tests_integration_resolve_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
 	$(CARES_LIBS)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dmarc_record fuzz/fuzz_from fuzz/fuzz_authres
+fuzz_fuzz_dmarc_record_SOURCES = fuzz/fuzz_dmarc_record.c
+fuzz_fuzz_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dmarc_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_from_SOURCES = fuzz/fuzz_from.c
+fuzz_fuzz_from_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_from_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
+fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
+endif
