@@ -23,12 +23,18 @@
 #include <openssl/ssl.h>
 #include <sodium.h>
 
+#include "auth/resolver.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "smtpd/pool.h"
 #include "smtpd/server.h"
 #include "smtpd/session.h"
 #include "smtpd/tls.h"
+
+/* RFC 7208 4.6.4: an SPF check should be allowed at least 20 seconds. */
+#define AUTH_SPF_TIMEOUT_MS 20000
+/* DKIM key and DMARC record lookups after the end of data: the client is waiting. */
+#define AUTH_MSG_TIMEOUT_MS 15000
 
 static void
 usage(void)
@@ -114,8 +120,19 @@ main(int argc, char **argv)
 	    (dns = evdns_base_new(env.base, 0)) == NULL)
 		log_fatal("event=start error=\"cannot create resolver\"");
 	env.pool = pool_new(env.base, dns, cf);
+	if ((env.auth.resolver = resolver_new(env.base, cf->dns_servers, cf->dns_timeout_ms,
+	    cf->dns_tries, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-smtpd: %s: [dns] servers: %s\n", path, err);
+		return 2;
+	}
+	env.auth.base = env.base;
+	env.auth.authserv_id = cf->authserv_id;
+	env.auth.receiver = cf->hostname;
+	env.auth.spf_timeout_ms = AUTH_SPF_TIMEOUT_MS;
+	env.auth.msg_timeout_ms = AUTH_MSG_TIMEOUT_MS;
 	if ((srv = server_new(&env, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-smtpd: %s: %s\n", path, err);
+		resolver_free(env.auth.resolver);
 		pool_free(env.pool);
 		evdns_base_free(dns, 0);
 		event_base_free(env.base);
@@ -137,6 +154,7 @@ main(int argc, char **argv)
 
 	server_free(srv);
 	pool_free(env.pool);
+	resolver_free(env.auth.resolver);
 	event_free(sigint);
 	event_free(sigterm);
 	evdns_base_free(dns, 0);

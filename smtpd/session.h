@@ -12,6 +12,7 @@
 
 #include <openssl/ssl.h>
 
+#include "auth/auth.h"
 #include "common/config.h"
 #include "smtpd/pool.h"
 
@@ -21,6 +22,7 @@ struct smtpd_env {
 	struct event_base	*base;
 	struct relay_pool	*pool;
 	SSL_CTX			*tls;		/* NULL: STARTTLS not offered */
+	struct auth_params	 auth;		/* SPF, DKIM, DMARC of each transaction */
 };
 
 struct session;
