@@ -12,14 +12,17 @@ auth_libauth_a_SOURCES += \
 	auth/spf_macro.h auth/spf_macro.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro
-TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro
+check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
+TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
 tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
 tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
 tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_SOURCES = tests/unit/test_spf.c
+tests_unit_test_spf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 endif
 
 # The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
