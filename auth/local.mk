@@ -32,3 +32,14 @@ TESTS += tests/conformance/spf_rfc7208.sh
 EXTRA_DIST += tests/conformance/spf_rfc7208.sh tests/conformance/spf_suite.py
 tests_conformance_spf_suite_SOURCES = tests/conformance/spf_suite.c
 tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_spf_record fuzz/fuzz_spf_macro
+fuzz_fuzz_spf_record_SOURCES = fuzz/fuzz_spf_record.c
+fuzz_fuzz_spf_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_spf_macro_SOURCES = fuzz/fuzz_spf_macro.c
+fuzz_fuzz_spf_macro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a
+endif
+EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
