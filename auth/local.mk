@@ -43,3 +43,8 @@ fuzz_fuzz_spf_macro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a
 endif
 EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
+
+# Benchmark (not a test): spf_check() evaluations per second; build without sanitizers.
+noinst_PROGRAMS += bench/bench_spf
+bench_bench_spf_SOURCES = bench/bench_spf.c
+bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
