@@ -543,7 +543,7 @@ explain(struct eval *ev, const struct spf_term *exp, const char *d, size_t dlen)
 {
 	const struct dns_rrset *rs;
 	char name[SPF_MACRO_DOMAIN_BUF];
-	size_t nlen, n;
+	size_t nlen, n, i;
 
 	if (expand(ev, exp->spec, exp->spec_len, SPF_MACRO_DOMAIN, d, dlen, name, sizeof(name),
 	    &nlen) < 0 || !name_ok(name, nlen))
@@ -552,8 +552,15 @@ explain(struct eval *ev, const struct spf_term *exp, const char *d, size_t dlen)
 		return;
 	if (rs->result != DNS_OK || rs->n != 1)
 		return;
-	(void)expand(ev, (const char *)rs->rr[0].data, rs->rr[0].len, SPF_MACRO_EXPLAIN, d,
-	    dlen, ev->out->explanation, sizeof(ev->out->explanation), &n);
+	if (expand(ev, (const char *)rs->rr[0].data, rs->rr[0].len, SPF_MACRO_EXPLAIN, d,
+	    dlen, ev->out->explanation, sizeof(ev->out->explanation), &n) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)ev->out->explanation[i] < 0x20 ||
+		    (unsigned char)ev->out->explanation[i] > 0x7e) {
+			ev->out->explanation[0] = '\0';
+			return;
+		}
 }
 
 static enum spf_result
@@ -586,6 +593,12 @@ select_record(struct eval *ev, const char *d, size_t dlen, enum spf_result *r)
 			rec = &rs->rr[i];
 			count++;
 		}
+	if (count == 1 && rec->len > SPF_RECORD_MAX) {
+		set_reason(ev, "SPF record of %zu octets at %s (limit %d)", rec->len,
+		    esc(e, sizeof(e), d, dlen), SPF_RECORD_MAX);
+		*r = SPF_PERMERROR;
+		return NULL;
+	}
 	if (count == 1)
 		return rec;
 	if (count == 0) {

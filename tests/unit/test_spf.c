@@ -58,6 +58,8 @@ static const struct rec zone[] = {
 	{ "long-exp.example.com", DNS_T_TXT, DNS_OK, { "%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}"
 	  "%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}%{s}" } },
 	{ "pass.example.com", DNS_T_TXT, DNS_OK, { "v=spf1 +all exp=never.example.com" } },
+	{ "ctl.example.com", DNS_T_TXT, DNS_OK, { "v=spf1 -all exp=ctl-exp.example.com" } },
+	{ "ctl-exp.example.com", DNS_T_TXT, DNS_OK, { "helo was %{h}" } },
 };
 
 static void
@@ -233,6 +235,16 @@ test_explanation_rules(void **state)
 	assert_int_equal(out.result, SPF_FAIL);
 	assert_string_equal(out.explanation, "");
 
+	/* Macros may bring client bytes in: a control byte drops the explanation. */
+	request(&req, "192.0.2.1", "ok.example", "a@ctl.example.com");
+	drive(&req, 0, &out, NULL);
+	assert_int_equal(out.result, SPF_FAIL);
+	assert_string_equal(out.explanation, "helo was ok.example");
+	request(&req, "192.0.2.1", "bad\thelo", "a@ctl.example.com");
+	drive(&req, 0, &out, NULL);
+	assert_int_equal(out.result, SPF_FAIL);
+	assert_string_equal(out.explanation, "");
+
 	/* exp= is fetched for a fail only. */
 	request(&req, "192.0.2.1", "x.example", "a@pass.example.com");
 	drive(&req, 0, &out, &c);
@@ -242,6 +254,45 @@ test_explanation_rules(void **state)
 	rs = dns_cache_get(c, "pass.example.com", 16, DNS_T_TXT);
 	assert_non_null(rs);
 	dns_cache_free(c);
+}
+
+static void
+test_record_size(void **state)
+{
+	static char rec[SPF_RECORD_MAX + 2];
+	struct spf_request req;
+	struct spf_outcome out;
+	struct dns_cache *c;
+	struct dns_rr rr = { (unsigned char *)rec, 0, 0 };
+	size_t len;
+
+	/* "v=spf1 a a ... -all" padded with spaces to exactly the limit: evaluated. */
+	memcpy(rec, "v=spf1", 6);
+	for (len = 6; len + 2 <= SPF_RECORD_MAX - 5; len += 2)
+		memcpy(rec + len, " a", 2);
+	memcpy(rec + len, " -all", 5);
+	for (len += 5; len < SPF_RECORD_MAX; len++)
+		rec[len] = ' ';
+	request(&req, "192.0.2.1", "x.example", "a@big.example");
+	for (int over = 0; over < 2; over++) {
+		if (over)
+			rec[len++] = ' ';
+		rr.len = len;
+		c = dns_cache_new();
+		assert_int_equal(dns_cache_put(c, "big.example", 11, DNS_T_TXT, DNS_OK, &rr, 1), 0);
+		assert_int_equal(dns_cache_put(c, "big.example", 11, DNS_T_A, DNS_NODATA, NULL, 0),
+		    0);
+		assert_int_equal(spf_check(&req, c, &out), SPF_DONE);
+		if (over) {
+			assert_int_equal(out.result, SPF_PERMERROR);
+			assert_non_null(strstr(out.reason, "octets"));
+		} else {
+			/* Every "a" is void: the third is over the limit. */
+			assert_int_equal(out.result, SPF_PERMERROR);
+			assert_int_equal(out.void_lookups, 3);
+		}
+		dns_cache_free(c);
+	}
 }
 
 static void
@@ -263,6 +314,7 @@ main(void)
 		cmocka_unit_test(test_results),
 		cmocka_unit_test(test_outcome),
 		cmocka_unit_test(test_explanation_rules),
+		cmocka_unit_test(test_record_size),
 		cmocka_unit_test(test_names),
 	};
 
