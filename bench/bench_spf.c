@@ -187,8 +187,8 @@ main(void)
 	printf("bench_spf: redirect + include + include + ip4/ip6 + mx, match on the 2nd MX "
 	    "(%u DNS answers, %u DNS-querying terms)\n", restarts, terms);
 	printf("baseline  %10.0f evaluations/s  (warm cache, one ip4 term)\n", floor);
-	printf("warm      %10.0f evaluations/s  (%.2f us each, %.1f times the baseline's cost)\n", warm,
-	    1e6 / warm, floor / warm);
+	printf("warm      %10.0f evaluations/s  (%.2f us each, %.1f times the baseline's "
+	    "cost)\n", warm, 1e6 / warm, floor / warm);
 	printf("full      %10.0f checks/s       (%.2f us each with %u restarts, %.1f times "
 	    "the baseline's cost)\n", full, 1e6 / full, restarts, floor / full);
 	dns_cache_free(c);
