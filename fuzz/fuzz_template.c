@@ -11,7 +11,9 @@
 
 #include "common/template.h"
 
-static const char hostile[] = "<x y=\"'&\r\n\xff\xc3";
+/* 0x7f is never copied by the escapers: "<\x7f" in HTML output is a missed escape,
+ * unless the template itself holds a 0x7f. */
+static const char hostile[] = "<\x7f y=\"'&\r\n\xff\xc3";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -44,8 +46,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (memchr(out, '\0', len) != NULL && memchr(data, '\0', size) == NULL)
 				abort();
 			/* an escaped value never brings its own markup into HTML */
-			if (kinds[k] == TMPL_HTML && memmem(out, len, "<x y", 4) != NULL &&
-			    memmem(data, size, "<x y", 4) == NULL)
+			if (kinds[k] == TMPL_HTML && memmem(out, len, "<\x7f", 2) != NULL &&
+			    memchr(data, 0x7f, size) == NULL)
 				abort();
 		}
 		free(out);
