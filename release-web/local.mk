@@ -40,3 +40,57 @@ fuzz_fuzz_router_SOURCES = fuzz/fuzz_router.c
 fuzz_fuzz_router_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_router_LDADD = release-web/libweb.a
 endif
+
+# Templates (every text a person reads) and static assets, installed under
+# $(pkgdatadir); ecluse-web -d DIR reads DIR/templates and DIR/static.
+nobase_dist_pkgdata_DATA = static/style.css \
+	templates/en/badrequest.html \
+	templates/en/badrequest.title \
+	templates/en/error.html \
+	templates/en/error.title \
+	templates/en/expired.html \
+	templates/en/expired.title \
+	templates/en/forbidden.html \
+	templates/en/forbidden.title \
+	templates/en/home.html \
+	templates/en/home.title \
+	templates/en/layout.html \
+	templates/en/method.html \
+	templates/en/method.title \
+	templates/en/notfound.html \
+	templates/en/notfound.title \
+	templates/en/release.html \
+	templates/en/release.title \
+	templates/en/released.html \
+	templates/en/released.title \
+	templates/en/toomany.html \
+	templates/en/toomany.title \
+	templates/en/unknown.html \
+	templates/en/unknown.title \
+	templates/en/used.html \
+	templates/en/used.title \
+	templates/fr/badrequest.html \
+	templates/fr/badrequest.title \
+	templates/fr/error.html \
+	templates/fr/error.title \
+	templates/fr/expired.html \
+	templates/fr/expired.title \
+	templates/fr/forbidden.html \
+	templates/fr/forbidden.title \
+	templates/fr/home.html \
+	templates/fr/home.title \
+	templates/fr/layout.html \
+	templates/fr/method.html \
+	templates/fr/method.title \
+	templates/fr/notfound.html \
+	templates/fr/notfound.title \
+	templates/fr/release.html \
+	templates/fr/release.title \
+	templates/fr/released.html \
+	templates/fr/released.title \
+	templates/fr/toomany.html \
+	templates/fr/toomany.title \
+	templates/fr/unknown.html \
+	templates/fr/unknown.title \
+	templates/fr/used.html \
+	templates/fr/used.title
