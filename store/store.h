@@ -185,6 +185,7 @@ struct store_held {
 	int64_t			 released;	/* 0: never */
 	int64_t			 delivered;	/* 0: never */
 	bool			 token_spent;
+	char			*error;		/* last re-injection error; "" */
 	size_t			 size;		/* of the message when it was held */
 	unsigned char		*message;	/* NULL unless asked for, or once dropped */
 	size_t			 message_len;
