@@ -94,3 +94,25 @@ nobase_dist_pkgdata_DATA = static/style.css \
 	templates/fr/unknown.title \
 	templates/fr/used.html \
 	templates/fr/used.title
+
+sbin_PROGRAMS += release-web/ecluse-web
+release_web_ecluse_web_SOURCES = \
+	release-web/main.c \
+	release-web/web.h release-web/stores.c \
+	release-web/server.c release-web/server.h \
+	release-web/headers.c release-web/headers.h \
+	release-web/assets.c release-web/assets.h \
+	release-web/csrf.c release-web/csrf.h \
+	release-web/page.c release-web/page.h \
+	release-web/release.c release-web/release.h
+release_web_ecluse_web_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
+release_web_ecluse_web_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SODIUM_CFLAGS) -pthread
+release_web_ecluse_web_LDADD = release-web/libweb.a $(CAPTCHA_LIBS) store/libstore.a \
+	common/libcommon.a $(STORE_LIBS) $(MHD_LIBS) $(SODIUM_LIBS) $(INIH_LIBS)
+
+# The integration tests seed held messages through the store API with this helper.
+noinst_PROGRAMS += tests/integration/web_seed
+tests_integration_web_seed_SOURCES = tests/integration/web_seed.c
+tests_integration_web_seed_CFLAGS = $(AM_CFLAGS) -pthread
+tests_integration_web_seed_LDADD = store/libstore.a common/libcommon.a $(STORE_LIBS) \
+	$(INIH_LIBS)

@@ -30,6 +30,7 @@
 #define HEADER_VALUE_MAX	1024
 /* "1234:5678:9abc:def0::/64" and an IPv4 address both fit. */
 #define CLIENT_MAX		INET6_ADDRSTRLEN
+#define CLIENT_KEY_MAX		(INET6_ADDRSTRLEN + 3)
 
 struct server {
 	struct MHD_Daemon	*d;
@@ -81,21 +82,21 @@ pick_lang(struct MHD_Connection *c, int *explicit)
  * at least a /64, so the key is the /64 (else each try could come from a new
  * address). */
 static void
-client_of(struct MHD_Connection *c, char addr[CLIENT_MAX], char key[CLIENT_MAX])
+client_of(struct MHD_Connection *c, char addr[CLIENT_MAX], char key[CLIENT_KEY_MAX])
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
 
 	snprintf(addr, CLIENT_MAX, "unknown");
-	snprintf(key, CLIENT_MAX, "unknown");
+	snprintf(key, CLIENT_KEY_MAX, "unknown");
 	if (sa == NULL)
 		return;
 	if (sa->sa_family == AF_INET) {
 		const struct sockaddr_in *in = (const void *)sa;
 
 		inet_ntop(AF_INET, &in->sin_addr, addr, CLIENT_MAX);
-		snprintf(key, CLIENT_MAX, "%s", addr);
+		snprintf(key, CLIENT_KEY_MAX, "%s", addr);
 	} else if (sa->sa_family == AF_INET6) {
 		const struct sockaddr_in6 *in6 = (const void *)sa;
 		struct in6_addr net = in6->sin6_addr;
@@ -103,13 +104,13 @@ client_of(struct MHD_Connection *c, char addr[CLIENT_MAX], char key[CLIENT_MAX])
 
 		if (IN6_IS_ADDR_V4MAPPED(&net)) {
 			inet_ntop(AF_INET, &net.s6_addr[12], addr, CLIENT_MAX);
-			snprintf(key, CLIENT_MAX, "%s", addr);
+			snprintf(key, CLIENT_KEY_MAX, "%s", addr);
 			return;
 		}
 		inet_ntop(AF_INET6, &net, addr, CLIENT_MAX);
 		memset(&net.s6_addr[8], 0, 8);
 		inet_ntop(AF_INET6, &net, tmp, sizeof(tmp));
-		snprintf(key, CLIENT_MAX, "%s/64", tmp);
+		snprintf(key, CLIENT_KEY_MAX, "%s/64", tmp);
 	}
 }
 
@@ -182,7 +183,7 @@ dispatch(const struct web *w, struct MHD_Connection *c, struct request *rq)
 {
 	struct reply r;
 	struct release_req q;
-	char addr[CLIENT_MAX], key[CLIENT_MAX];
+	char addr[CLIENT_MAX], key[CLIENT_KEY_MAX];
 	int explicit;
 
 	memset(&r, 0, sizeof(r));
