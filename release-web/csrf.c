@@ -36,44 +36,44 @@ csrf_free(struct csrf *c)
 }
 
 static void
-mac(const struct csrf *c, const char *token, size_t tlen, const char *challenge,
-    size_t clen, unsigned char out[crypto_auth_BYTES])
+mac(const struct csrf *c, const char *token, size_t tlen, const char *nonce,
+    size_t nlen, unsigned char out[crypto_auth_BYTES])
 {
 	crypto_auth_hmacsha512256_state st;
 	unsigned char len[8];
 	size_t i;
 
-	/* the token's length first, so that (token, challenge) splits one way only */
+	/* the token's length first, so that (token, nonce) splits one way only */
 	for (i = 0; i < 8; i++)
 		len[i] = (unsigned char)((uint64_t)tlen >> (56 - 8 * i));
 	crypto_auth_hmacsha512256_init(&st, c->key, sizeof(c->key));
 	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)context, sizeof(context));
 	crypto_auth_hmacsha512256_update(&st, len, sizeof(len));
 	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)token, tlen);
-	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)challenge, clen);
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)nonce, nlen);
 	crypto_auth_hmacsha512256_final(&st, out);
 	sodium_memzero(&st, sizeof(st));
 }
 
 void
-csrf_make(const struct csrf *c, const char *token, size_t tlen, const char *challenge,
-    size_t clen, char out[CSRF_LEN + 1])
+csrf_make(const struct csrf *c, const char *token, size_t tlen, const char *nonce,
+    size_t nlen, char out[CSRF_LEN + 1])
 {
 	unsigned char m[crypto_auth_BYTES];
 
-	mac(c, token, tlen, challenge, clen, m);
+	mac(c, token, tlen, nonce, nlen, m);
 	sodium_bin2base64(out, CSRF_LEN + 1, m, sizeof(m),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 int
-csrf_check(const struct csrf *c, const char *token, size_t tlen, const char *challenge,
-    size_t clen, const char *given, size_t glen)
+csrf_check(const struct csrf *c, const char *token, size_t tlen, const char *nonce,
+    size_t nlen, const char *given, size_t glen)
 {
 	char want[CSRF_LEN + 1];
 
 	if (glen != CSRF_LEN)
 		return -1;
-	csrf_make(c, token, tlen, challenge, clen, want);
+	csrf_make(c, token, tlen, nonce, nlen, want);
 	return sodium_memcmp(want, given, CSRF_LEN) == 0 ? 0 : -1;
 }

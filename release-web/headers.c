@@ -9,12 +9,11 @@
 #include "release-web/headers.h"
 
 /*
- * default-src 'none': nothing loads unless listed. Styles come from /static only,
- * images from /static or a data: URI (the CAPTCHA is inlined as data:, see
- * release.c), forms post to this origin only, no <base>, no framing (the CAPTCHA page
+ * default-src 'none': nothing loads unless listed. Styles and images come from this
+ * origin only (the CAPTCHA is /r/TOKEN/captcha.png), forms post to this origin only, no <base>, no framing (the CAPTCHA page
  * must not be overlaid by another site: clickjacking).
  */
-#define CSP "default-src 'none'; style-src 'self'; img-src 'self' data:; " \
+#define CSP "default-src 'none'; style-src 'self'; img-src 'self'; " \
 	"form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
 
 int

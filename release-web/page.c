@@ -31,6 +31,7 @@ page_fail(struct reply *r)
 	r->body = xstrndup(fail_html, sizeof(fail_html) - 1);
 	r->len = sizeof(fail_html) - 1;
 	r->asset = NULL;
+	r->type = NULL;
 	r->cache = WEB_NO_STORE;
 }
 
@@ -86,6 +87,7 @@ page_set(const struct web *w, struct reply *r, unsigned status, enum lang lang,
 		return;
 	}
 	r->status = status;
+	r->type = NULL;
 	r->cache = WEB_NO_STORE;
 }
 
@@ -121,5 +123,6 @@ void
 reply_clear(struct reply *r)
 {
 	free(r->body);
+	free(r->set_cookie);
 	memset(r, 0, sizeof(*r));
 }

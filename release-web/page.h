@@ -26,6 +26,8 @@ struct reply {
 	enum web_cache		 cache;
 	const char		*allow;		/* 405: Allow header */
 	unsigned		 retry_after;	/* 429: seconds; 0: no header */
+	const char		*type;		/* Content-Type; NULL: HTML */
+	char			*set_cookie;	/* owned Set-Cookie value, or NULL */
 };
 
 /* Every page a handler can answer, with its status; names match the templates. */

@@ -25,8 +25,8 @@
 #include "release-web/web.h"
 #include "store/store.h"
 
-/* Room for a rendered PNG in base64 (4 bytes per 3, and a NUL). */
-#define PNG_B64_MAX	(((CAPTCHA_PNG_MAX + 2) / 3) * 4 + 1)
+/* "challenge=" N "." ID "; Path=/r/" TOKEN "; Max-Age=..; HttpOnly; ..." */
+#define COOKIE_MAX	256
 /* "2026-11-22 18:05 UTC" */
 #define WHEN_MAX	32
 /* Recipients shown on the page; more are summarised as "and N more". */
@@ -34,6 +34,21 @@
 
 /* What the page says above the form after a refused answer. */
 enum notice { NOTICE_NONE, NOTICE_WRONG, NOTICE_STALE };
+
+static int
+b64url_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
+			return 0;
+	}
+	return 1;
+}
 
 struct ctx {
 	const struct web	*w;
@@ -211,51 +226,23 @@ held_vars(struct ctx *c, struct tmpl_vars *v)
 	tmpl_vars_set_str(v, "until", buf);
 }
 
-/* Stores a new challenge and answers the page with its image: the answer exists only
- * in this function, and is wiped before it returns. */
+/* The form: a fresh nonce, its MAC, the image that goes with it. Writes nothing. */
 static void
-challenge_page(struct ctx *c, unsigned status, enum notice notice)
+form_page(struct ctx *c, unsigned status, enum notice notice)
 {
-	char answer[CAPTCHA_ANSWER_SIZE], cid[STORE_CHALLENGE_ID_LEN + 1];
-	char csrf[CSRF_LEN + 1], dim[16];
-	char *b64;
-	unsigned char *png = NULL;
-	size_t png_len = 0;
+	unsigned char raw[16];
+	char nonce[RELEASE_NONCE_LEN + 1], csrf[CSRF_LEN + 1], dim[16];
 	struct tmpl_vars *v;
-	enum store_err e;
-	int alen;
 
-	if ((alen = captcha_new_answer(answer, sizeof(answer))) < 0) {
-		page(c, 500, "error", NULL);
-		return;
-	}
-	e = store_challenge_new(c->st, (int64_t)c->id, answer, c->now, cid);
-	if (e == STORE_OK &&
-	    captcha_render(c->w->font, answer, (size_t)alen, &png, &png_len) != CAPTCHA_RENDER_OK)
-		png = NULL;
-	sodium_memzero(answer, sizeof(answer));
-	if (e != STORE_OK) {
-		server_error(c, "challenge_new", e);
-		return;
-	}
-	if (png == NULL) {
-		log_err("event=captcha_render_failed held=%llu", (unsigned long long)c->id);
-		page(c, 500, "error", NULL);
-		return;
-	}
-	b64 = xmalloc(PNG_B64_MAX);
-	sodium_bin2base64(b64, PNG_B64_MAX, png, png_len, sodium_base64_VARIANT_ORIGINAL);
-	free(png);
-	csrf_make(c->w->csrf, c->q->token, c->q->tokenlen, cid, strlen(cid), csrf);
-
+	randombytes_buf(raw, sizeof(raw));
+	sodium_bin2base64(nonce, sizeof(nonce), raw, sizeof(raw),
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	csrf_make(c->w->csrf, c->q->token, c->q->tokenlen, nonce, RELEASE_NONCE_LEN, csrf);
 	v = tmpl_vars_new();
 	held_vars(c, v);
 	tmpl_vars_set(v, "token", c->q->token, c->q->tokenlen);
-	tmpl_vars_set_str(v, "challenge", cid);
+	tmpl_vars_set_str(v, "nonce", nonce);
 	tmpl_vars_set_str(v, "csrf", csrf);
-	/* base64 written above: code-built, only [A-Za-z0-9+/=] */
-	tmpl_vars_set_raw(v, "png", b64, strlen(b64));
-	free(b64);
 	snprintf(dim, sizeof(dim), "%d", CAPTCHA_WIDTH);
 	tmpl_vars_set_str(v, "img_width", dim);
 	snprintf(dim, sizeof(dim), "%d", CAPTCHA_HEIGHT);
@@ -276,15 +263,63 @@ void
 release_get(const struct web *w, const struct release_req *q, struct reply *r)
 {
 	struct ctx c = { .w = w, .q = q, .r = r, .now = (int64_t)time(NULL) };
-	char key[STORE_KEY_MAX];
 
+	if (load(&c) == 0)
+		form_page(&c, 200, NOTICE_NONE);
+	store_held_clear(&c.h);
+}
+
+void
+release_captcha(const struct web *w, const struct release_req *q, struct reply *r)
+{
+	struct ctx c = { .w = w, .q = q, .r = r, .now = (int64_t)time(NULL) };
+	char answer[CAPTCHA_ANSWER_SIZE], cid[STORE_CHALLENGE_ID_LEN + 1];
+	char key[STORE_KEY_MAX];
+	unsigned char *png = NULL;
+	size_t png_len = 0;
+	enum store_err e;
+	int alen;
+
+	if (q->nonce == NULL || strnlen(q->nonce, RELEASE_NONCE_LEN + 1) != RELEASE_NONCE_LEN ||
+	    !b64url_ok(q->nonce, RELEASE_NONCE_LEN)) {
+		page(&c, 404, "notfound", NULL);
+		return;
+	}
 	if (load(&c) != 0)
 		goto done;
 	snprintf(key, sizeof(key), "view:%s", q->client_key);
 	if (over(&c, STORE_ATTEMPT_CLIENT, key, w->limits.views_per_client,
-	    "too_many_views_client") != 0)
+	    "too_many_images_client") != 0)
 		goto done;
-	challenge_page(&c, 200, NOTICE_NONE);
+	if ((alen = captcha_new_answer(answer, sizeof(answer))) < 0) {
+		page(&c, 500, "error", NULL);
+		goto done;
+	}
+	e = store_challenge_new(c.st, (int64_t)c.id, answer, c.now, cid);
+	if (e == STORE_OK &&
+	    captcha_render(w->font, answer, (size_t)alen, &png, &png_len) != CAPTCHA_RENDER_OK)
+		png = NULL;
+	sodium_memzero(answer, sizeof(answer));
+	if (e != STORE_OK) {
+		server_error(&c, "challenge_new", e);
+		goto done;
+	}
+	if (png == NULL) {
+		log_err("event=captcha_render_failed held=%llu", (unsigned long long)c.id);
+		page(&c, 500, "error", NULL);
+		goto done;
+	}
+	r->set_cookie = xmalloc(COOKIE_MAX);
+	snprintf(r->set_cookie, COOKIE_MAX,
+	    "challenge=%s.%s; Path=/r/%.*s; Max-Age=%d; HttpOnly; SameSite=Strict%s",
+	    q->nonce, cid, (int)q->tokenlen, q->token, STORE_CHALLENGE_TTL,
+	    q->https ? "; Secure" : "");
+	free(r->body);
+	r->status = 200;
+	r->body = (char *)png;
+	r->len = png_len;
+	r->type = "image/png";
+	r->cache = WEB_NO_STORE;
 done:
 	store_held_clear(&c.h);
 }
@@ -314,21 +349,22 @@ normalise(const char *buf, size_t len, char out[STORE_ANSWER_MAX + 1])
 	out[b - a] = '\0';
 }
 
+/* The challenge id from the cookie "N.ID" when N is the form's nonce. -1 when there
+ * is none (the image was not loaded) or it is another page's (the image loaded last,
+ * in another tab, wins). */
 static int
-challenge_id_ok(const struct form_field *f)
+cookie_challenge(const char *cookie, const struct form_field *n,
+    char cid[STORE_CHALLENGE_ID_LEN + 1])
 {
-	size_t i;
-
-	if (f == NULL || f->len != STORE_CHALLENGE_ID_LEN)
-		return 0;
-	for (i = 0; i < f->len; i++) {
-		char ch = f->val[i];
-
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_'))
-			return 0;
-	}
-	return 1;
+	if (cookie == NULL ||
+	    strnlen(cookie, COOKIE_MAX) != RELEASE_NONCE_LEN + 1 + STORE_CHALLENGE_ID_LEN ||
+	    cookie[RELEASE_NONCE_LEN] != '.' ||
+	    memcmp(cookie, n->val, RELEASE_NONCE_LEN) != 0 ||
+	    !b64url_ok(cookie + RELEASE_NONCE_LEN + 1, STORE_CHALLENGE_ID_LEN))
+		return -1;
+	memcpy(cid, cookie + RELEASE_NONCE_LEN + 1, STORE_CHALLENGE_ID_LEN);
+	cid[STORE_CHALLENGE_ID_LEN] = '\0';
+	return 0;
 }
 
 static void
@@ -396,8 +432,9 @@ void
 release_post(const struct web *w, const struct release_req *q, struct reply *r)
 {
 	struct ctx c = { .w = w, .q = q, .r = r, .now = (int64_t)time(NULL) };
-	const struct form_field *cid, *csrf, *ans;
+	const struct form_field *nonce, *csrf, *ans;
 	char key[STORE_KEY_MAX], answer[STORE_ANSWER_MAX + 1];
+	char cid[STORE_CHALLENGE_ID_LEN + 1];
 	enum store_answer res;
 	enum store_err e;
 	struct form f;
@@ -421,27 +458,32 @@ release_post(const struct web *w, const struct release_req *q, struct reply *r)
 	if (c.h.mail_from[0] != '\0' && over(&c, STORE_ATTEMPT_SENDER, c.h.mail_from,
 	    w->limits.per_sender, "too_many_tries_sender"))
 		goto done;
-	cid = form_get(&f, "c");
+	nonce = form_get(&f, "n");
 	csrf = form_get(&f, "csrf");
 	ans = form_get(&f, "answer");
-	if (!challenge_id_ok(cid) || csrf == NULL || ans == NULL) {
+	if (nonce == NULL || nonce->len != RELEASE_NONCE_LEN || csrf == NULL || ans == NULL) {
 		log_refusal(&c, "bad_form");
 		page(&c, 400, "badrequest", NULL);
 		goto done;
 	}
-	if (!origin_ok(w, q->origin) || csrf_check(w->csrf, q->token, q->tokenlen, cid->val,
-	    cid->len, csrf->val, csrf->len) != 0) {
+	if (!origin_ok(w, q->origin) || csrf_check(w->csrf, q->token, q->tokenlen,
+	    nonce->val, nonce->len, csrf->val, csrf->len) != 0) {
 		log_refusal(&c, origin_ok(w, q->origin) ? "bad_csrf" : "bad_origin");
 		simple(&c, 403, "forbidden");
 		goto done;
 	}
+	if (cookie_challenge(q->cookie, nonce, cid) != 0) {
+		log_refusal(&c, "no_challenge_cookie");
+		form_page(&c, 422, NOTICE_STALE);
+		goto done;
+	}
 	normalise(ans->val, ans->len, answer);
-	e = store_challenge_check(c.st, cid->val, answer, c.now, 1, &cheld, &res);
+	e = store_challenge_check(c.st, cid, answer, c.now, 1, &cheld, &res);
 	sodium_memzero(answer, sizeof(answer));
 	if (e == STORE_NOTFOUND) {
 		/* answered already (a second click), or purged: a fresh image */
 		log_refusal(&c, "stale_challenge");
-		challenge_page(&c, 422, NOTICE_STALE);
+		form_page(&c, 422, NOTICE_STALE);
 		goto done;
 	}
 	if (e != STORE_OK) {
@@ -459,12 +501,12 @@ release_post(const struct web *w, const struct release_req *q, struct reply *r)
 		break;
 	case STORE_ANSWER_EXPIRED:
 		log_refusal(&c, "challenge_expired");
-		challenge_page(&c, 422, NOTICE_STALE);
+		form_page(&c, 422, NOTICE_STALE);
 		break;
 	case STORE_ANSWER_WRONG:
 	case STORE_ANSWER_EXHAUSTED:
 		log_refusal(&c, "wrong_answer");
-		challenge_page(&c, 422, NOTICE_WRONG);
+		form_page(&c, 422, NOTICE_WRONG);
 		break;
 	}
 done:

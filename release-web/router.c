@@ -82,12 +82,16 @@ router_match(const char *method, size_t mlen, const char *path, size_t plen,
 
 		if (n == 0)
 			return ROUTER_NOT_FOUND;
-		if (3 + n != plen)
-			return ROUTER_NOT_FOUND;
-		m->route = ROUTE_RELEASE;
 		m->arg = path + 3;
 		m->arglen = n;
-		post_ok = 1;
+		if (3 + n == plen) {
+			m->route = ROUTE_RELEASE;
+			post_ok = 1;
+		} else if (plen - 3 - n == sizeof("/captcha.png") - 1 &&
+		    memcmp(path + 3 + n, "/captcha.png", plen - 3 - n) == 0)
+			m->route = ROUTE_CAPTCHA;
+		else
+			return ROUTER_NOT_FOUND;
 	} else if (has_prefix(path, plen, "/static/", 8)) {
 		if (!asset_name_ok(path + 8, plen - 8))
 			return ROUTER_NOT_FOUND;

@@ -23,6 +23,7 @@
 enum route {
 	ROUTE_HOME,		/* GET / */
 	ROUTE_RELEASE,		/* GET, POST /r/TOKEN */
+	ROUTE_CAPTCHA,		/* GET /r/TOKEN/captcha.png */
 	ROUTE_STATIC,		/* GET /static/NAME */
 };
 

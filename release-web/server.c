@@ -141,7 +141,10 @@ send_reply(const struct web *w, struct MHD_Connection *c, struct reply *r)
 		    r->asset->type) != MHD_YES))
 			goto fail;
 	} else if (MHD_add_response_header(resp, "Content-Type",
-	    "text/html; charset=utf-8") != MHD_YES)
+	    r->type != NULL ? r->type : "text/html; charset=utf-8") != MHD_YES)
+		goto fail;
+	if (r->set_cookie != NULL &&
+	    MHD_add_response_header(resp, "Set-Cookie", r->set_cookie) != MHD_YES)
 		goto fail;
 	if (r->allow != NULL && MHD_add_response_header(resp, "Allow", r->allow) != MHD_YES)
 		goto fail;
@@ -207,13 +210,19 @@ dispatch(const struct web *w, struct MHD_Connection *c, struct request *rq)
 		serve_static(w, c, &rq->m, q.lang, &r);
 		break;
 	case ROUTE_RELEASE:
+	case ROUTE_CAPTCHA:
 		client_of(c, addr, key);
 		q.token = rq->m.arg;
 		q.tokenlen = rq->m.arglen;
 		q.client = addr;
 		q.client_key = key;
 		q.origin = header(c, "Origin");
-		if (rq->m.method == METHOD_POST) {
+		q.https = w->https;
+		if (rq->m.route == ROUTE_CAPTCHA) {
+			q.nonce = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "n");
+			release_captcha(w, &q, &r);
+		} else if (rq->m.method == METHOD_POST) {
+			q.cookie = MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "challenge");
 			q.body = rq->body;
 			q.bodylen = rq->len;
 			release_post(w, &q, &r);

@@ -27,11 +27,23 @@ struct web_limits {
 	unsigned	per_sender;	/* answers for the mail of one sender */
 	unsigned	views_per_client; /* challenge pages (each stores a challenge) */
 };
+/* Defaults until these are config keys; a build may set others with CPPFLAGS
+ * (bench/web.sh raises the page limit to measure pages, not 429s). */
+#ifndef WEB_LIMIT_WINDOW
 #define WEB_LIMIT_WINDOW		3600
+#endif
+#ifndef WEB_LIMIT_PER_TOKEN
 #define WEB_LIMIT_PER_TOKEN		10
+#endif
+#ifndef WEB_LIMIT_PER_CLIENT
 #define WEB_LIMIT_PER_CLIENT		30
+#endif
+#ifndef WEB_LIMIT_PER_SENDER
 #define WEB_LIMIT_PER_SENDER		100
+#endif
+#ifndef WEB_LIMIT_VIEWS_PER_CLIENT
 #define WEB_LIMIT_VIEWS_PER_CLIENT	300
+#endif
 
 struct web {
 	const struct tmpl_set	*tmpl;

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from webenv import Web, form_fields
+from webenv import Form, Web, form_fields, image_url
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,8 @@ def assert_no_inline(page):
         assert "style" not in attrs
         assert not [a for a in attrs if a.startswith("on")], (tag, attrs)
         if tag == "img":
-            assert attrs["src"].startswith("data:image/png;base64,")
+            assert re.fullmatch(r"/r/[A-Za-z0-9_-]+/captcha\.png\?n=[A-Za-z0-9_-]{22}",
+                                attrs["src"]), attrs["src"]
 
 
 def test_home(web):
@@ -123,17 +124,37 @@ def test_release_page_names_the_message(web):
     assert "alice@example.net" in body and "bob@example.org" in body
     assert "Quarterly figures" in body
     assert "Sun, 22 Nov 2026 10:00:00 +0000" in body
-    m = re.search(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', body)
-    assert m, "the CAPTCHA image is inlined"
-    assert base64.b64decode(m.group(1)).startswith(b"\x89PNG\r\n\x1a\n")
-    c, csrf = form_fields(body)
-    assert c and csrf
+    n, csrf = form_fields(body)
+    assert n and csrf
     assert 'action="/r/%s"' % tok in body
-    # the answer is nowhere in the page
-    assert web.answer(c) not in body
-    # each view is a new challenge and a new image
+    assert image_url(body) == "/r/%s/captcha.png?n=%s" % (tok, n)
+    # the page stores nothing: the image makes the challenge
+    f = Form(web, body)
+    assert f.png.startswith(b"\x89PNG\r\n\x1a\n")
+    ih = f.image_headers
+    assert ih["content-type"] == "image/png"
+    assert_security_headers(ih)
+    assert f.cookie.startswith("challenge=%s." % n)
+    assert "Path=/r/%s" % tok in f.attrs and "HttpOnly" in f.attrs
+    assert "SameSite=Strict" in f.attrs
+    answer = web.answer(f.challenge)
+    assert answer and answer not in body and answer.encode() not in f.png
+    assert answer not in str(ih)
+    # each view is a new nonce, each image a new answer
     st, h, body2 = web.get("/r/" + tok)
-    assert form_fields(body2)[0] != c
+    assert form_fields(body2)[0] != n
+    assert Form(web, body).challenge != f.challenge
+
+
+def test_captcha_image_needs_a_nonce_and_a_good_token(web):
+    hid, tok = web.hold()
+    for q in ["", "?n=short", "?n=" + "A" * 23, "?n=" + "%41" * 22]:
+        st, h, body = web.get("/r/%s/captcha.png%s" % (tok, q))
+        assert st == 404, q
+    st, h, body = web.get("/r/%s/captcha.png?n=%s" % (tok[:-1], "A" * 22))
+    assert st == 404
+    st, h, body = web.request("POST", "/r/%s/captcha.png" % tok)
+    assert st == 405 and h["allow"] == "GET, HEAD"
 
 
 def test_release_page_french(web):

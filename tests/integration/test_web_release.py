@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from webenv import Web, form_fields
+from webenv import Form, Web, image_url
 
 
 @pytest.fixture()
@@ -17,17 +17,24 @@ def web():
 
 
 def challenge(web, tok, source="127.0.0.1"):
+    """Shows the page and loads its image, as a browser does."""
     st, h, body = web.get("/r/" + tok, source=source)
     assert st == 200, body
-    return form_fields(body)
+    return Form(web, body, source)
+
+
+def post(web, tok, form, answer, cookie=None, headers=None, source="127.0.0.1"):
+    h = {"Cookie": form.cookie if cookie is None else cookie}
+    h.update(headers or {})
+    return web.post_form("/r/" + tok, form.fields(answer), headers=h, source=source)
 
 
 def test_right_answer_releases_once(web):
     hid, tok = web.hold(sender="alice@example.net", rcpt="bob@example.org,carol@example.org")
-    c, csrf = challenge(web, tok)
+    f = challenge(web, tok)
     # typed in lower case with spaces around: still right
-    answer = " " + web.answer(c).lower() + " "
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": answer})
+    answer = " " + web.answer(f.challenge).lower() + " "
+    st, h, body = post(web, tok, f, answer)
     assert st == 200, body
     assert h["cache-control"] == "no-store"
     assert "your message is on its way" in body
@@ -36,7 +43,7 @@ def test_right_answer_releases_once(web):
     assert web.whitelisted("bob@example.org", "alice@example.net") >= 1
     assert web.whitelisted("carol@example.org", "alice@example.net") >= 1
     # the same form again, and a fresh page: used, nothing queued twice
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": answer})
+    st, h, body = post(web, tok, f, answer)
     assert st == 410 and "already released" in body
     st, h, body = web.get("/r/" + tok)
     assert st == 410 and "already released" in body
@@ -47,55 +54,75 @@ def test_right_answer_releases_once(web):
 
 def test_wrong_answer_gets_a_new_image(web):
     hid, tok = web.hold()
-    c, csrf = challenge(web, tok)
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": "WRONG1"})
+    f = challenge(web, tok)
+    st, h, body = post(web, tok, f, "WRONG1")
     assert st == 422
     assert "That was not the text in the picture" in body
-    c2, csrf2 = form_fields(body)
-    assert c2 and c2 != c
-    # the old challenge is used up even with its right answer now
-    assert web.answer(c) is None
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": "X"})
-    assert st == 422 and "That picture had expired" in body
-    st, h, body = web.post_form("/r/" + tok, {"c": c2, "csrf": csrf2,
-                                              "answer": web.answer(c2)})
+    # the old challenge is used up: its right answer no longer works
+    assert web.answer(f.challenge) is None
+    st, h, body2 = post(web, tok, f, "X")
+    assert st == 422 and "That picture had expired" in body2
+    f2 = Form(web, body)
+    assert f2.challenge != f.challenge
+    st, h, body = post(web, tok, f2, web.answer(f2.challenge))
     assert st == 200
     assert web.show(hid)["state"] == "released"
     assert "reason=wrong_answer" in web.logtext()
 
 
-def test_csrf_field_binds_form_to_token_and_challenge(web):
+def test_image_of_another_page_or_none(web):
+    hid, tok = web.hold()
+    f1 = challenge(web, tok)
+    f2 = challenge(web, tok)     # another tab: its image's cookie replaces the first
+    st, h, body = post(web, tok, f1, web.answer(f1.challenge), cookie=f2.cookie)
+    assert st == 422 and "That picture had expired" in body
+    st, h, body = post(web, tok, f1, web.answer(f1.challenge), cookie="")
+    assert st == 422
+    assert "reason=no_challenge_cookie" in web.logtext()
+    assert web.show(hid)["state"] == "held"
+    st, h, body = post(web, tok, f2, web.answer(f2.challenge))
+    assert st == 200
+
+
+def test_csrf_field_binds_form_to_token_and_page(web):
     hid, tok = web.hold()
     hid2, tok2 = web.hold()
-    c, csrf = challenge(web, tok)
-    c2, csrf2 = challenge(web, tok2)
-    right = web.answer(c)
+    f = challenge(web, tok)
+    f2 = challenge(web, tok2)
+    right = web.answer(f.challenge)
     # missing, altered, or another page's field
-    for bad in ["", csrf[:-1] + ("A" if csrf[-1] != "A" else "B"), csrf2]:
-        st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": bad, "answer": right})
+    for bad in ["", f.csrf[:-1] + ("A" if f.csrf[-1] != "A" else "B"), f2.csrf]:
+        fields = f.fields(right)
+        fields["csrf"] = bad
+        st, h, body = web.post_form("/r/" + tok, fields, headers={"Cookie": f.cookie})
         assert st == 403, bad
         assert "This form is no longer valid" in body
-    # a challenge of another message, with its own valid field, on this token
-    st, h, body = web.post_form("/r/" + tok, {"c": c2, "csrf": csrf2, "answer": right})
+    # the other message's form, nonce, cookie and answer, posted to this token
+    st, h, body = post(web, tok, f2, web.answer(f2.challenge))
     assert st == 403
-    assert web.show(hid)["state"] == "held"
-    # a foreign Origin is refused; "null" (no-referrer) and ours are fine
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": right},
-                                headers={"Origin": "http://evil.example"})
+    # this form with the other message's challenge in a forged cookie
+    forged = "challenge=%s.%s" % (f.nonce, f2.challenge)
+    st, h, body = post(web, tok, f, web.answer(f2.challenge), cookie=forged)
+    assert st == 403
+    assert "reason=challenge_of_other_message" in web.logtext()
+    assert web.show(hid)["state"] == "held" and web.show(hid2)["state"] == "held"
+    # a foreign Origin is refused; "null" (no-referrer) is fine
+    f = challenge(web, tok)
+    right = web.answer(f.challenge)
+    st, h, body = post(web, tok, f, right, headers={"Origin": "http://evil.example"})
     assert st == 403
     assert "reason=bad_origin" in web.logtext()
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": right},
-                                headers={"Origin": "null"})
+    st, h, body = post(web, tok, f, right, headers={"Origin": "null"})
     assert st == 200
     assert web.show(hid)["state"] == "released"
 
 
 def test_malformed_posts(web):
     hid, tok = web.hold()
-    c, csrf = challenge(web, tok)
+    f = challenge(web, tok)
     path = "/r/" + tok
-    st, h, body = web.request("POST", path, "c=%s&csrf=%s&answer=x" % (c, csrf),
-                              {"Content-Type": "text/plain"})
+    st, h, body = web.request("POST", path, "n=%s&csrf=%s&answer=x" % (f.nonce, f.csrf),
+                              {"Content-Type": "text/plain", "Cookie": f.cookie})
     assert st == 415
     st, h, body = web.request("POST", path, "a=%zz",
                               {"Content-Type": "application/x-www-form-urlencoded"})
@@ -107,15 +134,15 @@ def test_malformed_posts(web):
                               {"Content-Type": "application/x-www-form-urlencoded",
                                "Transfer-Encoding": "chunked"})
     assert st == 411
-    st, h, body = web.post_form(path, {"c": "short", "csrf": csrf, "answer": "x"})
+    st, h, body = web.post_form(path, {"n": "short", "csrf": f.csrf, "answer": "x"},
+                                headers={"Cookie": f.cookie})
     assert st == 400
     assert web.show(hid)["state"] == "held"
 
 
 def wrong_try(web, tok, source="127.0.0.1"):
-    c, csrf = challenge(web, tok, source)
-    return web.post_form("/r/" + tok, {"c": c, "csrf": csrf, "answer": "NOPE"},
-                         source=source)
+    f = challenge(web, tok, source)
+    return post(web, tok, f, "NOPE", source=source)
 
 
 def test_limit_per_token(web):
@@ -128,9 +155,8 @@ def test_limit_per_token(web):
     assert int(h["retry-after"]) > 0
     assert "Too many attempts" in body
     # even the right answer is refused now
-    c, csrf = challenge(web, tok)
-    st, h, body = web.post_form("/r/" + tok, {"c": c, "csrf": csrf,
-                                              "answer": web.answer(c)})
+    f = challenge(web, tok)
+    st, h, body = post(web, tok, f, web.answer(f.challenge))
     assert st == 429
     assert web.show(hid)["state"] == "held"
     assert "reason=too_many_tries_token" in web.logtext()
@@ -161,3 +187,17 @@ def test_limit_per_sender(web):
     st, h, body = wrong_try(web, toks[10], source="127.0.0.9")
     assert st == 429
     assert "reason=too_many_tries_sender" in web.logtext()
+
+
+def test_limit_images_per_client(web):
+    # each image stores a challenge: 300 an hour from one address, then 429
+    hid, tok = web.hold()
+    st, h, body = web.get("/r/" + tok)
+    url = image_url(body)
+    for i in range(300):
+        assert web.request("GET", url, raw=True)[0] == 200, i
+    st, h, body = web.get(url)
+    assert st == 429 and "Too many attempts" in body
+    assert "reason=too_many_images_client" in web.logtext()
+    # the page itself, which stores nothing, is still served
+    assert web.get("/r/" + tok)[0] == 200

@@ -104,14 +104,15 @@ class Web:
         return row[0] if row else None
 
     # --- HTTP
-    def request(self, method, path, body=None, headers=None, source="127.0.0.1"):
+    def request(self, method, path, body=None, headers=None, source="127.0.0.1", raw=False):
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10,
                                        source_address=(source, 0))
         try:
             c.request(method, path, body=body, headers=headers or {})
             r = c.getresponse()
             data = r.read()
-            return r.status, {k.lower(): v for k, v in r.getheaders()}, data.decode("utf-8", "replace")
+            h = {k.lower(): v for k, v in r.getheaders()}
+            return r.status, h, data if raw else data.decode("utf-8", "replace")
         finally:
             c.close()
 
@@ -125,7 +126,28 @@ class Web:
 
 
 def form_fields(page):
-    """The hidden fields of the release form: (challenge id, csrf)."""
-    c = re.search(r'name="c" value="([^"]+)"', page)
+    """The hidden fields of the release form: (nonce, csrf)."""
+    n = re.search(r'name="n" value="([^"]+)"', page)
     t = re.search(r'name="csrf" value="([^"]+)"', page)
-    return (html.unescape(c.group(1)), html.unescape(t.group(1))) if c and t else (None, None)
+    return (html.unescape(n.group(1)), html.unescape(t.group(1))) if n and t else (None, None)
+
+
+def image_url(page):
+    m = re.search(r'<img class="captcha" src="([^"]+)"', page)
+    return html.unescape(m.group(1)) if m else None
+
+
+class Form:
+    """What a browser holds after showing a release page and its image."""
+    def __init__(self, web, page, source="127.0.0.1"):
+        self.nonce, self.csrf = form_fields(page)
+        st, h, self.png = web.request("GET", image_url(page), source=source, raw=True)
+        assert st == 200, st
+        self.image_headers = h
+        cookie = h["set-cookie"]
+        self.cookie = cookie.split(";", 1)[0]          # "challenge=N.ID"
+        self.attrs = [a.strip() for a in cookie.split(";")[1:]]
+        self.challenge = self.cookie.split(".", 1)[1]
+
+    def fields(self, answer):
+        return {"n": self.nonce, "csrf": self.csrf, "answer": answer}

@@ -32,6 +32,8 @@ test_routes(void **state)
 		{ "GET", "/r/" TOK, ROUTER_OK, ROUTE_RELEASE, TOK, NULL },
 		{ "POST", "/r/" TOK, ROUTER_OK, ROUTE_RELEASE, TOK, NULL },
 		{ "HEAD", "/r/abc", ROUTER_OK, ROUTE_RELEASE, "abc", NULL },
+		{ "GET", "/r/" TOK "/captcha.png", ROUTER_OK, ROUTE_CAPTCHA, TOK, NULL },
+		{ "POST", "/r/abc/captcha.png", ROUTER_METHOD, ROUTE_CAPTCHA, "abc", "GET, HEAD" },
 		{ "GET", "/static/style.css", ROUTER_OK, ROUTE_STATIC, "style.css", NULL },
 		{ "GET", "/static/logo-2.png", ROUTER_OK, ROUTE_STATIC, "logo-2.png", NULL },
 		/* wrong methods on known paths */
@@ -68,7 +70,8 @@ static void
 test_not_found(void **state)
 {
 	static const char *const paths[] = {
-		"", "//", "/r", "/r/", "/r//", "/r/abc/", "/r/abc/captcha.png", "/r/abc/x",
+		"", "//", "/r", "/r/", "/r//", "/r/abc/", "/r/abc/x", "/r/abc/captcha.png/",
+		"/r/abc/captcha.PNG", "/r/abc/captcha.pngx", "/r//captcha.png", "/r/abc/../captcha.png",
 		"/r/ab%41", "/r/ab.c", "/r/ab+c", "/r/ab=", "/r/../static/style.css",
 		"/R/abc", "/r/abc?x", "/static/", "/static/style", "/static/.css",
 		"/static/style.", "/static/a.b.css", "/static/../etc/passwd",
