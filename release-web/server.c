@@ -40,7 +40,7 @@ struct server {
 struct request {
 	enum router_result	 res;
 	struct route_match	 m;
-	char			 body[FORM_MAX_BODY];
+	char			*body;		/* POST only: FORM_MAX_BODY bytes */
 	size_t			 len;
 	int			 too_big;
 };
@@ -287,14 +287,18 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		*con_cls = rq;
 		rq->res = ulen > WEB_PATH_MAX ? ROUTER_NOT_FOUND :
 		    router_match(method, strnlen(method, 16), url, ulen, &rq->m);
-		if (rq->res != ROUTER_OK || rq->m.method != METHOD_POST)
-			return dispatch(w, c, rq);
-		if ((status = check_post(c)) != 0)
-			return refuse(w, c, status);
-		return MHD_YES;	/* the body follows */
+		/* a refused post is answered before its body is read, and the connection
+		 * is closed after; anything else waits for the end of the request, which
+		 * keeps the connection alive */
+		if (rq->res == ROUTER_OK && rq->m.method == METHOD_POST) {
+			if ((status = check_post(c)) != 0)
+				return refuse(w, c, status);
+			rq->body = xmalloc(FORM_MAX_BODY);
+		}
+		return MHD_YES;
 	}
 	if (*upload_data_size != 0) {
-		if (*upload_data_size > sizeof(rq->body) - rq->len)
+		if (rq->body == NULL || *upload_data_size > FORM_MAX_BODY - rq->len)
 			rq->too_big = 1;	/* longer than declared: not stored */
 		else {
 			memcpy(rq->body + rq->len, upload_data, *upload_data_size);
@@ -312,7 +316,11 @@ static void
 on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
     enum MHD_RequestTerminationCode toe)
 {
-	free(*con_cls);
+	struct request *rq = *con_cls;
+
+	if (rq != NULL)
+		free(rq->body);
+	free(rq);
 	*con_cls = NULL;
 }
 
