@@ -4,7 +4,10 @@
 #                         counter, new challenge stored, CAPTCHA rendered, page)
 #   GET /static/style.css the baseline: the same server, headers and connection
 #                         handling, no store and no rendering
-# and their ratio, in the same run. Target: 10,000 release pages/s.
+# and their ratio, in the same run. Target: 10,000 release pages/s. For scale, also
+#   GET /r/TOKEN/captcha.png  one CAPTCHA image: a page-view counter and a challenge
+#                         written to the store (each synced), an answer drawn as PNG
+# which a browser loads once per page shown.
 #
 #   bench/web.sh [SECONDS] [CONNECTIONS]      (defaults 10 and 16)
 #
@@ -57,6 +60,7 @@ run() {	# name path -> prints "name req/s non2xx"
 echo "ecluse-web on 127.0.0.1:$port, wrk -t2 -c$conns -d${secs}s, $(nproc) cores" >&2
 base=$(run "GET /static/style.css" /static/style.css)
 page=$(run "GET /r/TOKEN" "/r/$token")
+run "GET .../captcha.png" "/r/$token/captcha.png?n=AAAAAAAAAAAAAAAAAAAAAA" >/dev/null
 /usr/bin/python3 - "$base" "$page" <<'PY'
 import sys
 base, page = float(sys.argv[1]), float(sys.argv[2])
