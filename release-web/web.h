@@ -25,7 +25,7 @@ struct web_limits {
 	unsigned	per_token;	/* answers to one release link */
 	unsigned	per_client;	/* answers from one client address */
 	unsigned	per_sender;	/* answers for the mail of one sender */
-	unsigned	views_per_client; /* challenge pages (each stores a challenge) */
+	unsigned	views_per_client; /* CAPTCHA images (each stores a challenge) */
 };
 /* Defaults until these are config keys; a build may set others with CPPFLAGS
  * (bench/web.sh raises the page limit to measure pages, not 429s). */
