@@ -9,9 +9,20 @@
  * Use:
  *   1. at start, before dropping privileges: captcha_font_load(path) (config key
  *      [web] captcha_font, default CAPTCHA_FONT_DEFAULT); sodium_init() must have run;
- *   2. per challenge: captcha_new_answer(), store it, captcha_render() the PNG;
+ *   2. per image: captcha_new_answer(), store it, captcha_render() the PNG. Every
+ *      image served gets a new answer, reloads included: several distortions of one
+ *      answer would let a solver vote among its readings;
  *   3. on submission: captcha_answer_equal(stored, typed), then wipe or replace the
  *      stored answer: one answer, one try.
+ *
+ * Accessibility: a person who cannot read the image (blind, or with a visual or
+ * cognitive disability it defeats) is not served by any variant of it, and a text
+ * or audio question a screen reader can read is one a program reads too: offered
+ * as a way around the image, it would become the way in for every bot. So the
+ * release page offers, next to the image, "ask the recipient to release it": one
+ * click, no challenge, which releases nothing by itself; it marks the held message
+ * for the recipient, who releases it with the rights they already have. That path
+ * lives in release-web/ and store/; nothing of it is generated here.
  *
  * Randomness is libsodium's (randombytes_uniform for the answer; a per-image ChaCha20
  * stream seeded from randombytes_buf for the distortion). Every function here is safe
@@ -24,19 +35,20 @@
 
 /*
  * Upper-case letters and digits a reader cannot confuse with another character of the
- * set or with one outside it: none of 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, G, U/V.
- * 20 symbols: 5 characters give 3.2e6 answers, 6 give 6.4e7; one try per image
+ * set or with one outside it: none of 0/O/D/Q, 1/I/L, 2/Z, 5/S, 8/B, G, U/V; no 9
+ * either (the Hershey 9 reads as a g) nor P (a noise stroke under its bowl makes an R).
+ * 18 symbols: 5 characters give 1.9e6 answers, 6 give 3.4e7; one try per image
  * (the caller replaces the answer after each submission) keeps guessing useless.
  */
-#define CAPTCHA_ALPHABET	"ACEFHJKMNPRTWXY34679"
+#define CAPTCHA_ALPHABET	"ACEFHJKMNRTWXY3467"
 #define CAPTCHA_ANSWER_MIN	5
 #define CAPTCHA_ANSWER_MAX	6
 /* Buffer size for captcha_new_answer(): the longest answer and its NUL. */
 #define CAPTCHA_ANSWER_SIZE	(CAPTCHA_ANSWER_MAX + 1)
 
 /* Image size in pixels: fixed, so the page can reserve the space (width, height). */
-#define CAPTCHA_WIDTH		220
-#define CAPTCHA_HEIGHT		80
+#define CAPTCHA_WIDTH		260
+#define CAPTCHA_HEIGHT		96
 /* captcha_render() never returns a larger PNG (bytes): a page stays light. */
 #define CAPTCHA_PNG_MAX		8192
 

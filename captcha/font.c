@@ -111,7 +111,7 @@ parse_record(struct captcha_font *font, size_t *cap, struct captcha_glyph *g,
 	g->right = (int8_t)(p[1] - JHF_ORIGIN);
 	g->first = font->npts;
 	g->npts = 0;
-	g->top = g->bottom = 0;
+	g->xmin = g->xmax = g->top = g->bottom = 0;
 	for (k = 1; k < count; k++) {
 		const char a = p[2 * k], b = p[2 * k + 1];
 		struct captcha_font_pt *pt;
@@ -138,6 +138,10 @@ parse_record(struct captcha_font *font, size_t *cap, struct captcha_glyph *g,
 		pt->y = (int8_t)(b - JHF_ORIGIN);
 		pt->pen_up = (uint8_t)pen_up;
 		pen_up = 0;
+		if (!have_ink || pt->x < g->xmin)
+			g->xmin = pt->x;
+		if (!have_ink || pt->x > g->xmax)
+			g->xmax = pt->x;
 		if (!have_ink || pt->y < g->top)
 			g->top = pt->y;
 		if (!have_ink || pt->y > g->bottom)

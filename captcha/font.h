@@ -24,7 +24,8 @@ struct captcha_font_pt {
 
 struct captcha_glyph {
 	int8_t	left, right;	/* margins: the advance is right - left */
-	int8_t	top, bottom;	/* ink extent in y (0, 0 for a glyph without points) */
+	int8_t	xmin, xmax;	/* ink extent (all 0 for a glyph without points) */
+	int8_t	top, bottom;
 	size_t	first, npts;	/* range in captcha_font.pts */
 };
 

@@ -10,12 +10,17 @@
  *
  * What each step stops:
  * - per-glyph random scale, rotation and height: template matching of whole glyphs;
- * - glyphs overlapping their neighbours, and noise strokes as thick as the text that
- *   run through it: cutting the image into one glyph per column (segmentation);
+ * - glyphs spaced to touch their rotated neighbours, a wavy line through the whole
+ *   text and arcs across it: no clean column and no connected component per glyph,
+ *   so the image does not cut into one glyph per piece (segmentation);
  * - a smooth displacement of every point (text and noise alike): straight-line and
  *   known-shape detection, while a person still reads the letters;
  * - all randomness drawn fresh per image: two images of one answer differ, so
  *   reloading gives no averaging attack a fixed image.
+ * The noise strokes are thinner than the text: drawn as thick, they made letters
+ * unreadable for people (E from F, H from N) long before they stopped a program.
+ * None of this stops a solver trained for this generator; it stops generic
+ * OCR and makes each answer cost a run of a purpose-built model.
  * Everything is drawn as vectors and rasterised once, anti-aliased, so the warp costs
  * a few hundred sin() calls rather than a resampling of every pixel.
  */
@@ -37,14 +42,22 @@
 /* A noisier draw can come out over CAPTCHA_PNG_MAX; redraw, but not forever. */
 #define CAPTCHA_RENDER_TRIES	4
 
-/* Pixels per Hershey unit before the per-glyph scale: capitals ~38 px high. */
-#define BASE_SCALE	2.0f
-/* Room kept clear at the left and right edges, pixels. */
-#define MARGIN_X	8.0f
+/*
+ * Lengths in pixels are tuned on an 80-pixel-high image (by looking at samples and
+ * timing bench/bench_captcha); PX() scales them to CAPTCHA_HEIGHT.
+ */
+#define PX(v)		((v) * ((float)CAPTCHA_HEIGHT / 80.0f))
+/* Pixels per Hershey unit before the per-glyph scale: capitals ~42 px high. */
+#define BASE_SCALE	PX(2.0f)
+/* Room kept clear at the left and right edges. */
+#define MARGIN_X	PX(12.0f)
 /* Room kept clear above and below a glyph: the warp moves points up to ~5.5 px. */
-#define EDGE_Y		6.0f
-/* Longest straight piece drawn: the warp bends anything longer, pixels. */
-#define WARP_STEP	3.0f
+#define EDGE_Y		PX(6.0f)
+/* Space between the ink of two upright neighbours; rotation makes them touch. */
+#define GAP_MIN		PX(2.0f)
+#define GAP_MAX		PX(7.0f)
+/* Longest straight piece drawn: the warp bends anything longer. */
+#define WARP_STEP	PX(6.0f)
 #define PI_F		3.14159265f
 
 /* A smooth displacement: two sine waves per axis with random phase and frequency. */
@@ -61,26 +74,27 @@ struct pen {
 	float			 wx, wy;	/* and after */
 };
 
+/* The angular frequency of a wave whose length (in PX units) is drawn from [lo, hi). */
 static float
 wavelength(struct captcha_rng *rng, float lo, float hi)
 {
-	return 2.0f * PI_F / captcha_rng_range(rng, lo, hi);
+	return 2.0f * PI_F / captcha_rng_range(rng, PX(lo), PX(hi));
 }
 
 static void
 warp_init(struct warp *w, struct captcha_rng *rng)
 {
-	w->ax1 = captcha_rng_range(rng, 1.5f, 3.0f);
+	w->ax1 = captcha_rng_range(rng, PX(1.5f), PX(3.0f));
 	w->fx1 = wavelength(rng, 40.0f, 80.0f);
 	w->px1 = captcha_rng_range(rng, 0.0f, 2.0f * PI_F);
-	w->ax2 = captcha_rng_range(rng, 0.5f, 1.5f);
+	w->ax2 = captcha_rng_range(rng, PX(0.5f), PX(1.5f));
 	w->fx2 = wavelength(rng, 60.0f, 140.0f);
 	w->gx2 = wavelength(rng, 60.0f, 140.0f);
 	w->px2 = captcha_rng_range(rng, 0.0f, 2.0f * PI_F);
-	w->ay1 = captcha_rng_range(rng, 2.0f, 4.0f);
+	w->ay1 = captcha_rng_range(rng, PX(2.0f), PX(4.0f));
 	w->fy1 = wavelength(rng, 70.0f, 160.0f);
 	w->py1 = captcha_rng_range(rng, 0.0f, 2.0f * PI_F);
-	w->ay2 = captcha_rng_range(rng, 0.5f, 1.5f);
+	w->ay2 = captcha_rng_range(rng, PX(0.5f), PX(1.5f));
 	w->fy2 = wavelength(rng, 30.0f, 60.0f);
 	w->gy2 = wavelength(rng, 60.0f, 140.0f);
 	w->py2 = captcha_rng_range(rng, 0.0f, 2.0f * PI_F);
@@ -111,10 +125,11 @@ pen_line(struct pen *pen, float x, float y)
 {
 	float dx = x - pen->x, dy = y - pen->y;
 	float len = sqrtf(dx * dx + dy * dy);
-	int n = len > WARP_STEP ? (int)ceilf(len / WARP_STEP) : 1, i;
+	int n = 1, i;
 
-	if (!(len < (float)CAPTCHA_WIDTH * 4))
-		n = 1;
+	/* Our points stay near the canvas; a longer (or NaN) piece is drawn whole. */
+	if (len > WARP_STEP && len < (float)CAPTCHA_WIDTH * 4)
+		n = (int)ceilf(len / WARP_STEP);
 	for (i = 1; i <= n; i++) {
 		float t = (float)i / (float)n, wx, wy;
 
@@ -140,7 +155,7 @@ static void
 draw_glyph(struct pen *pen, const struct captcha_font *font, const struct place *pl)
 {
 	const struct captcha_glyph *g = pl->g;
-	const float cx = ((float)g->left + (float)g->right) * 0.5f;
+	const float cx = ((float)g->xmin + (float)g->xmax) * 0.5f;
 	const float cy = ((float)g->top + (float)g->bottom) * 0.5f;
 	size_t i;
 
@@ -157,12 +172,12 @@ draw_glyph(struct pen *pen, const struct captcha_font *font, const struct place 
 	}
 }
 
-/* Moves a glyph's centre height y so that the whole rotated glyph stays on the image. */
+/* Moves a glyph's centre height y so that the whole rotated glyph stays inside. */
 static float
 keep_inside(const struct place *pl, float y)
 {
 	const struct captcha_glyph *g = pl->g;
-	float hw = ((float)g->right - (float)g->left) * 0.5f * pl->sx;
+	float hw = ((float)g->xmax - (float)g->xmin) * 0.5f * pl->sx;
 	float hh = ((float)g->bottom - (float)g->top) * 0.5f * pl->sy;
 	float ext = fabsf(pl->sin_a) * hw + fabsf(pl->cos_a) * hh + EDGE_Y;
 
@@ -174,8 +189,9 @@ keep_inside(const struct place *pl, float y)
 }
 
 /*
- * Chooses each glyph's scale, angle and height, then spaces them so that neighbours
- * overlap a little (no clean column between two glyphs) and the line fits the width.
+ * Chooses each glyph's scale, angle and height, then spaces them by their ink (not
+ * the font's margins, which vary from glyph to glyph) so that neighbours touch or
+ * nearly (no clean column between two glyphs), and the line fits the width.
  */
 static void
 layout(struct place *pl, size_t n, struct captcha_rng *rng)
@@ -185,27 +201,28 @@ layout(struct place *pl, size_t n, struct captcha_rng *rng)
 
 	for (i = 0; i < n; i++) {
 		float s = BASE_SCALE * captcha_rng_range(rng, 0.85f, 1.1f);
-		float a = captcha_rng_range(rng, -0.25f, 0.25f);
+		float a = captcha_rng_range(rng, -0.15f, 0.15f);
 
 		pl[i].sx = s * captcha_rng_range(rng, 0.9f, 1.1f);
 		pl[i].sy = s * captcha_rng_range(rng, 0.9f, 1.1f);
 		pl[i].cos_a = cosf(a);
 		pl[i].sin_a = sinf(a);
-		pl[i].advance = ((float)pl[i].g->right - (float)pl[i].g->left) * pl[i].sx *
-		    captcha_rng_range(rng, 0.80f, 0.90f);
+		pl[i].advance = ((float)pl[i].g->xmax - (float)pl[i].g->xmin) * pl[i].sx +
+		    captcha_rng_range(rng, GAP_MIN, GAP_MAX);
 		total += pl[i].advance;
 	}
 	fit = total > CAPTCHA_WIDTH - 2 * MARGIN_X ?
 	    (CAPTCHA_WIDTH - 2 * MARGIN_X) / total : 1.0f;
 	x = MARGIN_X + captcha_rng_range(rng, 0.0f,
 	    CAPTCHA_WIDTH - 2 * MARGIN_X - total * fit);
-	mid = CAPTCHA_HEIGHT * 0.5f + captcha_rng_range(rng, -3.0f, 3.0f);
+	mid = CAPTCHA_HEIGHT * 0.5f + captcha_rng_range(rng, PX(-3.0f), PX(3.0f));
 	for (i = 0; i < n; i++) {
 		pl[i].sx *= fit;
 		pl[i].sy *= fit;
 		pl[i].advance *= fit;
 		pl[i].x = x + pl[i].advance * 0.5f;
-		pl[i].y = keep_inside(&pl[i], mid + captcha_rng_range(rng, -6.0f, 6.0f));
+		pl[i].y = keep_inside(&pl[i],
+		    mid + captcha_rng_range(rng, PX(-6.0f), PX(6.0f)));
 		x += pl[i].advance;
 	}
 }
@@ -215,10 +232,10 @@ static void
 noise_line(struct pen *pen, struct captcha_rng *rng)
 {
 	const int steps = 24;
-	float rise = captcha_rng_range(rng, 8.0f, 20.0f) *
+	float rise = captcha_rng_range(rng, PX(8.0f), PX(20.0f)) *
 	    (captcha_rng_u32(rng) & 1 ? 1.0f : -1.0f);
 	float y0 = CAPTCHA_HEIGHT * 0.5f + rise, y1 = CAPTCHA_HEIGHT * 0.5f - rise;
-	float amp = captcha_rng_range(rng, 3.0f, 9.0f);
+	float amp = captcha_rng_range(rng, PX(3.0f), PX(9.0f));
 	float freq = wavelength(rng, 50.0f, 120.0f);
 	float phase = captcha_rng_range(rng, 0.0f, 2.0f * PI_F);
 	int i;
@@ -241,8 +258,8 @@ noise_arc(struct pen *pen, struct captcha_rng *rng)
 {
 	const int steps = 10;
 	float cx = captcha_rng_range(rng, MARGIN_X, CAPTCHA_WIDTH - MARGIN_X);
-	float cy = captcha_rng_range(rng, 15.0f, CAPTCHA_HEIGHT - 15.0f);
-	float rad = captcha_rng_range(rng, 8.0f, 22.0f);
+	float cy = captcha_rng_range(rng, PX(15.0f), CAPTCHA_HEIGHT - PX(15.0f));
+	float rad = captcha_rng_range(rng, PX(14.0f), PX(30.0f));
 	float a0 = captcha_rng_range(rng, 0.0f, 2.0f * PI_F);
 	float span = captcha_rng_range(rng, 0.8f, 2.2f);
 	int i;
@@ -273,16 +290,16 @@ draw(struct captcha_canvas *cv, const struct captcha_font *font, struct place *p
 	layout(pl, n, rng);
 	pen.cv = cv;
 	pen.warp = &warp;
-	r = captcha_rng_range(rng, 1.4f, 1.7f);
+	r = captcha_rng_range(rng, PX(1.4f), PX(1.7f));
 	for (k = 0; k < n; k++) {
 		pen.r = r * captcha_rng_range(rng, 0.9f, 1.1f);
 		draw_glyph(&pen, font, &pl[k]);
 	}
-	pen.r = r * captcha_rng_range(rng, 0.55f, 0.7f);
+	pen.r = r * captcha_rng_range(rng, 0.5f, 0.65f);
 	noise_line(&pen, rng);
 	narcs = 1 + (int)(captcha_rng_u32(rng) % 2);
 	for (i = 0; i < narcs; i++) {
-		pen.r = r * captcha_rng_range(rng, 0.55f, 0.7f);
+		pen.r = r * captcha_rng_range(rng, 0.5f, 0.65f);
 		noise_arc(&pen, rng);
 	}
 }
@@ -308,8 +325,10 @@ captcha_render(const struct captcha_font *font, const char *answer, size_t len,
 		if (c >= 'a' && c <= 'z')
 			c = (unsigned char)(c - 'a' + 'A');
 		if (memchr(alphabet, c, sizeof(alphabet) - 1) == NULL ||
-		    (pl[i].g = captcha_font_glyph(font, c)) == NULL)
+		    (pl[i].g = captcha_font_glyph(font, c)) == NULL) {
+			sodium_memzero(pl, sizeof(pl));
 			return CAPTCHA_RENDER_ERR_ANSWER;
+		}
 	}
 	cv = xmalloc(sizeof(*cv));
 	captcha_rng_init(&rng);
