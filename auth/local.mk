@@ -65,14 +65,17 @@ auth_libauth_a_SOURCES += \
 	auth/spf_macro.h auth/spf_macro.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro
-TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro
+check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
+TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
 tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
 tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
 tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_SOURCES = tests/unit/test_spf.c
+tests_unit_test_spf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 endif
 
 # The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
@@ -116,3 +119,19 @@ fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
 fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
 endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_spf_record fuzz/fuzz_spf_macro
+fuzz_fuzz_spf_record_SOURCES = fuzz/fuzz_spf_record.c
+fuzz_fuzz_spf_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_spf_macro_SOURCES = fuzz/fuzz_spf_macro.c
+fuzz_fuzz_spf_macro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a
+endif
+EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
+
+# Benchmark (not a test): spf_check() evaluations per second; build without sanitizers.
+noinst_PROGRAMS += bench/bench_spf
+bench_bench_spf_SOURCES = bench/bench_spf.c
+bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
