@@ -22,4 +22,11 @@ TESTS += $(DKIM_TESTS)
 tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
 tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
+
+# Messages signed at test time by python3-dkim, verified through this harness.
+check_PROGRAMS += tests/dkim/dkim_check
+tests_dkim_dkim_check_SOURCES = tests/dkim/dkim_check.c
+tests_dkim_dkim_check_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS)
+TESTS += tests/dkim/test_dkim_signed.py
 endif
+EXTRA_DIST += tests/dkim/test_dkim_signed.py
