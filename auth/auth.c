@@ -19,6 +19,7 @@
 
 #include "auth/auth.h"
 #include "auth/resolver.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 
 enum stage { ST_SPF, ST_WAIT_MESSAGE, ST_DKIM, ST_DMARC, ST_DONE };
@@ -293,7 +294,7 @@ static struct event *
 must(struct event *ev)
 {
 	if (ev == NULL)
-		abort();	/* libevent allocation failure: as xmalloc would */
+		log_fatal("event=oom what=libevent");
 	return ev;
 }
 
