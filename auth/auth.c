@@ -101,6 +101,9 @@ give_up(struct auth_session *s, const char *why)
 			return;		/* DKIM and DMARC get their own time later */
 	}
 	if (s->stage == ST_DKIM) {
+		/* its signatures are listed, each a temperror, rather than none */
+		if (s->dkim == NULL)
+			s->dkim = dkim_new(s->msg, s->len, time(NULL));
 		dkim_collect(s, why);
 		s->stage = ST_DMARC;
 	}
