@@ -92,12 +92,26 @@ DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
 if HAVE_CMOCKA
 check_LIBRARIES = tests/dkim/libdkimtest.a
 tests_dkim_libdkimtest_a_SOURCES = tests/dkim/dkim_support.c tests/dkim/dkim_support.h
-DKIM_TESTS = tests/dkim/test_dkim_rfc
+DKIM_TESTS = tests/dkim/test_dkim_rfc tests/dkim/test_dkim_parse tests/dkim/test_dkim_canon
 check_PROGRAMS += $(DKIM_TESTS)
 TESTS += $(DKIM_TESTS)
+DKIM_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+DKIM_TEST_LIBS = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
 tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
-tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
-tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
+tests_dkim_test_dkim_rfc_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_rfc_LDADD = $(DKIM_TEST_LIBS)
+tests_dkim_test_dkim_parse_SOURCES = tests/dkim/test_dkim_parse.c
+tests_dkim_test_dkim_parse_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_parse_LDADD = $(DKIM_TEST_LIBS)
+tests_dkim_test_dkim_canon_SOURCES = tests/dkim/test_dkim_canon.c
+tests_dkim_test_dkim_canon_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_canon_LDADD = $(DKIM_TEST_LIBS)
+
+# Messages signed at test time by python3-dkim, verified through this harness.
+check_PROGRAMS += tests/dkim/dkim_check
+tests_dkim_dkim_check_SOURCES = tests/dkim/dkim_check.c
+tests_dkim_dkim_check_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS)
+TESTS += tests/dkim/test_dkim_signed.py
 endif
 
 # Integration: the resolver against a real DNS server (tests/integration/test_auth_*.py).
@@ -135,3 +149,5 @@ EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
 noinst_PROGRAMS += bench/bench_spf
 bench_bench_spf_SOURCES = bench/bench_spf.c
 bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
+
+EXTRA_DIST += tests/dkim/test_dkim_signed.py
