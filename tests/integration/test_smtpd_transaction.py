@@ -203,6 +203,22 @@ def test_different_next_hop_gets_452(make_sink, make_smtpd):
     assert "RCPT TO:<c@example.com>" not in net.commands()
 
 
+def test_next_hop_fixed_by_first_accepted_recipient(make_sink, make_smtpd):
+    """SPEC: the hop is the one of the first *accepted* recipient: a first recipient the
+    next hop refused does not bind the transaction to that hop."""
+    net, com = make_sink("--rcpt-reject", "^nobody@"), make_sink()
+    d = make_smtpd({"example.net": net.addr, "example.com": com.addr})
+    c = session(d)
+    c.cmd("MAIL FROM:<a@example.org>")
+    assert c.cmd("RCPT TO:<nobody@example.net>").code == 550
+    assert c.cmd("RCPT TO:<c@example.com>").code == 250
+    assert code(c.cmd("RCPT TO:<b@example.net>")) == (452, "4.5.3")
+    assert send_message(c).code == 250
+    (m,) = com.wait_messages(1)
+    assert m["rcpt_to"] == ["c@example.com"]
+    assert net.all_messages() == []
+
+
 def test_same_next_hop_two_domains_one_transaction(make_sink, make_smtpd):
     s = make_sink()
     d = make_smtpd({"example.net": s.addr, "example.com": s.addr})
