@@ -81,6 +81,17 @@ def test_mail_unknown_parameter(smtpd, params):
     assert code(session(smtpd).cmd(f"MAIL FROM:<a@example.org> {params}")) == (555, "5.5.4")
 
 
+@pytest.mark.parametrize("params", ["BODY=BINARYMIME", "BODY=", "SIZE=abc", "SIZE=",
+                                    "SIZE=-1", "SIZE=18446744073709551617",
+                                    "SIZE=99999999999999999999999", "SMTPUTF8=yes"])
+def test_mail_bad_parameter_value(smtpd, params):
+    """A known parameter with a bad value is refused (SPEC is silent on the code: 501
+    or 555, both with 5.5.4); a SIZE that overflows 64 bits must not wrap to a small
+    number and pass."""
+    r = session(smtpd).cmd(f"MAIL FROM:<a@example.org> {params}")
+    assert r.code in (501, 555) and r.text[:5] == "5.5.4", r
+
+
 def test_mail_size_over_max(make_smtpd, sink):
     d = make_smtpd({"example.net": sink.addr}, max_message_size="64K")
     c = session(d)
