@@ -50,6 +50,10 @@
  * checked every SESSION_CLOSE_POLL_MS until both are empty. */
 #define SESSION_CLOSE_POLL_MS 10
 #define SESSION_ID_LEN 12
+/* Lines of text between the two link lines of the 550 reply to a held message. */
+#define HELD_REPLY_LINES_MAX 12
+/* One line of reply text after "550-5.7.1 ": the line stays within 512 octets. */
+#define HELD_REPLY_TEXT_MAX (SMTP_CMD_LINE_MAX - 16)
 
 enum sstate {
 	S_COMMAND,	/* reading command lines */
@@ -94,8 +98,16 @@ struct session {
 	struct auth_session	*auth;		/* started at MAIL FROM */
 	struct evbuffer		*head;		/* header fields ecluse adds */
 	struct evbuffer		*body;		/* msg without forged A-R fields */
+	struct hold_ticket	*ticket;	/* held copy being committed */
 	struct event		*close_ev;	/* polls a TLS close until flushed */
 	unsigned		 close_polls;
+};
+
+/* A held copy's commit outlives a client that hangs up: the store's callback finds
+ * the session through this ticket, which session_free() disowns. */
+struct hold_ticket {
+	struct session	*s;
+	int64_t		 expires;
 };
 
 static void process(struct session *s);
@@ -214,6 +226,8 @@ session_free(struct session *s)
 		return;
 	if (s->in_tx)
 		log_tx(s, "aborted", "connection closed");
+	if (s->ticket != NULL)
+		s->ticket->s = NULL;
 	if (s->up != NULL) {
 		/* a next-hop operation may be pending: its callback must never run */
 		pool_drop(s->env->pool, s->up);
@@ -606,6 +620,113 @@ make_body(struct session *s, const char *msg, size_t len, const struct auth_resu
 	evbuffer_add(s->body, msg + at, len - at);
 }
 
+/* Writes one template's lines as "550-5.7.1 " reply lines. */
+static void
+held_lines(struct session *s, const char *lang)
+{
+	const struct tmpl *t = tmpl_set_get(s->env->tmpl, lang, "smtp-held.txt");
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	struct tmpl_vars *v = tmpl_vars_new();
+	enum tmpl_err te;
+	size_t len, i = 0, n = 0;
+	char *text = t ? tmpl_render(t, v, &len, &te) : NULL;
+
+	tmpl_vars_free(v);
+	if (text == NULL)
+		return;	/* the link lines alone still say what to do */
+	while (i < len && n < HELD_REPLY_LINES_MAX) {
+		size_t e = i;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		if (e > i) {
+			size_t w = e - i < HELD_REPLY_TEXT_MAX ? e - i : HELD_REPLY_TEXT_MAX;
+
+			evbuffer_add_printf(out, "550-5.7.1 %.*s\r\n", (int)w, text + i);
+			n++;
+		}
+		i = e + 1;
+	}
+	free(text);
+}
+
+static void
+on_held(void *arg, enum store_err err, int64_t id)
+{
+	struct hold_ticket *tk = arg;
+	struct session *s = tk->s;
+	char token[TOKEN_LEN + 1];
+
+	if (s == NULL) {
+		log_warn("event=held_after_disconnect id=%lld", (long long)id);
+		free(tk);
+		return;
+	}
+	s->ticket = NULL;
+	if (err != STORE_OK) {
+		log_err("session=%s event=hold_failed error=\"%s\"", s->id, store_strerror(err));
+		reply(s, "451 4.3.0 temporary failure, try again later");
+		log_tx(s, "tempfail", "store failed");
+	} else {
+		token_make(s->env->token_key, TOKEN_RELEASE, (uint64_t)id, tk->expires, token);
+		/* The link first and last, alone on its line after the code: a sending
+		 * server that keeps one line of a multi-line reply keeps a link. */
+		reply(s, "550-5.7.1 %s/r/%s", s->cf->base_url, token);
+		held_lines(s, "en");
+		held_lines(s, "fr");
+		reply(s, "550 5.7.1 %s/r/%s", s->cf->base_url, token);
+		s->errors--;	/* one reply, not two errors */
+		log_info("session=%s event=held id=%lld", s->id, (long long)id);
+		log_tx(s, "held", "quarantined");
+	}
+	free(tk);
+	tx_reset(s);
+	resume(s);
+}
+
+/* Keeps the message, as it would have been relayed, and replies once it is safe. */
+static void
+hold(struct session *s, const struct auth_result *res, const struct verdict_result *vr)
+{
+	struct store_hold h;
+	struct hold_ticket *tk;
+	time_t now = time(NULL);
+	struct evbuffer *all = evbuffer_new();
+	enum store_err e;
+
+	evbuffer_add_buffer_reference(all, s->head);
+	evbuffer_add_buffer_reference(all, s->body);
+	memset(&h, 0, sizeof(h));
+	h.mail_from = s->from.addr;
+	h.rcpts = (const char *const *)s->rcpts;
+	h.nrcpts = s->nrcpts;
+	h.client_addr = s->ip;
+	h.helo = s->helo;
+	h.auth_results = res != NULL && res->authres != NULL ? res->authres : "";
+	h.verdict = "hold";
+	h.reasons = vr->reason;
+	h.message_len = evbuffer_get_length(all);
+	h.message = evbuffer_pullup(all, -1);
+	h.received = now;
+	h.expires = now + s->cf->release_lifetime;
+	tk = xcalloc(1, sizeof(*tk));
+	tk->s = s;
+	tk->expires = h.expires;
+	e = store_hold_submit(s->env->store, &h, on_held, tk);
+	evbuffer_free(all);
+	if (e != STORE_OK) {
+		free(tk);
+		log_err("session=%s event=hold_failed error=\"%s: %s\"", s->id,
+		    store_strerror(e), store_last_error(s->env->store));
+		reply(s, "451 4.3.0 temporary failure, try again later");
+		log_tx(s, "tempfail", "store refused the held copy");
+		tx_reset(s);
+		resume(s);
+		return;
+	}
+	s->ticket = tk;
+}
+
 /* in_loop: called from inside process() (no checks ran), which goes on by itself;
  * otherwise from a callback, which must resume the session. */
 static void
@@ -639,9 +760,21 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	vin.msglen = len;
 	vin.auth = res;
 	verdict_decide(&vin, &vr);
+	make_head(s, res);
+	make_body(s, msg, len, res);
+	if (vr.verdict != VERDICT_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
+		/* roll-out without risk: everything goes through, marked */
+		log_info("session=%s event=monitor would=%s reason=\"%s\"", s->id,
+		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
+		evbuffer_add_printf(s->head, "X-Ecluse-Monitor: would %s; %s\r\n",
+		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
+		vr.verdict = VERDICT_RELAY;
+	}
+	if (vr.verdict == VERDICT_QUARANTINE && !in_loop) {
+		hold(s, res, &vr);
+		return;
+	}
 	if (vr.verdict == VERDICT_RELAY) {
-		make_head(s, res);
-		make_body(s, msg, len, res);
 		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
 		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
 		    evbuffer_get_length(s->body), on_data_reply, s);
