@@ -115,6 +115,8 @@ wait_completions(struct store *st, size_t n)
 	while (got < n) {
 		int r = poll(&pfd, 1, 10000);
 
+		if (r < 0 && errno == EINTR)
+			continue;
 		assert_true(r > 0);
 		got += store_run_completions(st);
 	}
