@@ -4,6 +4,7 @@ noinst_LIBRARIES += store/libstore.a
 store_libstore_a_SOURCES = \
 	store/store.h store/store.c \
 	store/backend.h \
+	store/display.h store/display.c \
 	store/writer.h store/writer.c \
 	store/sqlite_int.h store/sqlite.c store/sqlite_schema.c \
 	store/sqlite_held.c store/sqlite_lists.c store/sqlite_purge.c

@@ -16,6 +16,7 @@
 
 #include "common/xmalloc.h"
 #include "store/backend.h"
+#include "store/display.h"
 #include "store/writer.h"
 
 /* Longest detail kept for store_last_error. */
@@ -186,9 +187,6 @@ static enum store_err
 hold_check(struct store *st, const struct store_hold *m)
 {
 	size_t i;
-
-	if (m == NULL)
-		return invalid(st, "no message");
 	const struct { const char *v; size_t max; const char *name; } fields[] = {
 		{ m->client_addr, STORE_NET_MAX, "client_addr" },
 		{ m->helo, STORE_HELO_MAX, "helo" },
@@ -278,11 +276,25 @@ enum store_err
 store_hold_submit(struct store *st, const struct store_hold *msg, store_done_cb *cb,
     void *arg)
 {
-	enum store_err e = hold_check(st, msg);
+	char subject[STORE_SUBJECT_MAX + 1], date[STORE_DATE_MAX + 1];
+	struct store_hold m;
+	enum store_err e;
 
-	if (e != STORE_OK)
+	if (msg == NULL)
+		return invalid(st, "no message");
+	m = *msg;
+	if (m.message != NULL && m.subject == NULL) {
+		store_display_field(m.message, m.message_len, "Subject", subject,
+		    sizeof(subject));
+		m.subject = subject;
+	}
+	if (m.message != NULL && m.date == NULL) {
+		store_display_field(m.message, m.message_len, "Date", date, sizeof(date));
+		m.date = date;
+	}
+	if ((e = hold_check(st, &m)) != STORE_OK)
 		return e;
-	e = store_writer_hold(st->writer, msg, cb, arg);
+	e = store_writer_hold(st->writer, &m, cb, arg);
 	if (e != STORE_OK)
 		snprintf(st->err, sizeof(st->err), "cannot start the writer thread");
 	return e;

@@ -158,8 +158,8 @@ struct store_hold {
 	const char		*auth_results;	/* Authentication-Results value */
 	const char		*verdict;	/* e.g. "hold" */
 	const char		*reasons;	/* why, for the operator and recipient */
-	const char		*subject;	/* for display; "" when none */
-	const char		*date;		/* for display; "" when none */
+	const char		*subject;	/* for display; NULL: from the header */
+	const char		*date;		/* for display; NULL: from the header */
 	const unsigned char	*message;	/* the raw message, as relayed: CRLF lines */
 	size_t			 message_len;	/* 1..STORE_MESSAGE_MAX */
 	int64_t			 received;
@@ -205,7 +205,10 @@ typedef void store_done_cb(void *arg, enum store_err err, int64_t id);
 
 /*
  * Queues a held message for the next group commit. Everything msg points to is copied
- * before return. Returns STORE_INVALID (and never calls cb) when msg breaks a limit:
+ * before return. A NULL subject or date is taken from the message's header (the first
+ * Subject or Date field, unfolded and trimmed, encoded-words left as they are; cut to
+ * the limit with "..." for display, the message itself is kept whole; "" when missing
+ * or when the header is malformed). Returns STORE_INVALID (and never calls cb) when msg breaks a limit:
  * at least one recipient, each with an '@' and a domain; mail_from "" or with an '@'.
  * Otherwise STORE_OK, and cb(arg, ...) will be called exactly once.
  */

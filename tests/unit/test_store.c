@@ -388,6 +388,70 @@ test_hold_invalid(void **state)
 	assert_int_equal(r.calls, 0);
 }
 
+/* Subject and Date for display come from the header when the caller has none. */
+static void
+test_hold_display_fields(void **state)
+{
+	static char long_subject[4100];
+	struct {
+		const char *msg, *subject, *date;
+	} cases[] = {
+		{ "Subject: Hello\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n\r\nbody\r\n",
+		    "Hello", "Tue, 14 Nov 2023 22:13:20 +0000" },
+		{ "From: a@b.example\r\nSubject: Hello\r\n  folded\r\n\tworld \r\n\r\n",
+		    "Hello  folded\tworld", "" },
+		{ "subject:    spaced out   \r\nDATE: x\r\n\r\n", "spaced out", "x" },
+		{ "Subject: first\r\nSubject: second\r\n\r\n", "first", "" },
+		{ "Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n", "=?utf-8?q?caf=C3=A9?=", "" },
+		{ "From: a@b.example\r\n\r\nSubject: in the body\r\n", "", "" },
+		{ "Subject: bare LF\nDate: y\n\nbody\n", "", "" },
+		{ "Subject:\r\n\r\n", "", "" },
+		{ "no header at all", "", "" },
+		{ long_subject, NULL, "" },
+	};
+	struct store *st = open_store();
+	size_t i, n;
+
+	n = (size_t)snprintf(long_subject, sizeof(long_subject), "Subject: ");
+	while (n + 4 < sizeof(long_subject) - 8) {
+		memcpy(long_subject + n, "\xc3\xa9", 2);	/* two bytes each */
+		n += 2;
+	}
+	memcpy(long_subject + n, "\r\n\r\n", 5);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store_hold h = sample("a@sender.example", rcpts1, 1, cases[i].msg, T0);
+		struct store_held got;
+
+		h.subject = NULL;
+		h.date = NULL;
+		assert_int_equal(store_held_get(st, hold(st, &h), false, &got), STORE_OK);
+		if (cases[i].subject != NULL) {
+			assert_string_equal(got.subject, cases[i].subject);
+		} else {
+			size_t len = strlen(got.subject);
+
+			/* Cut to the limit, on a character boundary, marked with "...". */
+			assert_true(len <= STORE_SUBJECT_MAX && len > STORE_SUBJECT_MAX - 8);
+			assert_string_equal(got.subject + len - 3, "...");
+			assert_int_equal((len - 3) % 2, 0);
+			assert_int_equal((unsigned char)got.subject[0], 0xc3);
+		}
+		assert_string_equal(got.date, cases[i].date);
+		store_held_clear(&got);
+	}
+	{
+		/* What the caller gives wins over the header. */
+		struct store_hold h = sample("a@sender.example", rcpts1, 1, cases[0].msg, T0);
+		struct store_held got;
+
+		h.subject = "given";
+		assert_int_equal(store_held_get(st, hold(st, &h), false, &got), STORE_OK);
+		assert_string_equal(got.subject, "given");
+		store_held_clear(&got);
+	}
+	store_close(st);
+}
+
 /* ------------------------------------------------------------ group commit */
 
 #define GROUP_N 200
@@ -1549,6 +1613,7 @@ main(void)
 		T(test_hold_roundtrip),
 		T(test_hold_null_sender),
 		T(test_hold_invalid),
+		T(test_hold_display_fields),
 		T(test_group_commit_one_transaction),
 		T(test_completion_order),
 		T(test_close_runs_pending_callbacks),
