@@ -32,3 +32,8 @@ fuzz_fuzz_store_SOURCES = fuzz/fuzz_store.c
 fuzz_fuzz_store_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_store_LDADD = store/libstore.a common/libcommon.a $(STORE_LIBS)
 endif
+
+# Integration: holds messages through the API, for tests/integration/test_ctl_store.py.
+noinst_PROGRAMS += tests/integration/store_fill
+tests_integration_store_fill_SOURCES = tests/integration/store_fill.c
+tests_integration_store_fill_LDADD = store/libstore.a common/libcommon.a $(STORE_LIBS)
