@@ -249,6 +249,8 @@ held_show(struct store *st, int argc, char **argv)
 		out_json_str(stdout, h.reasons);
 		fputs(",\"auth_results\":", stdout);
 		out_json_str(stdout, h.auth_results);
+		fputs(",\"auth_domain\":", stdout);
+		out_json_str(stdout, h.auth_domain);
 		fputs(",\"error\":", stdout);
 		out_json_str(stdout, h.error);
 		fputs("}\n", stdout);
@@ -271,6 +273,7 @@ held_show(struct store *st, int argc, char **argv)
 		show_line("verdict:", h.verdict);
 		show_line("reasons:", h.reasons);
 		show_line("auth results:", h.auth_results);
+		show_line("auth domain:", h.auth_domain[0] != '\0' ? h.auth_domain : "-");
 		if (h.error[0] != '\0')
 			show_line("last error:", h.error);
 	}

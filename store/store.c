@@ -191,6 +191,7 @@ hold_check(struct store *st, const struct store_hold *m)
 		{ m->client_addr, STORE_NET_MAX, "client_addr" },
 		{ m->helo, STORE_HELO_MAX, "helo" },
 		{ m->auth_results, STORE_AUTHRES_MAX, "auth_results" },
+		{ m->auth_domain, STORE_DOMAIN_MAX, "auth_domain" },
 		{ m->verdict, STORE_VERDICT_MAX, "verdict" },
 		{ m->reasons, STORE_REASONS_MAX, "reasons" },
 		{ m->subject, STORE_SUBJECT_MAX, "subject" },
@@ -208,6 +209,8 @@ hold_check(struct store *st, const struct store_hold *m)
 		if (!text_ok(fields[i].v, fields[i].max))
 			return invalid(st, "%s: missing or over %zu bytes", fields[i].name,
 			    fields[i].max);
+	if (!store_is_domain(m->auth_domain))
+		return invalid(st, "auth_domain: not a domain");
 	if (m->message == NULL || m->message_len < 1 || m->message_len > STORE_MESSAGE_MAX)
 		return invalid(st, "message: %zu bytes, want 1 to %u", m->message_len,
 		    STORE_MESSAGE_MAX);
@@ -350,6 +353,7 @@ store_held_clear(struct store_held *h)
 	free(h->client_addr);
 	free(h->helo);
 	free(h->auth_results);
+	free(h->auth_domain);
 	free(h->verdict);
 	free(h->reasons);
 	free(h->subject);

@@ -156,6 +156,9 @@ struct store_hold {
 	const char		*client_addr;	/* the client's IP address, text */
 	const char		*helo;
 	const char		*auth_results;	/* Authentication-Results value */
+	const char		*auth_domain;	/* the aligned domain that passed DKIM or
+						 * SPF, "" when none: a release whitelists
+						 * the sender under it */
 	const char		*verdict;	/* e.g. "hold" */
 	const char		*reasons;	/* why, for the operator and recipient */
 	const char		*subject;	/* for display; NULL: from the header */
@@ -175,6 +178,7 @@ struct store_held {
 	char			*client_addr;
 	char			*helo;
 	char			*auth_results;
+	char			*auth_domain;
 	char			*verdict;
 	char			*reasons;
 	char			*subject;

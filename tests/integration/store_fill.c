@@ -85,6 +85,7 @@ main(int argc, char **argv)
 		h.client_addr = "192.0.2.7";
 		h.helo = "mail.sender.example";
 		h.auth_results = "mx.ecluse.test; spf=fail smtp.mailfrom=sender.example";
+		h.auth_domain = "";
 		h.verdict = "hold";
 		h.reasons = "spf=fail";
 		h.message = (const unsigned char *)msg;

@@ -119,6 +119,7 @@ def test_show(filled):
     assert m["client"] == "192.0.2.7" and m["helo"] == "mail.sender.example"
     assert m["expires"] == "2023-11-28T22:13:20Z" and m["released"] is None
     assert m["auth_results"].startswith("mx.ecluse.test; spf=fail")
+    assert m["auth_domain"] == ""
     text = filled.ok("held", "show", str(a)).decode()
     assert "subject:       first" in text and "to:            bob@example.org" in text
     raw = filled.ok("held", "show", str(a), "--raw")

@@ -77,6 +77,7 @@ sample(const char *from, const char *const *rcpts, size_t nrcpts, const char *bo
 		.client_addr = "192.0.2.7",
 		.helo = "mail.sender.example",
 		.auth_results = "mx.example.org; spf=fail smtp.mailfrom=sender.example",
+		.auth_domain = "",
 		.verdict = "hold",
 		.reasons = "spf=fail dmarc=none",
 		.subject = "Hello",
@@ -292,6 +293,7 @@ test_hold_roundtrip(void **state)
 
 	h.message = body;
 	h.message_len = sizeof(body) - 1;
+	h.auth_domain = "sender.example";
 	id = hold(st, &h);
 	assert_int_equal(store_held_get(st, id, true, &got), STORE_OK);
 	assert_int_equal(got.id, id);
@@ -303,6 +305,7 @@ test_hold_roundtrip(void **state)
 	assert_string_equal(got.client_addr, "192.0.2.7");
 	assert_string_equal(got.helo, "mail.sender.example");
 	assert_string_equal(got.auth_results, h.auth_results);
+	assert_string_equal(got.auth_domain, "sender.example");
 	assert_string_equal(got.verdict, "hold");
 	assert_string_equal(got.reasons, "spf=fail dmarc=none");
 	assert_string_equal(got.subject, "Hello");
@@ -356,7 +359,7 @@ test_hold_invalid(void **state)
 	struct store *st = open_store();
 	struct result r = { 0 };
 	size_t i;
-	struct store_hold cases[12];
+	struct store_hold cases[13];
 
 	memset(longaddr, 'a', sizeof(longaddr) - 1);
 	longaddr[10] = '@';
@@ -378,6 +381,7 @@ test_hold_invalid(void **state)
 	cases[9].expires = T0;
 	cases[10].helo = NULL;
 	cases[11].message = NULL;
+	cases[12].auth_domain = "user@sender.example";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(store_hold_submit(st, &cases[i], record, &r), STORE_INVALID);
 		assert_true(store_last_error(st)[0] != '\0');
