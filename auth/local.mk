@@ -18,7 +18,8 @@ auth_libauth_a_SOURCES += \
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_resolver
 TESTS += tests/unit/test_resolver
-tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c
+tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
 tests_unit_test_resolver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_resolver_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
 	$(CARES_LIBS) $(LIBEVENT_LIBS)
@@ -48,6 +49,13 @@ tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 tests_unit_test_authres_SOURCES = tests/unit/test_authres.c
 tests_unit_test_authres_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_auth
+TESTS += tests/unit/test_auth
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_auth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_auth_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS)
 endif
 
 # SPF (RFC 7208): record parser, macro expander, check_host() evaluation.
@@ -95,3 +103,16 @@ tests_integration_resolve_SOURCES = tests/integration/resolve.c
 tests_integration_resolve_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
 tests_integration_resolve_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
 	$(CARES_LIBS)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dmarc_record fuzz/fuzz_from fuzz/fuzz_authres
+fuzz_fuzz_dmarc_record_SOURCES = fuzz/fuzz_dmarc_record.c
+fuzz_fuzz_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dmarc_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_from_SOURCES = fuzz/fuzz_from.c
+fuzz_fuzz_from_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_from_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
+fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
+endif

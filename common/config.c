@@ -59,6 +59,7 @@ static const struct key keys[] = {
 	{ "smtpd", "relay_max_connections", K_UINT, F(relay_max_connections), "50", 1, 10000 },
 	{ "web", "listen", K_HOSTPORT, F(web_listen), "127.0.0.1:8025", 0, 0 },
 	{ "web", "base_url", K_STR, F(base_url), "http://127.0.0.1:8025", 0, 0 },
+	{ "web", "captcha_font", K_STR, F(captcha_font), "/usr/share/hershey-fonts/futural.jhf", 0, 0 },
 	{ "store", "path", K_STR, F(store_path), "/var/lib/ecluse/ecluse.db", 0, 0 },
 	{ "dns", "servers", K_STR, F(dns_servers), "", 0, 0 },
 	{ "dns", "timeout_ms", K_UINT, F(dns_timeout_ms), "2000", 10, 60000 },

@@ -1,1 +1,165 @@
-int main(void) { return 0; }
+/*
+ * main.c - ecluse-smtpd: options, config, privileges, the event loop.
+ *
+ *   ecluse-smtpd -c FILE [-f] [-d] [-n]
+ *
+ * -f stays in the foreground and logs to stderr; -d logs debug lines; -n checks the
+ * configuration (and the TLS files) and exits. Exit 2 on a
+ * configuration error (the message names file, line and key), 1 on a start-up failure.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/dns.h>
+#include <event2/event.h>
+#include <openssl/ssl.h>
+#include <sodium.h>
+
+#include "auth/resolver.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "smtpd/pool.h"
+#include "smtpd/server.h"
+#include "smtpd/session.h"
+#include "smtpd/tls.h"
+
+/* RFC 7208 4.6.4: an SPF check should be allowed at least 20 seconds. */
+#define AUTH_SPF_TIMEOUT_MS 20000
+/* DKIM key and DMARC record lookups after the end of data: the client is waiting. */
+#define AUTH_MSG_TIMEOUT_MS 15000
+
+static void
+usage(void)
+{
+	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-d] [-n]\n");
+	exit(2);
+}
+
+static void
+drop_privileges(const char *user)
+{
+	struct passwd *pw;
+
+	if (user[0] == '\0')
+		return;
+	if (geteuid() != 0)
+		log_fatal("event=start error=\"[smtpd] user is set but not started as root\"");
+	if ((pw = getpwnam(user)) == NULL)
+		log_fatal("event=start error=\"[smtpd] user: no such user %s\"", user);
+	if (setgroups(1, &pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+	    setuid(pw->pw_uid) != 0)
+		log_fatal("event=start error=\"cannot drop privileges to %s: %s\"", user,
+		    strerror(errno));
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("event=stop signal=%d", (int)sig);
+	event_base_loopbreak(arg);
+}
+
+int
+main(int argc, char **argv)
+{
+	const char *path = NULL;
+	int foreground = 0, debug = 0, check = 0, ch;
+	char err[CONFIG_ERR_MAX];
+	struct config *cf;
+	struct smtpd_env env;
+	struct server *srv;
+	struct evdns_base *dns;
+	struct event *sigint, *sigterm;
+
+	while ((ch = getopt(argc, argv, "c:fdn")) != -1) {
+		switch (ch) {
+		case 'c': path = optarg; break;
+		case 'f': foreground = 1; break;
+		case 'd': debug = 1; break;
+		case 'n': check = 1; break;
+		default: usage();
+		}
+	}
+	if (path == NULL || optind != argc)
+		usage();
+	if ((cf = config_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-smtpd: %s\n", err);
+		return 2;
+	}
+	log_init("ecluse-smtpd", foreground, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
+	if (sodium_init() < 0)
+		log_fatal("event=start error=\"libsodium init failed\"");
+	signal(SIGPIPE, SIG_IGN);
+
+	memset(&env, 0, sizeof(env));
+	env.cf = cf;
+	if (cf->tls_cert[0] != '\0' &&
+	    (env.tls = tls_server_ctx(cf->tls_cert, cf->tls_key, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-smtpd: %s: [smtpd] tls_cert %s, tls_key %s: %s\n",
+		    path, cf->tls_cert, cf->tls_key, err);
+		config_free(cf);
+		return 2;
+	}
+	if (check) {
+		printf("%s: configuration OK (%zu domains)\n", path, cf->ndomains);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
+		return 0;
+	}
+	if ((env.base = event_base_new()) == NULL)
+		log_fatal("event=start error=\"cannot create event base\"");
+	if ((dns = evdns_base_new(env.base, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
+	    (dns = evdns_base_new(env.base, 0)) == NULL)
+		log_fatal("event=start error=\"cannot create resolver\"");
+	env.pool = pool_new(env.base, dns, cf);
+	if ((env.auth.resolver = resolver_new(env.base, cf->dns_servers, cf->dns_timeout_ms,
+	    cf->dns_tries, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-smtpd: %s: [dns] servers: %s\n", path, err);
+		return 2;
+	}
+	env.auth.base = env.base;
+	env.auth.authserv_id = cf->authserv_id;
+	env.auth.receiver = cf->hostname;
+	env.auth.spf_timeout_ms = AUTH_SPF_TIMEOUT_MS;
+	env.auth.msg_timeout_ms = AUTH_MSG_TIMEOUT_MS;
+	if ((srv = server_new(&env, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-smtpd: %s: %s\n", path, err);
+		resolver_free(env.auth.resolver);
+		pool_free(env.pool);
+		evdns_base_free(dns, 0);
+		event_base_free(env.base);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
+		return 2;
+	}
+	drop_privileges(cf->user);
+	if (!foreground && daemon(0, 0) != 0)
+		log_fatal("event=start error=\"daemon: %s\"", strerror(errno));
+	sigint = evsignal_new(env.base, SIGINT, on_signal, env.base);
+	sigterm = evsignal_new(env.base, SIGTERM, on_signal, env.base);
+	evsignal_add(sigint, NULL);
+	evsignal_add(sigterm, NULL);
+	log_info("event=start listen=%s:%u hostname=%s domains=%zu tls=%s version=%s",
+	    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
+	    env.tls ? "yes" : "no", PACKAGE_VERSION);
+	event_base_dispatch(env.base);
+
+	server_free(srv);
+	pool_free(env.pool);
+	resolver_free(env.auth.resolver);
+	event_free(sigint);
+	event_free(sigterm);
+	evdns_base_free(dns, 0);
+	event_base_free(env.base);
+	SSL_CTX_free(env.tls);
+	config_free(cf);
+	return 0;
+}
