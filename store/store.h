@@ -61,9 +61,9 @@
 #define STORE_HELO_MAX 512
 /* An IPv6 address in text with a zone, or a network in CIDR form. */
 #define STORE_NET_MAX 64
-/* RFC 5321 4.5.3.1.8 asks for at least 100 recipients; smtpd's max_recipients is
- * bounded by this. */
-#define STORE_RCPT_MAX 1000
+/* RFC 5321 4.5.3.1.8 asks for at least 100 recipients; this is the upper bound of
+ * [smtpd] max_recipients, so every transaction smtpd accepts can be held. */
+#define STORE_RCPT_MAX 10000
 /* Authentication-Results text: several DKIM signatures fit; a bigger one is hostile. */
 #define STORE_AUTHRES_MAX 16384
 /* The verdict word and its reasons (policy text, not network data). */
