@@ -225,7 +225,8 @@ enum store_err store_hold_submit(struct store *st, const struct store_hold *msg,
  */
 int store_completion_fd(const struct store *st);
 
-/* Runs every waiting callback, in submission order. Returns how many ran. */
+/* Runs every waiting callback, in submission order. Returns how many ran. A callback
+ * may submit again; it must not close the store. */
 size_t store_run_completions(struct store *st);
 
 /* Group-commit counters since open: transactions committed by the writer and the
