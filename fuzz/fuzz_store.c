@@ -11,6 +11,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +34,17 @@ static char dir[64], path[128];
 static struct store *st;
 static unsigned runs;
 
+/* An invariant broke: say which, for the crash report. */
+static void __attribute__((noreturn))
+die(const char *why)
+{
+	fprintf(stderr, "fuzz_store: %s (last error: %s)\n", why,
+	    st != NULL ? store_last_error(st) : "");
+	abort();
+}
+
+static void remove_db(void);
+
 static void
 reopen(void)
 {
@@ -40,15 +52,32 @@ reopen(void)
 
 	store_close(st);
 	st = NULL;
-	unlink(path);
-	snprintf(err, sizeof(err), "%s-wal", path);
-	unlink(err);
-	snprintf(err, sizeof(err), "%s-shm", path);
-	unlink(err);
+	remove_db();
 	if (store_open(path, &st, err, sizeof(err)) != STORE_OK) {
 		fprintf(stderr, "%s\n", err);
-		abort();
+		die("store_open failed");
 	}
+}
+
+static void
+remove_db(void)
+{
+	char p[160];
+
+	unlink(path);
+	snprintf(p, sizeof(p), "%s-wal", path);
+	unlink(p);
+	snprintf(p, sizeof(p), "%s-shm", path);
+	unlink(p);
+}
+
+static void
+cleanup(void)
+{
+	store_close(st);
+	st = NULL;
+	remove_db();
+	rmdir(dir);
 }
 
 int
@@ -57,9 +86,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(dir, sizeof(dir), "%s/ecluse-fuzz-store-XXXXXX",
 	    access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp");
 	if (mkdtemp(dir) == NULL)
-		abort();
+		die("mkdtemp failed");
 	snprintf(path, sizeof(path), "%s/store.db", dir);
 	reopen();
+	atexit(cleanup);
 	return 0;
 }
 
@@ -84,9 +114,15 @@ wait_one(struct done *d)
 {
 	struct pollfd pfd = { .fd = store_completion_fd(st), .events = POLLIN };
 
+	int r;
+
 	while (d->calls == 0) {
-		if (poll(&pfd, 1, 10000) <= 0)
-			abort();
+		/* libFuzzer's timeout alarm interrupts poll: EINTR is not a timeout. */
+		r = poll(&pfd, 1, 10000);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			die("no completion within 10 s");
 		store_run_completions(st);
 	}
 }
@@ -99,7 +135,7 @@ field(const uint8_t *b, const uint8_t *e)
 	char *s = malloc(n + 1);
 
 	if (s == NULL)
-		abort();
+		die("out of memory");
 	memcpy(s, b, n);
 	s[n] = '\0';
 	return s;
@@ -129,6 +165,7 @@ exercise_hold(char **f, const uint8_t *body, size_t body_len)
 	h.client_addr = f[2];
 	h.helo = f[3];
 	h.auth_results = f[3];
+	h.auth_domain = strchr(f[6], '@') == NULL ? f[6] : "";
 	h.verdict = "hold";
 	h.reasons = f[4];
 	h.subject = f[4];
@@ -141,13 +178,13 @@ exercise_hold(char **f, const uint8_t *body, size_t body_len)
 		return;
 	wait_one(&d);
 	if (d.err != STORE_OK)
-		abort();
+		die("accepted hold failed to commit");
 	if (store_held_get(st, d.id, true, &got) != STORE_OK)
-		abort();
+		die("accepted hold not found");
 	if (got.message_len != body_len || memcmp(got.message, body, body_len) != 0 ||
 	    got.nrcpts != nrcpts || strcmp(got.mail_from, f[0]) != 0 ||
 	    strcmp(got.subject, f[4]) != 0)
-		abort();
+		die("hold read back differs");
 	store_held_clear(&got);
 	{
 		char cid[STORE_CHALLENGE_ID_LEN + 1];
@@ -158,7 +195,7 @@ exercise_hold(char **f, const uint8_t *body, size_t body_len)
 			store_challenge_check(st, cid, f[6], NOW + 1, 3, &held, &res);
 			if (store_challenge_check(st, cid, f[7], NOW + 2, 3, &held, &res) ==
 			    STORE_OK && res == STORE_ANSWER_RIGHT && held != d.id)
-				abort();
+				die("right answer for another message");
 		}
 		store_challenge_check(st, f[7], f[7], NOW, 3, &held, &res);
 	}
@@ -204,11 +241,11 @@ exercise_lists(char **f)
 		wf.scope = scope;
 		wf.target = e.target;
 		if (store_wl_list(st, &wf, &wv, &n) != STORE_OK)
-			abort();
+			die("added whitelist entry: list failed");
 		for (i = 0; i < n && wv[i].id != id; i++)
 			continue;
 		if (i == n)
-			abort();
+			die("added whitelist entry not listed");
 		store_wl_free(wv, n);
 	}
 	if (store_wl_lookup(st, f[5], f[6], NOW, &wv, &n) == STORE_OK)
@@ -223,7 +260,7 @@ exercise_lists(char **f)
 		/* The first has no callback; a second one completes after it (FIFO). */
 		if (store_seen_submit(st, "order@fuzz.example", "192.0.2.0/24", NOW, record,
 		    &d) != STORE_OK)
-			abort();
+			die("seen submit refused after a valid one");
 		wait_one(&d);
 	}
 	if (store_seen_get(st, f[0], &sv, &n) == STORE_OK)
@@ -231,7 +268,7 @@ exercise_lists(char **f)
 	store_attempt_hit(st, STORE_ATTEMPT_CLIENT, f[2], NOW, 60, &count);
 	if (store_recipient_id(st, f[5], NOW, &id) == STORE_OK) {
 		if (store_recipient_address(st, id, &addr) != STORE_OK)
-			abort();
+			die("recipient id without address");
 		free(addr);
 	}
 	store_audit_add(st, NOW, &(struct store_actor){ f[3], f[2] }, f[4]);

@@ -281,6 +281,32 @@ test_malformed(void **state)
 	assert_string_equal(token_strerror(TOKEN_FORGED), "forged token (bad MAC)");
 }
 
+/*
+ * A known answer, computed outside this code from token.h's description alone
+ * (Python: hmac, hashlib.sha512 truncated to 32 bytes, base64.urlsafe_b64encode),
+ * pins the format: a token once sent must stay valid across versions.
+ */
+static void
+test_known_answer(void **state)
+{
+	static const unsigned char fixed[TOKEN_KEY_BYTES] = "ecluse-fuzz-key-0123456789abcdef";
+	static const char want[] =
+	    "AQAAAAAAAAAqAAAAAGVVQoAovyFzaH3EZgt3BVOGvB4-CoIQK1Gh3jxp46gEcZrBjA";
+	char p[160], err[256] = "", tok[TOKEN_LEN + 1];
+	struct token_key *k = NULL;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/fixed.key", dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, fixed, sizeof(fixed)), (ssize_t)sizeof(fixed));
+	close(fd);
+	assert_int_equal(token_key_load(p, &k, err, sizeof(err)), TOKEN_KEY_OK);
+	token_make(k, TOKEN_RELEASE, 42, T0 + 86400, tok);
+	assert_string_equal(tok, want);
+	token_key_free(k);
+}
+
 /* ------------------------------------------------------------ key file */
 
 static void
@@ -382,6 +408,7 @@ main(void)
 		T(test_wrong_key),
 		T(test_wrong_kind),
 		T(test_malformed),
+		T(test_known_answer),
 		T(test_key_created_0600),
 		T(test_key_file_refused),
 	};
