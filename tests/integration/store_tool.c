@@ -78,12 +78,16 @@ hold(struct store *st, const char *from, char *rcptlist, const char *file)
 	h.auth_results = "mx.ecluse.test; spf=none";
 	h.verdict = "hold";
 	h.reasons = "test";
+	h.subject = "";
+	h.date = "";
 	h.message = msg;
 	h.message_len = len;
 	h.received = now;
 	h.expires = now + 86400;
-	if ((e = store_hold_submit(st, &h, on_hold, NULL)) != STORE_OK)
+	if ((e = store_hold_submit(st, &h, on_hold, NULL)) != STORE_OK) {
+		free(msg);
 		return fail(st, "hold", e);
+	}
 	store_close(st);	/* waits for the commit and runs on_hold */
 	free(msg);
 	if (held_err != STORE_OK)
