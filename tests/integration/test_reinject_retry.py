@@ -142,3 +142,95 @@ def test_released_while_no_runner_runs(store, sink, make_runner):
     make_runner({"example.net": sink.addr})
     sink.wait_messages(1)
     store.wait_state(held, "delivered")
+
+
+class BusyMailbox:
+    """A next hop (aiosmtpd, in the test's process) that answers 451 to RCPT for one
+    mailbox the first `busy` times, and records the transactions it accepts."""
+
+    def __init__(self, mailbox, busy):
+        self.mailbox, self.busy = mailbox, busy
+        self.rcpt_replies = []
+        self.delivered = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address == self.mailbox and self.busy > 0:
+            self.busy -= 1
+            self.rcpt_replies.append((address, 451))
+            return "451 4.2.1 mailbox busy, try later"
+        envelope.rcpt_tos.append(address)
+        self.rcpt_replies.append((address, 250))
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 2.0.0 OK"
+
+
+def test_one_recipient_deferred_defers_the_whole_message(store, make_runner):
+    """reinject.h: a 4xx to one RCPT among accepted ones sends nothing; the whole
+    message is retried, so no recipient ever gets it twice."""
+    from aiosmtpd.controller import Controller
+
+    hop = BusyMailbox("busy@example.net", busy=1)
+    ctl = Controller(hop, hostname="127.0.0.1", port=harness.free_port())
+    ctl.start()
+    try:
+        msg = harness.message(subject="one busy")
+        held = store.hold(msg, rcpts=["ok@example.net", "busy@example.net"])
+        runner = make_runner({"example.net": f"127.0.0.1:{ctl.port}"}, retry_first=1,
+                             retry_max=1)
+        store.release(held, "token")
+        store.wait_state(held, "delivered")
+        assert runner.count("reinject_deferred") == 1
+        assert hop.rcpt_replies == [("ok@example.net", 250), ("busy@example.net", 451),
+                                    ("ok@example.net", 250), ("busy@example.net", 250)]
+        assert len(hop.delivered) == 1
+        rcpts, data = hop.delivered[0]
+        assert rcpts == ["ok@example.net", "busy@example.net"]
+        assert split_release_header(data)[2] == msg
+    finally:
+        ctl.stop()
+
+
+class SlowRcpt:
+    """A next hop that takes `delay` seconds to answer each RCPT: every reply within
+    the reply timeout, the whole attempt over its budget."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        self.delivered = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        import asyncio
+        await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered.append(envelope.original_content)
+        return "250 2.0.0 OK"
+
+
+def test_attempt_ends_at_its_time_budget(store, make_runner):
+    """The lease must outlast the attempt: an attempt longer than its budget (relay
+    timeouts 1, 1, 2: 1 + 6 * 1 + 2 = 9 s) is cut before it reaches DATA, and retried
+    later; nothing is delivered by the cut attempt."""
+    from aiosmtpd.controller import Controller
+
+    hop = SlowRcpt(0.8)
+    ctl = Controller(hop, hostname="127.0.0.1", port=harness.free_port())
+    ctl.start()
+    try:
+        held = store.hold(harness.message(subject="slow"),
+                          rcpts=[f"r{i}@example.net" for i in range(15)])
+        runner = make_runner({"example.net": f"127.0.0.1:{ctl.port}"},
+                             timeouts=(1, 1, 2), retry_first=60, retry_max=60)
+        store.release(held, "token")
+        runner.wait_log("reinject_deferred", 1, timeout=30)
+        info = store.show(held)
+        assert info["state"] == "released"
+        assert info["error"] == "attempt over its time budget of 9 s"
+        assert hop.delivered == []
+    finally:
+        ctl.stop()
