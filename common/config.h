@@ -61,6 +61,7 @@ struct config {
 
 	/* [store] */
 	char		*store_path;
+	char		*token_key;	/* release-token key file; "" in the file: beside path */
 
 	/* [dns] */
 	char		*dns_servers;	/* "host:port,..."; empty: system resolver */
@@ -70,6 +71,7 @@ struct config {
 	/* [policy] */
 	enum policy_mode policy_mode;
 	char		*authserv_id;
+	unsigned	 release_lifetime;	/* seconds a release link works */
 
 	struct domain_config *domains;
 	size_t		 ndomains;
