@@ -703,6 +703,9 @@ hold(struct session *s, const struct auth_result *res, const struct verdict_resu
 	h.client_addr = s->ip;
 	h.helo = s->helo;
 	h.auth_results = res != NULL && res->authres != NULL ? res->authres : "";
+	/* A release whitelists the sender under the domain it authenticated as, if any:
+	 * the DMARC-aligned author domain (RFC 9989) of a passing message. */
+	h.auth_domain = res != NULL && res->dmarc.result == DMARC_RES_PASS ? res->dmarc.author : "";
 	h.verdict = "hold";
 	h.reasons = vr->reason;
 	h.message_len = evbuffer_get_length(all);
