@@ -13,6 +13,7 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,7 +125,7 @@ struct dkim_body {
 	enum dkim_canon	 c;
 	int		 limited;
 	uint64_t	 limit;
-	uint64_t	 length;	/* canonical bytes so far, limit or not */
+	uint64_t	 done;		/* canonical bytes already flushed (sent or cut) */
 	uint64_t	 crlfs;		/* line ends not yet written */
 	int		 wsp;		/* relaxed: whitespace not yet written */
 	int		 cr;		/* the last piece ended with CR */
@@ -139,8 +140,9 @@ struct dkim_body *
 dkim_body_new(enum dkim_canon c, int limited, uint64_t limit, dkim_out_fn *out,
     void *arg)
 {
-	struct dkim_body *b = xcalloc(1, sizeof(*b));
+	struct dkim_body *b = xmalloc(sizeof(*b));
 
+	memset(b, 0, offsetof(struct dkim_body, buf));
 	b->c = c;
 	b->limited = limited;
 	b->limit = limit;
@@ -155,96 +157,161 @@ dkim_body_free(struct dkim_body *b)
 	free(b);
 }
 
+/* Hands the gathered bytes on, cut at the limit: everything counts in the length. */
 static void
 flush(struct dkim_body *b)
 {
-	if (b->n > 0)
-		b->out(b->arg, b->buf, b->n);
-	b->n = 0;
-}
-
-/* Writes canonical bytes, cut at the limit. */
-static void
-emit(struct dkim_body *b, const char *p, size_t n)
-{
-	size_t keep = n;
+	size_t keep = b->n;
 
 	if (b->limited) {
-		uint64_t room = b->length < b->limit ? b->limit - b->length : 0;
+		uint64_t room = b->done < b->limit ? b->limit - b->done : 0;
 
 		if (room < keep)
 			keep = (size_t)room;
 	}
-	b->length += n;
-	if (keep == 0)
-		return;
-	if (keep > sizeof(b->buf) - b->n) {
-		flush(b);
-		if (keep >= sizeof(b->buf)) {
-			b->out(b->arg, p, keep);
-			return;
-		}
-	}
-	memcpy(b->buf + b->n, p, keep);
-	b->n += keep;
+	if (keep > 0)
+		b->out(b->arg, b->buf, keep);
+	b->done += b->n;
+	b->n = 0;
 }
 
-/* Body text: first the line ends and the space held back before it. */
 static void
-text(struct dkim_body *b, const char *p, size_t n)
+put(struct dkim_body *b, unsigned char c)
 {
-	for (; b->crlfs > 0; b->crlfs--)
-		emit(b, "\r\n", 2);
+	if (b->n == sizeof(b->buf))
+		flush(b);
+	b->buf[b->n++] = c;
+}
+
+static inline void
+append(struct dkim_body *b, const char *p, size_t n)
+{
+	while (n > sizeof(b->buf) - b->n) {
+		size_t room = sizeof(b->buf) - b->n;
+
+		memcpy(b->buf + b->n, p, room);
+		b->n += room;
+		p += room;
+		n -= room;
+		flush(b);
+	}
+	memcpy(b->buf + b->n, p, n);
+	b->n += n;
+}
+
+/* Before body text: the line ends and the space held back. */
+static inline void
+pending(struct dkim_body *b)
+{
+	if (b->crlfs == 0 && !b->wsp)
+		return;
+	for (; b->crlfs > 0; b->crlfs--) {
+		put(b, '\r');
+		put(b, '\n');
+	}
 	if (b->wsp) {
-		emit(b, " ", 1);
+		put(b, ' ');
 		b->wsp = 0;
 	}
-	emit(b, p, n);
-	b->content = 1;
 }
 
-void
-dkim_body_update(struct dkim_body *b, const char *p, size_t n)
+/* Bytes that may need rewriting in relaxed: CR, HTAB, SP. */
+static const unsigned char special[256] = { ['\r'] = 1, ['\t'] = 1, [' '] = 1 };
+
+/*
+ * Relaxed: a single SP between two other bytes stays as it is, so text runs over
+ * single spaces and is copied whole; only whitespace runs, tabs, whitespace before
+ * a line end (or at the end of a piece, where the next byte is unknown) and CR take
+ * the slow path.
+ */
+static void
+update_relaxed(struct dkim_body *b, const char *p, size_t n)
 {
+	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 0, j;
-	int relaxed = b->c == DKIM_CANON_RELAXED;
 
 	while (i < n) {
-		char ch = p[i];
+		unsigned char ch = u[i];
 
 		if (b->cr) {
 			b->cr = 0;
 			if (ch == '\n') {
-				/* Relaxed drops whitespace at the end of a line. */
+				/* Whitespace at the end of a line goes. */
 				b->wsp = 0;
 				b->crlfs++;
 				i++;
 				continue;
 			}
-			text(b, "\r", 1);
+			pending(b);
+			put(b, '\r');
+			b->content = 1;
 		}
 		if (ch == '\r') {
 			b->cr = 1;
 			i++;
 			continue;
 		}
-		if (relaxed && (ch == ' ' || ch == '\t')) {
+		if ((ch == ' ' || ch == '\t') &&
+		    (ch == '\t' || b->wsp || i + 1 == n || special[u[i + 1]])) {
 			b->wsp = 1;
 			i++;
 			continue;
 		}
-		j = i + 1;
-		if (relaxed) {
-			while (j < n && p[j] != ' ' && p[j] != '\t' && p[j] != '\r')
-				j++;
-		} else {
-			const char *cr = memchr(p + j, '\r', n - j);
-
-			j = cr != NULL ? (size_t)(cr - p) : n;
+		for (j = i + 1; j < n; j++) {
+			if (!special[u[j]])
+				continue;
+			if (u[j] == ' ' && j + 1 < n && !special[u[j + 1]])
+				continue;
+			break;
 		}
-		text(b, p + i, j - i);
+		pending(b);
+		append(b, p + i, j - i);
+		b->content = 1;
 		i = j;
 	}
+}
+
+/* Simple: text runs up to each CR, copied whole. */
+static void
+update_simple(struct dkim_body *b, const char *p, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		const char *cr;
+
+		if (b->cr) {
+			b->cr = 0;
+			if (p[i] == '\n') {
+				b->crlfs++;
+				i++;
+				continue;
+			}
+			pending(b);
+			put(b, '\r');
+			b->content = 1;
+		}
+		if (p[i] == '\r') {
+			b->cr = 1;
+			i++;
+			continue;
+		}
+		cr = memchr(p + i + 1, '\r', n - i - 1);
+		j = cr != NULL ? (size_t)(cr - p) : n;
+		pending(b);
+		append(b, p + i, j - i);
+		b->content = 1;
+		i = j;
+	}
+}
+
+void
+dkim_body_update(struct dkim_body *b, const char *p, size_t n)
+{
+	if (b->c == DKIM_CANON_RELAXED)
+		update_relaxed(b, p, n);
+	else
+		update_simple(b, p, n);
 }
 
 uint64_t
@@ -252,7 +319,9 @@ dkim_body_final(struct dkim_body *b)
 {
 	if (b->cr) {
 		b->cr = 0;
-		text(b, "\r", 1);
+		pending(b);
+		put(b, '\r');
+		b->content = 1;
 	}
 	/*
 	 * Every body with text ends in exactly one CRLF, whatever followed its last
@@ -260,8 +329,10 @@ dkim_body_final(struct dkim_body *b)
 	 */
 	b->crlfs = 0;
 	b->wsp = 0;
-	if (b->content || b->c == DKIM_CANON_SIMPLE)
-		emit(b, "\r\n", 2);
+	if (b->content || b->c == DKIM_CANON_SIMPLE) {
+		put(b, '\r');
+		put(b, '\n');
+	}
 	flush(b);
-	return b->length;
+	return b->done;
 }

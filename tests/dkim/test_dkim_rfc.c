@@ -43,12 +43,20 @@ struct run {
 };
 
 static void
-run_msg(struct run *r, char *msg, size_t len, const struct dnstable *t)
+run_keys(struct run *r, char *msg, size_t len, const struct dnstable *t,
+    struct dkim_keys *keys)
 {
 	r->msg = msg;
 	r->cache = dns_cache_new();
 	r->ctx = dkim_new(msg, len, NOW);
+	dkim_use_keys(r->ctx, keys);
 	r->asked = dnstable_drive(t, r->ctx, r->cache);
+}
+
+static void
+run_msg(struct run *r, char *msg, size_t len, const struct dnstable *t)
+{
+	run_keys(r, msg, len, t, NULL);
 }
 
 static void
@@ -289,36 +297,48 @@ static const struct variant variants[] = {
 };
 
 static void
+run_variant(const struct variant *c, const struct dnstable *rfc, struct dkim_keys *keys)
+{
+	struct dnstable *t = c->dns ? dnstable_parse(c->dns) : NULL;
+	char p[1200];
+	struct run r;
+	size_t len, i, want = c->expect[1] ? 2 : 1;
+	char *msg;
+
+	print_message("variant (%s): %s\n", keys ? "key cache" : "no key cache", c->what);
+	path_of(p, sizeof(p), c->file);
+	msg = test_read_file(p, &len, 1);
+	if (c->from)
+		msg = patch(msg, &len, c->from, c->to);
+	run_keys(&r, msg, len, t ? t : rfc, keys);
+	assert_int_equal(dkim_nresults(r.ctx), want);
+	for (i = 0; i < want; i++) {
+		const struct dkim_sigres *res = dkim_result(r.ctx, i);
+
+		print_message("  sig %zu: %s (%s)\n", i, dkim_result_name(res->result),
+		    res->reason);
+		assert_string_equal(dkim_result_name(res->result), c->expect[i]);
+	}
+	run_free(&r);
+	dnstable_free(t);
+}
+
+/*
+ * Every variant without a key cache, then twice through one shared cache: the
+ * later rounds reuse decoded keys and verify contexts after passes and failures
+ * with the same key, and must give the same results.
+ */
+static void
 test_variants(void **state)
 {
 	struct dnstable *rfc = rfc_dns();
-	size_t v, i;
+	struct dkim_keys *keys = dkim_keys_new();
+	size_t v, round;
 
-	for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-		const struct variant *c = &variants[v];
-		struct dnstable *t = c->dns ? dnstable_parse(c->dns) : NULL;
-		char p[1200];
-		struct run r;
-		size_t len, want = c->expect[1] ? 2 : 1;
-		char *msg;
-
-		print_message("variant: %s\n", c->what);
-		path_of(p, sizeof(p), c->file);
-		msg = test_read_file(p, &len, 1);
-		if (c->from)
-			msg = patch(msg, &len, c->from, c->to);
-		run_msg(&r, msg, len, t ? t : rfc);
-		assert_int_equal(dkim_nresults(r.ctx), want);
-		for (i = 0; i < want; i++) {
-			const struct dkim_sigres *res = dkim_result(r.ctx, i);
-
-			print_message("  sig %zu: %s (%s)\n", i,
-			    dkim_result_name(res->result), res->reason);
-			assert_string_equal(dkim_result_name(res->result), c->expect[i]);
-		}
-		run_free(&r);
-		dnstable_free(t);
-	}
+	for (round = 0; round < 3; round++)
+		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
+			run_variant(&variants[v], rfc, round ? keys : NULL);
+	dkim_keys_free(keys);
 	dnstable_free(rfc);
 }
 
