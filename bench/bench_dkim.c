@@ -13,7 +13,7 @@
  *             over the same canonical header bytes, with the key already parsed;
  *             ed25519: crypto_sign_verify_detached of the same signature over the
  *             same SHA-256 hash.
- * and the ratio dkim/raw is printed. Run: bench/bench_dkim [seconds per figure].
+ * and the ratio dkim/raw is printed. Run: bench/bench_dkim [seconds per key type].
  */
 #include "config.h"
 
@@ -237,35 +237,56 @@ raw_ed_once(const struct signed_msg *m, const unsigned char *pk)
 	return crypto_sign_verify_detached(m->sig, m->hash, sizeof(m->hash), pk) == 0;
 }
 
-enum what { DKIM_COLD, DKIM, RAW_RSA, RAW_ED };
+enum what { DKIM_COLD, DKIM, RAW_RSA, RAW_ED, NWHAT };
 
-/* Runs one kind for about secs seconds; returns operations per second. */
+/* Operations per second of one burst of 200 operations. */
 static double
-rate(enum what w, const struct signed_msg *m, EVP_PKEY *pub, const unsigned char *pk,
-    double secs)
+burst(enum what w, const struct signed_msg *m, EVP_PKEY *pub, const unsigned char *pk,
+    struct dkim_keys *keys)
 {
-	struct dkim_keys *keys = w == DKIM ? dkim_keys_new() : NULL;
-	double start = now_s(), t;
-	long n = 0;
+	double start = now_s();
+	int i, ok = 1;
 
+	for (i = 0; i < 200; i++) {
+		if (w == DKIM)
+			ok &= dkim_once(m, keys);
+		else if (w == DKIM_COLD)
+			ok &= dkim_once(m, NULL);
+		else if (w == RAW_RSA)
+			ok &= raw_rsa_once(m, pub);
+		else
+			ok &= raw_ed_once(m, pk);
+	}
+	if (!ok)
+		die("a verification failed");
+	return 200 / (now_s() - start);
+}
+
+/*
+ * The machine may be shared, so the kinds are measured in interleaved bursts for
+ * the time given, and each kind's best burst is kept: interference only ever
+ * slows a burst down, so the best is the closest to the quiet rate, and
+ * interleaving exposes every kind to the same conditions.
+ */
+static void
+measure(const struct signed_msg *m, EVP_PKEY *pub, const unsigned char *pk,
+    const enum what *kinds, size_t nk, double secs, double *best)
+{
+	struct dkim_keys *keys = dkim_keys_new();
+	double start = now_s();
+	size_t k;
+
+	for (k = 0; k < nk; k++)
+		best[kinds[k]] = 0;
 	do {
-		int i, ok = 1;
+		for (k = 0; k < nk; k++) {
+			double r = burst(kinds[k], m, pub, pk, keys);
 
-		for (i = 0; i < 100; i++) {
-			if (w == DKIM || w == DKIM_COLD)
-				ok &= dkim_once(m, keys);
-			else if (w == RAW_RSA)
-				ok &= raw_rsa_once(m, pub);
-			else
-				ok &= raw_ed_once(m, pk);
+			if (r > best[kinds[k]])
+				best[kinds[k]] = r;
 		}
-		if (!ok)
-			die("a verification failed");
-		n += 100;
-		t = now_s() - start;
-	} while (t < secs);
+	} while (now_s() - start < secs);
 	dkim_keys_free(keys);
-	return (double)n / t;
 }
 
 int
@@ -273,7 +294,9 @@ main(int argc, char **argv)
 {
 	static struct signed_msg rsa_msg, ed_msg;
 	unsigned char pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
-	double secs = argc > 1 ? atof(argv[1]) : 3.0, c, d, r;
+	static const enum what rsa_kinds[] = { RAW_RSA, DKIM, DKIM_COLD };
+	static const enum what ed_kinds[] = { RAW_ED, DKIM };
+	double secs = argc > 1 ? atof(argv[1]) : 10.0, best[NWHAT];
 	EVP_PKEY *rsa;
 
 	if (sodium_init() < 0 || secs <= 0)
@@ -287,18 +310,18 @@ main(int argc, char **argv)
 	record_ed(&ed_msg, pk);
 	sodium_memzero(sk, sizeof(sk));
 
-	printf("message %zu bytes (rsa), %zu bytes (ed25519); %.1f s per figure\n",
-	    rsa_msg.len, ed_msg.len, secs);
-	r = rate(RAW_RSA, &rsa_msg, rsa, NULL, secs);
-	d = rate(DKIM, &rsa_msg, NULL, NULL, secs);
-	c = rate(DKIM_COLD, &rsa_msg, NULL, NULL, secs);
-	printf("rsa2048  raw EVP_DigestVerify %8.0f/s\n", r);
-	printf("rsa2048  dkim, key cache      %8.0f/s  ratio %.2f\n", d, d / r);
-	printf("rsa2048  dkim, no key cache   %8.0f/s  ratio %.2f\n", c, c / r);
-	r = rate(RAW_ED, &ed_msg, NULL, pk, secs);
-	d = rate(DKIM, &ed_msg, NULL, NULL, secs);
-	printf("ed25519  raw crypto_sign_verify_detached %8.0f/s\n", r);
-	printf("ed25519  dkim                 %8.0f/s  ratio %.2f\n", d, d / r);
+	printf("message %zu bytes (rsa), %zu bytes (ed25519); best of interleaved bursts over "
+	    "%.1f s per key type\n", rsa_msg.len, ed_msg.len, secs);
+	measure(&rsa_msg, rsa, NULL, rsa_kinds, 3, secs, best);
+	printf("rsa2048  raw EVP_DigestVerify            %8.0f/s\n", best[RAW_RSA]);
+	printf("rsa2048  dkim, key cache                 %8.0f/s  ratio %.2f\n", best[DKIM],
+	    best[DKIM] / best[RAW_RSA]);
+	printf("rsa2048  dkim, no key cache              %8.0f/s  ratio %.2f\n",
+	    best[DKIM_COLD], best[DKIM_COLD] / best[RAW_RSA]);
+	measure(&ed_msg, NULL, pk, ed_kinds, 2, secs, best);
+	printf("ed25519  raw crypto_sign_verify_detached %8.0f/s\n", best[RAW_ED]);
+	printf("ed25519  dkim                            %8.0f/s  ratio %.2f\n", best[DKIM],
+	    best[DKIM] / best[RAW_ED]);
 	EVP_PKEY_free(rsa);
 	return 0;
 }
