@@ -88,7 +88,8 @@ enum dkim_status {
 
 /* One signature's outcome. Strings are NUL-terminated; each is empty when the
  * signature did not get far enough to know it. d, s, a and b hold only bytes that
- * passed their syntax check, so they can go into a header as they are. */
+ * passed their syntax check, so they can go into a header as they are; i is
+ * decoded quoted-printable and may hold any byte but NUL: escape it. */
 struct dkim_sigres {
 	enum dkim_result result;
 	char		 d[DNS_NAME_MAX + 1];	/* d=, signing domain */
