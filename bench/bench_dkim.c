@@ -53,7 +53,7 @@ struct signed_msg {
 	char		 record[2048];
 };
 
-static void
+static __attribute__((noreturn)) void
 die(const char *what)
 {
 	fprintf(stderr, "bench_dkim: %s\n", what);
