@@ -9,7 +9,83 @@ auth_libauth_a_SOURCES = \
 	auth/dkim_keys.h auth/dkim_keys.c \
 	auth/dkim_canon.h auth/dkim_canon.c \
 	auth/dkim_text.h auth/dkim_text.c
-auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+
+# DNS resolver (c-ares in libevent), DMARC, From, Authentication-Results, glue.
+auth_libauth_a_SOURCES += \
+	auth/resolver.h auth/resolver.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_resolver
+TESTS += tests/unit/test_resolver
+tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_resolver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_resolver_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(CARES_LIBS) $(LIBEVENT_LIBS)
+endif
+
+auth_libauth_a_SOURCES += \
+	auth/from.h auth/from.c \
+	auth/dmarc_record.h auth/dmarc_record.c \
+	auth/dmarc.h auth/dmarc.c \
+	auth/authres.h auth/authres.c \
+	auth/auth.h auth/auth.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
+	tests/unit/test_authres
+TESTS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
+	tests/unit/test_authres
+tests_unit_test_from_SOURCES = tests/unit/test_from.c
+tests_unit_test_from_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_from_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_record_SOURCES = tests/unit/test_dmarc_record.c
+tests_unit_test_dmarc_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c
+tests_unit_test_dmarc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_authres_SOURCES = tests/unit/test_authres.c
+tests_unit_test_authres_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_auth
+TESTS += tests/unit/test_auth
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_auth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_auth_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS)
+endif
+
+# SPF (RFC 7208): record parser, macro expander, check_host() evaluation.
+auth_libauth_a_SOURCES += \
+	auth/spf.h auth/spf.c \
+	auth/spf_record.h auth/spf_record.c \
+	auth/spf_macro.h auth/spf_macro.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
+TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
+tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
+tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
+tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_SOURCES = tests/unit/test_spf.c
+tests_unit_test_spf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+endif
+
+# The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
+# and runs the C driver over it.
+check_PROGRAMS += tests/conformance/spf_suite
+TESTS += tests/conformance/spf_rfc7208.sh
+EXTRA_DIST += tests/conformance/spf_rfc7208.sh tests/conformance/spf_suite.py
+tests_conformance_spf_suite_SOURCES = tests/conformance/spf_suite.c
+tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a
 
 # What a program linking the DKIM code needs.
 DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
@@ -38,6 +114,43 @@ tests_dkim_dkim_check_SOURCES = tests/dkim/dkim_check.c
 tests_dkim_dkim_check_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS)
 TESTS += tests/dkim/test_dkim_signed.py
 endif
+
+# Integration: the resolver against a real DNS server (tests/integration/test_auth_*.py).
+noinst_PROGRAMS += tests/integration/resolve
+tests_integration_resolve_SOURCES = tests/integration/resolve.c
+tests_integration_resolve_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
+tests_integration_resolve_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
+	$(CARES_LIBS)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dmarc_record fuzz/fuzz_from fuzz/fuzz_authres
+fuzz_fuzz_dmarc_record_SOURCES = fuzz/fuzz_dmarc_record.c
+fuzz_fuzz_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dmarc_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_from_SOURCES = fuzz/fuzz_from.c
+fuzz_fuzz_from_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_from_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
+fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
+endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_spf_record fuzz/fuzz_spf_macro
+fuzz_fuzz_spf_record_SOURCES = fuzz/fuzz_spf_record.c
+fuzz_fuzz_spf_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_spf_macro_SOURCES = fuzz/fuzz_spf_macro.c
+fuzz_fuzz_spf_macro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a
+endif
+EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
+
+# Benchmark (not a test): spf_check() evaluations per second; build without sanitizers.
+noinst_PROGRAMS += bench/bench_spf
+bench_bench_spf_SOURCES = bench/bench_spf.c
+bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
+
 EXTRA_DIST += tests/dkim/test_dkim_signed.py
 
 if ENABLE_FUZZING

@@ -7,3 +7,14 @@ tests_unit_test_config_SOURCES = tests/unit/test_config.c
 tests_unit_test_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_config_LDADD = common/libcommon.a $(CMOCKA_LIBS) $(INIH_LIBS)
 endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_smtp_parse tests/unit/test_smtp_data
+TESTS += tests/unit/test_smtp_parse tests/unit/test_smtp_data
+tests_unit_test_smtp_parse_SOURCES = tests/unit/test_smtp_parse.c
+tests_unit_test_smtp_parse_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_smtp_parse_LDADD = smtpd/libsmtpd.a $(CMOCKA_LIBS)
+tests_unit_test_smtp_data_SOURCES = tests/unit/test_smtp_data.c
+tests_unit_test_smtp_data_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_smtp_data_LDADD = smtpd/libsmtpd.a $(CMOCKA_LIBS)
+endif

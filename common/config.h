@@ -1,0 +1,91 @@
+/*
+ * config.h - the one configuration of every ecluse program: an INI file parsed by
+ * inih into a read-only struct (the only global state a daemon keeps).
+ *
+ * Every key has a default, a type and, for numbers, bounds; they are listed in one
+ * table in config.c and documented in ecluse.conf.example. Unknown sections and keys
+ * are errors: a typo must not silently fall back to a default on a mail gateway.
+ *
+ * Errors: config_load returns NULL and writes "FILE:LINE: [section] key: reason" into
+ * err; the daemons print it and exit 2.
+ * Ownership: config_load allocates; config_free releases (config_free(NULL) is a no-op).
+ */
+#ifndef ECLUSE_CONFIG_H
+#define ECLUSE_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Longest error text config_load writes. */
+#define CONFIG_ERR_MAX 512
+
+struct hostport {
+	char	*host;		/* NULL when the key is empty */
+	uint16_t port;
+};
+
+struct domain_config {
+	char		*name;		/* lower case, no trailing dot */
+	struct hostport	 next_hop;	/* required */
+};
+
+enum policy_mode { POLICY_ENFORCE, POLICY_MONITOR };
+
+struct config {
+	char		*path;
+
+	/* [smtpd] */
+	struct hostport	 smtpd_listen;
+	char		*hostname;
+	char		*user;		/* drop root to this user after bind; empty: stay */
+	size_t		 max_message_size;
+	unsigned	 max_recipients;
+	unsigned	 max_connections;
+	unsigned	 max_connections_per_ip;
+	unsigned	 max_errors;
+	unsigned	 timeout_command;	/* seconds */
+	unsigned	 timeout_data;
+	char		*tls_cert;
+	char		*tls_key;
+	unsigned	 relay_timeout_connect;
+	unsigned	 relay_timeout_reply;
+	unsigned	 relay_timeout_data_end;
+	unsigned	 relay_pool_idle;	/* idle connections kept per next hop */
+	unsigned	 relay_pool_idle_timeout;
+	unsigned	 relay_max_connections;	/* per next hop, busy and idle */
+
+	/* [web] */
+	struct hostport	 web_listen;
+	char		*base_url;
+	char		*captcha_font;	/* Hershey .jhf font the CAPTCHA is drawn with */
+
+	/* [store] */
+	char		*store_path;
+	char		*token_key;	/* release-token key file; "" in the file: beside path */
+
+	/* [dns] */
+	char		*dns_servers;	/* "host:port,..."; empty: system resolver */
+	unsigned	 dns_timeout_ms;
+	unsigned	 dns_tries;
+
+	/* [policy] */
+	enum policy_mode policy_mode;
+	char		*authserv_id;
+	unsigned	 release_lifetime;	/* seconds a release link works */
+
+	struct domain_config *domains;
+	size_t		 ndomains;
+};
+
+struct config *config_load(const char *path, char *err, size_t errsz);
+void config_free(struct config *cf);
+
+/* The served domain whose name equals the len bytes at name (ASCII case-insensitive,
+ * one trailing dot allowed), or NULL: the one open-relay gate. */
+const struct domain_config *config_domain(const struct config *cf, const char *name,
+    size_t len);
+
+/* Parses "host:port" or "[v6]:port" from (buf, len). Returns 0 or -1. */
+int hostport_parse(const char *buf, size_t len, struct hostport *out);
+
+#endif

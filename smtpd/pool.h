@@ -1,0 +1,36 @@
+/*
+ * pool.h - next-hop connections kept open and reused across transactions.
+ *
+ * Per next hop (host:port): at most relay_pool_idle idle connections, each kept for
+ * relay_pool_idle_timeout seconds, and at most relay_max_connections in all (busy and
+ * idle), so one slow customer server cannot take every socket of the daemon.
+ *
+ * Ownership: pool_take() and pool_connect() hand a client to the caller; the caller
+ * gives it back with pool_put() (reusable) or pool_drop() (close it). The pool frees
+ * what it holds in pool_free(); pool_free(NULL) is a no-op.
+ */
+#ifndef ECLUSE_SMTPD_POOL_H
+#define ECLUSE_SMTPD_POOL_H
+
+#include "common/config.h"
+#include "smtpd/client.h"
+
+struct relay_pool;
+
+struct relay_pool *pool_new(struct event_base *base, struct evdns_base *dns,
+    const struct config *cf);
+void pool_free(struct relay_pool *p);
+
+/* An idle connection to hop, ready for MAIL, or NULL. */
+struct smtp_client *pool_take(struct relay_pool *p, const struct hostport *hop);
+
+/* A new connection (done gets the EHLO reply), or NULL when hop is at its limit. */
+struct smtp_client *pool_connect(struct relay_pool *p, const struct hostport *hop,
+    client_cb *done, void *arg);
+
+/* Back to the pool. clean: the last transaction ended (250 after DATA, or RSET
+ * done); otherwise the pool sends RSET first and keeps it only on 250. */
+void pool_put(struct relay_pool *p, struct smtp_client *c, int clean);
+void pool_drop(struct relay_pool *p, struct smtp_client *c);
+
+#endif

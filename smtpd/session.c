@@ -1,0 +1,1192 @@
+/*
+ * session.c - one SMTP connection (RFC 5321), relayed in the transaction.
+ *
+ * Input is processed one command at a time. A command that needs the next hop (RCPT,
+ * and the end of data) makes the session busy: input waits in the bufferevent (bounded
+ * by SESSION_INPUT_HIGH) until the next hop answers, so pipelined commands are
+ * answered in order. Output is bounded by SESSION_OUTPUT_HIGH: a client that does not
+ * read its replies stops being read.
+ *
+ * Limits: command lines SMTP_CMD_LINE_MAX, text lines and size in data.c, recipients,
+ * errors and timeouts from [smtpd]. Bad input gets a reply with an enhanced status
+ * code and a log line; nothing partial ever goes to the next hop.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "auth/auth.h"
+#include "common/log.h"
+#include "common/xmalloc.h"
+#include "smtpd/client.h"
+#include "smtpd/data.h"
+#include "smtpd/parse.h"
+#include "smtpd/session.h"
+#include "smtpd/verdict.h"
+
+/* RFC 5321 4.5.3.1.4: a command line is at most 512 octets including CRLF. */
+#define SMTP_CMD_LINE_MAX 512
+/* Pipelined input held while waiting for the next hop; reading stops beyond it. */
+#define SESSION_INPUT_HIGH (64 * 1024)
+/* Replies not yet read by the client; processing stops beyond it. */
+#define SESSION_OUTPUT_HIGH (64 * 1024)
+/* DATA is scanned in slices of this size (one stack buffer). */
+#define DATA_SLICE 16384
+/* Time given to a last reply (421, 221) to reach a client that does not read. */
+#define SESSION_CLOSE_FLUSH 10
+/* Under TLS the last reply sits in the socket's buffer after the TLS layer's:
+ * checked every SESSION_CLOSE_POLL_MS until both are empty. */
+#define SESSION_CLOSE_POLL_MS 10
+#define SESSION_ID_LEN 12
+/* Lines of text between the two link lines of the 550 reply to a held message. */
+#define HELD_REPLY_LINES_MAX 12
+/* One line of reply text after "550-5.7.1 ": the line stays within 512 octets. */
+#define HELD_REPLY_TEXT_MAX (SMTP_CMD_LINE_MAX - 16)
+
+enum sstate {
+	S_COMMAND,	/* reading command lines */
+	S_DATA,		/* reading message data */
+	S_TLS,		/* STARTTLS handshake in progress */
+	S_CLOSING,	/* flushing the last reply */
+};
+
+struct session {
+	const struct smtpd_env	*env;
+	const struct config	*cf;
+	struct bufferevent	*bev;
+	session_close_cb	*on_close;
+	void			*close_arg;
+	char			 id[SESSION_ID_LEN + 1];
+	char			 ip[INET6_ADDRSTRLEN];
+	struct sockaddr_storage	 sa;
+	enum sstate		 state;
+	int			 busy;		/* waiting for the next hop */
+	int			 discarding;	/* skipping the rest of an overlong line */
+	int			 tls;
+	int			 eof;		/* the client closed its side */
+	int			 esmtp;
+	char			*helo;
+	unsigned		 errors;
+	unsigned		 ntx;		/* transactions in this session */
+
+	/* transaction */
+	int			 in_tx;
+	struct smtp_path	 from;
+	struct mail_params	 params;
+	char			**rcpts;	/* accepted recipients */
+	size_t			 nrcpts;
+	const struct hostport	*hop;		/* next hop of the transaction */
+	struct smtp_client	*up;		/* connection to it */
+	int			 up_reused;	/* came from the pool: may be stale */
+	int			 up_mail;	/* MAIL accepted by the next hop */
+	int			 tx_broken;	/* next hop lost mid-transaction */
+	struct smtp_path	 pending;	/* RCPT waiting for the next hop */
+	struct data_parser	 dp;
+	struct evbuffer		*msg;
+	struct auth_session	*auth;		/* started at MAIL FROM */
+	struct evbuffer		*head;		/* header fields ecluse adds */
+	struct evbuffer		*body;		/* msg without forged A-R fields */
+	struct hold_ticket	*ticket;	/* held copy being committed */
+	struct event		*close_ev;	/* polls a TLS close until flushed */
+	unsigned		 close_polls;
+};
+
+/* A held copy's commit outlives a client that hangs up: the store's callback finds
+ * the session through this ticket, which session_free() disowns. */
+struct hold_ticket {
+	struct session	*s;
+	int64_t		 expires;
+};
+
+static void process(struct session *s);
+static void up_connect(struct session *s);
+static void on_read(struct bufferevent *bev, void *arg);
+static void on_write(struct bufferevent *bev, void *arg);
+static void on_event(struct bufferevent *bev, short what, void *arg);
+
+static void __attribute__((format(printf, 2, 3)))
+reply(struct session *s, const char *fmt, ...)
+{
+	char line[SMTP_CMD_LINE_MAX];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 2, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	if ((size_t)n > sizeof(line) - 3)
+		n = (int)(sizeof(line) - 3);	/* a reply line is 512 octets at most */
+	line[n++] = '\r';
+	line[n++] = '\n';
+	evbuffer_add(bufferevent_get_output(s->bev), line, (size_t)n);
+	if (line[0] == '4' || line[0] == '5')
+		s->errors++;
+}
+
+static void
+set_read_timeout(struct session *s)
+{
+	struct timeval tv = { 0, 0 };
+
+	if (s->busy || s->state == S_CLOSING) {
+		bufferevent_set_timeouts(s->bev, NULL, NULL);
+		return;
+	}
+	tv.tv_sec = (time_t)(s->state == S_DATA ? s->cf->timeout_data : s->cf->timeout_command);
+	bufferevent_set_timeouts(s->bev, &tv, &tv);
+}
+
+static void
+close_after_flush(struct session *s)
+{
+	struct timeval tv = { SESSION_CLOSE_FLUSH, 0 };
+
+	s->state = S_CLOSING;
+	bufferevent_disable(s->bev, EV_READ);
+	bufferevent_set_timeouts(s->bev, NULL, &tv);
+	/* on_write frees the session once the output is empty */
+	bufferevent_trigger(s->bev, EV_WRITE, BEV_TRIG_IGNORE_WATERMARKS |
+	    BEV_TRIG_DEFER_CALLBACKS);
+}
+
+static const char *
+path_text(const struct smtp_path *p)
+{
+	return p->addr;
+}
+
+static void
+log_tx(struct session *s, const char *outcome, const char *why)
+{
+	char from[SMTP_PATH_MAX * 4 + 4], r0[SMTP_PATH_MAX * 4 + 4], w[SMTP_CMD_LINE_MAX * 4];
+
+	log_info("session=%s event=transaction client=%s from=<%s> rcpts=%zu first_rcpt=<%s> "
+	    "size=%zu hop=%s:%u outcome=%s reply=\"%s\"", s->id, s->ip,
+	    log_escape(from, sizeof(from), s->from.addr, s->from.len), s->nrcpts,
+	    s->nrcpts ? log_escape(r0, sizeof(r0), s->rcpts[0], strlen(s->rcpts[0])) : "",
+	    s->msg ? evbuffer_get_length(s->msg) : 0, s->hop ? s->hop->host : "-",
+	    s->hop ? s->hop->port : 0, outcome, log_escape(w, sizeof(w), why, strlen(why)));
+}
+
+/* Ends the transaction; the next-hop connection goes back to the pool. */
+static void
+tx_reset(struct session *s)
+{
+	size_t i;
+
+	if (s->up != NULL) {
+		pool_put(s->env->pool, s->up, !s->up_mail);
+		s->up = NULL;
+	}
+	for (i = 0; i < s->nrcpts; i++)
+		free(s->rcpts[i]);
+	free(s->rcpts);
+	s->rcpts = NULL;
+	s->nrcpts = 0;
+	s->in_tx = 0;
+	s->hop = NULL;
+	s->up_mail = 0;
+	s->up_reused = 0;
+	s->tx_broken = 0;
+	memset(&s->from, 0, sizeof(s->from));
+	auth_free(s->auth);
+	s->auth = NULL;
+	if (s->msg != NULL) {
+		evbuffer_free(s->msg);
+		s->msg = NULL;
+	}
+	if (s->head != NULL) {
+		evbuffer_free(s->head);
+		s->head = NULL;
+	}
+	if (s->body != NULL) {
+		evbuffer_free(s->body);
+		s->body = NULL;
+	}
+}
+
+void
+session_free(struct session *s)
+{
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		log_tx(s, "aborted", "connection closed");
+	if (s->ticket != NULL)
+		s->ticket->s = NULL;
+	if (s->up != NULL) {
+		/* a next-hop operation may be pending: its callback must never run */
+		pool_drop(s->env->pool, s->up);
+		s->up = NULL;
+	}
+	tx_reset(s);
+	log_info("session=%s event=disconnect client=%s transactions=%u errors=%u", s->id,
+	    s->ip, s->ntx, s->errors);
+	if (s->close_ev != NULL)
+		event_free(s->close_ev);
+	bufferevent_free(s->bev);
+	free(s->helo);
+	if (s->on_close != NULL)
+		s->on_close(s, s->close_arg);
+	free(s);
+}
+
+const char *
+session_ip(const struct session *s)
+{
+	return s->ip;
+}
+
+/* Passes a next-hop reply to the client: its code, an enhanced code (the next hop's,
+ * or class.0.0), its text. */
+static void
+pass_reply(struct session *s, const struct smtp_reply *r)
+{
+	const char *t = r->text;
+	int cls = r->code / 100;
+	int has_enh = t[0] >= '2' && t[0] <= '5' && t[1] == '.' && t[0] - '0' == cls;
+
+	if (has_enh)
+		reply(s, "%d %s", r->code, t);
+	else
+		reply(s, "%d %d.0.0 %s", r->code, cls, t);
+}
+
+static int
+same_hop(const struct hostport *a, const struct hostport *b)
+{
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+static void
+resume(struct session *s)
+{
+	s->busy = 0;
+	set_read_timeout(s);
+	process(s);
+}
+
+/* Upstream lost in the middle of a transaction: the client must retry later. */
+static void
+up_lost(struct session *s, const struct smtp_reply *r)
+{
+	log_warn("session=%s event=next_hop_failed hop=%s:%u reason=\"%s\"", s->id,
+	    s->hop->host, s->hop->port, r->text);
+	pool_drop(s->env->pool, s->up);
+	s->up = NULL;
+	s->up_mail = 0;
+	if (s->nrcpts > 0)
+		s->tx_broken = 1;
+	else
+		s->hop = NULL;
+}
+
+static void
+on_rcpt_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
+{
+	struct session *s = arg;
+
+	if (r->code == 0) {
+		up_lost(s, r);
+		reply(s, "451 4.4.1 next hop unavailable, try again later");
+	} else {
+		if (r->code / 100 == 2) {
+			s->rcpts = xreallocarray(s->rcpts, s->nrcpts + 1, sizeof(*s->rcpts));
+			s->rcpts[s->nrcpts++] = xstrndup(s->pending.addr, s->pending.len);
+		}
+		pass_reply(s, r);
+	}
+	resume(s);
+}
+
+static void
+send_rcpt(struct session *s)
+{
+	char line[SMTP_CMD_LINE_MAX];
+	int n = snprintf(line, sizeof(line), "RCPT TO:<%s>", path_text(&s->pending));
+
+	client_command(s->up, line, (size_t)n, on_rcpt_reply, s);
+}
+
+static void
+on_mail_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
+{
+	struct session *s = arg;
+
+	if (r->code == 0 && s->up_reused) {
+		/* a pooled connection the next hop had closed: one fresh try */
+		pool_drop(s->env->pool, s->up);
+		s->up = NULL;
+		up_connect(s);
+		return;
+	}
+	if (r->code == 0) {
+		up_lost(s, r);
+		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		resume(s);
+		return;
+	}
+	if (r->code / 100 != 2) {
+		/* the next hop refuses the sender: this RCPT carries its reply */
+		pool_put(s->env->pool, s->up, 0);
+		s->up = NULL;
+		s->hop = NULL;
+		pass_reply(s, r);
+		resume(s);
+		return;
+	}
+	s->up_mail = 1;
+	send_rcpt(s);
+}
+
+static void
+send_mail(struct session *s)
+{
+	char line[SMTP_CMD_LINE_MAX];
+	unsigned ext = client_exts(s->up);
+	size_t n;
+
+	if (s->params.smtputf8 && !(ext & EXT_SMTPUTF8)) {
+		pool_put(s->env->pool, s->up, 1);
+		s->up = NULL;
+		s->hop = NULL;
+		reply(s, "553 5.6.7 the recipient's server does not accept SMTPUTF8");
+		resume(s);
+		return;
+	}
+	n = (size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>", path_text(&s->from));
+	if (s->params.has_size && (ext & EXT_SIZE))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " SIZE=%llu", s->params.size);
+	if (s->params.body == BODY_8BITMIME && (ext & EXT_8BITMIME))
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " BODY=8BITMIME");
+	if (s->params.smtputf8)
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " SMTPUTF8");
+	client_command(s->up, line, n, on_mail_reply, s);
+}
+
+static void
+on_up_ready(struct smtp_client *c, const struct smtp_reply *r, void *arg)
+{
+	struct session *s = arg;
+
+	if (r->code / 100 != 2) {
+		log_warn("session=%s event=next_hop_unavailable hop=%s:%u code=%d reason=\"%s\"",
+		    s->id, s->hop->host, s->hop->port, r->code, r->text);
+		pool_drop(s->env->pool, s->up);
+		s->up = NULL;
+		s->hop = NULL;
+		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		resume(s);
+		return;
+	}
+	send_mail(s);
+}
+
+static void
+up_connect(struct session *s)
+{
+	s->up_reused = 0;
+	s->up = pool_connect(s->env->pool, s->hop, on_up_ready, s);
+	if (s->up == NULL) {
+		s->hop = NULL;
+		reply(s, "451 4.4.5 next hop busy, try again later");
+		resume(s);
+	}
+}
+
+static void
+cmd_rcpt(struct session *s, const char *arg, size_t len)
+{
+	const struct domain_config *d;
+	enum parse_err e;
+
+	if (!s->in_tx) {
+		reply(s, "503 5.5.1 MAIL first");
+		return;
+	}
+	if (s->tx_broken) {
+		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		return;
+	}
+	if (s->nrcpts >= s->cf->max_recipients) {
+		/* RFC 5321 4.5.3.1.10: 452 for too many recipients */
+		reply(s, "452 4.5.3 too many recipients");
+		return;
+	}
+	e = smtp_parse_rcpt(arg, len, s->params.smtputf8, &s->pending);
+	switch (e) {
+	case P_OK:
+		break;
+	case P_RELAY:
+		reply(s, "550 5.7.1 relay access denied: address form not accepted");
+		return;
+	case P_UTF8:
+		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
+		return;
+	case P_PARAM_UNKNOWN:
+		reply(s, "555 5.5.4 unsupported RCPT parameter");
+		return;
+	case P_SYNTAX:
+		reply(s, "501 5.5.4 syntax: RCPT TO:<address>");
+		return;
+	default:
+		reply(s, "501 5.1.3 bad recipient address syntax");
+		return;
+	}
+	d = config_domain(s->cf, s->pending.addr + s->pending.at + 1,
+	    s->pending.len - s->pending.at - 1);
+	if (d == NULL) {
+		char esc[SMTP_PATH_MAX * 4 + 4];
+
+		log_info("session=%s event=relay_denied client=%s rcpt=<%s>", s->id, s->ip,
+		    log_escape(esc, sizeof(esc), s->pending.addr, s->pending.len));
+		reply(s, "550 5.7.1 <%s>: relay access denied", s->pending.addr);
+		return;
+	}
+	if (s->hop != NULL && s->nrcpts == 0 && !same_hop(s->hop, &d->next_hop)) {
+		/* nothing accepted yet: the transaction may still choose its next hop */
+		pool_put(s->env->pool, s->up, !s->up_mail);
+		s->up = NULL;
+		s->up_mail = 0;
+		s->hop = NULL;
+	}
+	if (s->hop != NULL && !same_hop(s->hop, &d->next_hop)) {
+		reply(s, "452 4.5.3 <%s>: other next hop, send it in another transaction",
+		    s->pending.addr);
+		return;
+	}
+	s->busy = 1;
+	set_read_timeout(s);
+	if (s->up != NULL) {
+		send_rcpt(s);
+		return;
+	}
+	s->hop = &d->next_hop;
+	if ((s->up = pool_take(s->env->pool, s->hop)) != NULL) {
+		s->up_reused = 1;
+		send_mail(s);
+	} else
+		up_connect(s);
+}
+
+static void
+cmd_mail(struct session *s, const char *arg, size_t len)
+{
+	enum parse_err e;
+
+	if (s->helo == NULL) {
+		reply(s, "503 5.5.1 EHLO or HELO first");
+		return;
+	}
+	if (s->in_tx) {
+		reply(s, "503 5.5.1 nested MAIL command");
+		return;
+	}
+	e = smtp_parse_mail(arg, len, &s->from, &s->params);
+	switch (e) {
+	case P_OK:
+		break;
+	case P_PARAM_UNKNOWN:
+		reply(s, "555 5.5.4 unsupported MAIL parameter");
+		return;
+	case P_PARAM:
+		reply(s, "501 5.5.4 bad MAIL parameter value");
+		return;
+	case P_UTF8:
+		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
+		return;
+	case P_SYNTAX:
+		reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
+		return;
+	default:
+		reply(s, "501 5.1.7 bad sender address syntax");
+		return;
+	}
+	if ((s->params.smtputf8 || s->params.body != BODY_NONE) && !s->esmtp) {
+		reply(s, "501 5.5.4 parameters need EHLO");
+		return;
+	}
+	if (s->params.has_size && s->params.size > s->cf->max_message_size) {
+		reply(s, "552 5.3.4 message size exceeds fixed limit");
+		return;
+	}
+	s->in_tx = 1;
+	s->ntx++;
+	/* SPF runs while the client sends recipients and data */
+	s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
+	    strlen(s->helo), s->from.addr, s->from.len);
+	reply(s, "250 2.1.0 OK");
+}
+
+static void
+cmd_ehlo(struct session *s, const char *arg, size_t len, int esmtp)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+
+	if (smtp_parse_helo(arg, len) != P_OK) {
+		reply(s, "501 5.5.4 syntax: %s hostname", esmtp ? "EHLO" : "HELO");
+		return;
+	}
+	if (s->in_tx) {
+		log_tx(s, "aborted", "EHLO");
+		tx_reset(s);
+	}
+	free(s->helo);
+	s->helo = xstrndup(arg, len);
+	s->esmtp = esmtp;
+	if (!esmtp) {
+		reply(s, "250 %s", s->cf->hostname);
+		return;
+	}
+	evbuffer_add_printf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %zu\r\n"
+	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n",
+	    s->cf->hostname, s->cf->max_message_size);
+	if (s->env->tls != NULL && !s->tls)
+		evbuffer_add_printf(out, "250-STARTTLS\r\n");
+	evbuffer_add_printf(out, "250 HELP\r\n");
+}
+
+static void
+on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
+{
+	struct session *s = arg;
+
+	if (r->code == 0) {
+		up_lost(s, r);
+		reply(s, "451 4.4.2 next hop failed during delivery, try again later");
+		log_tx(s, "tempfail", r->text);
+	} else {
+		pass_reply(s, r);
+		s->up_mail = 0;	/* the next hop's transaction is over */
+		log_tx(s, r->code / 100 == 2 ? "relayed" : r->code / 100 == 4 ? "tempfail" :
+		    "refused", r->text);
+	}
+	tx_reset(s);
+	resume(s);
+}
+
+/* The Received: field (RFC 5321 4.4) and, when the checks ran, the
+ * Authentication-Results field (RFC 8601), in s->head. */
+static void
+make_head(struct session *s, const struct auth_result *res)
+{
+	char date[64];
+	time_t now = time(NULL);
+	struct tm tm;
+	const char *with = !s->esmtp ? "SMTP" : s->tls ? "ESMTPS" : "ESMTP";
+
+	localtime_r(&now, &tm);
+	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
+	s->head = evbuffer_new();
+	/* "for" only for a single recipient, not to disclose the others */
+	if (s->nrcpts == 1)
+		evbuffer_add_printf(s->head, "Received: from %s ([%s])\r\n\tby %s (ecluse) "
+		    "with %s id %s\r\n\tfor <%s>; %s\r\n", s->helo, s->ip, s->cf->hostname,
+		    with, s->id, s->rcpts[0], date);
+	else
+		evbuffer_add_printf(s->head, "Received: from %s ([%s])\r\n\tby %s (ecluse) "
+		    "with %s id %s;\r\n\t%s\r\n", s->helo, s->ip, s->cf->hostname, with,
+		    s->id, date);
+	if (res != NULL && res->authres != NULL)
+		evbuffer_add(s->head, res->authres, strlen(res->authres));
+}
+
+/* The message to forward: as received, less the Authentication-Results fields that
+ * claim our authserv-id (RFC 8601 5: a forgery of our own verdict). */
+static void
+make_body(struct session *s, const char *msg, size_t len, const struct auth_result *res)
+{
+	size_t i, at = 0;
+
+	s->body = evbuffer_new();
+	for (i = 0; res != NULL && i < res->nremove; i++) {
+		evbuffer_add(s->body, msg + at, res->remove[i].off - at);
+		at = res->remove[i].off + res->remove[i].len;
+	}
+	evbuffer_add(s->body, msg + at, len - at);
+}
+
+/* Writes one template's lines as "550-5.7.1 " reply lines. */
+static void
+held_lines(struct session *s, const char *lang)
+{
+	const struct tmpl *t = tmpl_set_get(s->env->tmpl, lang, "smtp-held.txt");
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	struct tmpl_vars *v = tmpl_vars_new();
+	enum tmpl_err te;
+	size_t len, i = 0, n = 0;
+	char *text = t ? tmpl_render(t, v, &len, &te) : NULL;
+
+	tmpl_vars_free(v);
+	if (text == NULL)
+		return;	/* the link lines alone still say what to do */
+	while (i < len && n < HELD_REPLY_LINES_MAX) {
+		size_t e = i;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		if (e > i) {
+			size_t w = e - i < HELD_REPLY_TEXT_MAX ? e - i : HELD_REPLY_TEXT_MAX;
+
+			evbuffer_add_printf(out, "550-5.7.1 %.*s\r\n", (int)w, text + i);
+			n++;
+		}
+		i = e + 1;
+	}
+	free(text);
+}
+
+static void
+on_held(void *arg, enum store_err err, int64_t id)
+{
+	struct hold_ticket *tk = arg;
+	struct session *s = tk->s;
+	char token[TOKEN_LEN + 1];
+
+	if (s == NULL) {
+		log_warn("event=held_after_disconnect id=%lld", (long long)id);
+		free(tk);
+		return;
+	}
+	s->ticket = NULL;
+	if (err != STORE_OK) {
+		log_err("session=%s event=hold_failed error=\"%s\"", s->id, store_strerror(err));
+		reply(s, "451 4.3.0 temporary failure, try again later");
+		log_tx(s, "tempfail", "store failed");
+	} else {
+		token_make(s->env->token_key, TOKEN_RELEASE, (uint64_t)id, tk->expires, token);
+		/* The link first and last, alone on its line after the code: a sending
+		 * server that keeps one line of a multi-line reply keeps a link. */
+		reply(s, "550-5.7.1 %s/r/%s", s->cf->base_url, token);
+		held_lines(s, "en");
+		held_lines(s, "fr");
+		reply(s, "550 5.7.1 %s/r/%s", s->cf->base_url, token);
+		s->errors--;	/* one reply, not two errors */
+		log_info("session=%s event=held id=%lld", s->id, (long long)id);
+		log_tx(s, "held", "quarantined");
+	}
+	free(tk);
+	tx_reset(s);
+	resume(s);
+}
+
+/* Keeps the message, as it would have been relayed, and replies once it is safe. */
+static void
+hold(struct session *s, const struct auth_result *res, const struct verdict_result *vr)
+{
+	struct store_hold h;
+	struct hold_ticket *tk;
+	time_t now = time(NULL);
+	struct evbuffer *all = evbuffer_new();
+	enum store_err e;
+
+	evbuffer_add_buffer_reference(all, s->head);
+	evbuffer_add_buffer_reference(all, s->body);
+	memset(&h, 0, sizeof(h));
+	h.mail_from = s->from.addr;
+	h.rcpts = (const char *const *)s->rcpts;
+	h.nrcpts = s->nrcpts;
+	h.client_addr = s->ip;
+	h.helo = s->helo;
+	h.auth_results = res != NULL && res->authres != NULL ? res->authres : "";
+	/* A release whitelists the sender under the domain it authenticated as, if any:
+	 * the DMARC-aligned author domain (RFC 9989) of a passing message. */
+	h.auth_domain = res != NULL && res->dmarc.result == DMARC_RES_PASS ? res->dmarc.author : "";
+	h.verdict = "hold";
+	h.reasons = vr->reason;
+	h.message_len = evbuffer_get_length(all);
+	h.message = evbuffer_pullup(all, -1);
+	h.received = now;
+	h.expires = now + s->cf->release_lifetime;
+	tk = xcalloc(1, sizeof(*tk));
+	tk->s = s;
+	tk->expires = h.expires;
+	e = store_hold_submit(s->env->store, &h, on_held, tk);
+	evbuffer_free(all);
+	if (e != STORE_OK) {
+		free(tk);
+		log_err("session=%s event=hold_failed error=\"%s: %s\"", s->id,
+		    store_strerror(e), store_last_error(s->env->store));
+		reply(s, "451 4.3.0 temporary failure, try again later");
+		log_tx(s, "tempfail", "store refused the held copy");
+		tx_reset(s);
+		resume(s);
+		return;
+	}
+	s->ticket = tk;
+}
+
+/* in_loop: called from inside process() (no checks ran), which goes on by itself;
+ * otherwise from a callback, which must resume the session. */
+static void
+decide(struct session *s, const struct auth_result *res, int in_loop)
+{
+	struct verdict_input vin;
+	struct verdict_result vr;
+	size_t len = evbuffer_get_length(s->msg);
+	const char *msg = (const char *)evbuffer_pullup(s->msg, -1);
+
+	/* A header section the iterator cannot read (no header at all, a line without
+	 * a colon) holds no field to remove; too many forged fields is an attack. */
+	if (res != NULL && res->remove_err == AUTHRES_FIND_TOO_MANY) {
+		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
+		    "claiming %s", s->env->auth.authserv_id);
+		log_tx(s, "refused", "forged Authentication-Results");
+		tx_reset(s);
+		if (!in_loop)
+			resume(s);
+		else
+			s->busy = 0;
+		return;
+	}
+	memset(&vin, 0, sizeof(vin));
+	vin.client_ip = s->ip;
+	vin.helo = s->helo;
+	vin.mail_from = s->from.addr;
+	vin.rcpts = (const char *const *)s->rcpts;
+	vin.nrcpts = s->nrcpts;
+	vin.msg = msg;
+	vin.msglen = len;
+	vin.auth = res;
+	verdict_decide(&vin, &vr);
+	make_head(s, res);
+	make_body(s, msg, len, res);
+	if (vr.verdict != VERDICT_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
+		/* roll-out without risk: everything goes through, marked */
+		log_info("session=%s event=monitor would=%s reason=\"%s\"", s->id,
+		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
+		evbuffer_add_printf(s->head, "X-Ecluse-Monitor: would %s; %s\r\n",
+		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
+		vr.verdict = VERDICT_RELAY;
+	}
+	if (vr.verdict == VERDICT_QUARANTINE && !in_loop) {
+		hold(s, res, &vr);
+		return;
+	}
+	if (vr.verdict == VERDICT_RELAY) {
+		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
+		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
+		    evbuffer_get_length(s->body), on_data_reply, s);
+		return;
+	}
+	reply(s, "550 5.7.1 message refused by policy");
+	log_tx(s, "refused", vr.reason);
+	tx_reset(s);
+	if (!in_loop)
+		resume(s);
+	else
+		s->busy = 0;
+}
+
+static void
+on_auth(void *arg, const struct auth_result *res)
+{
+	struct session *s = arg;
+
+	log_info("session=%s event=auth spf=%s dkim_signatures=%zu dmarc=%s from_domain=%s "
+	    "dns_questions=%zu%s", s->id, spf_result_name(res->spf.result), res->ndkim,
+	    dmarc_res_name(res->dmarc.result), res->dmarc.author, res->dns_questions,
+	    res->timed_out ? " timed_out=yes" : "");
+	decide(s, res, 0);
+}
+
+static void
+end_of_data(struct session *s)
+{
+	s->state = S_COMMAND;
+	if (s->dp.flags & (DATA_BARE_CR_LF | DATA_NUL)) {
+		reply(s, "550 5.6.0 message refused: bare CR, LF or NUL in data (RFC 5321 2.3.8)");
+		log_tx(s, "refused", "bare CR, LF or NUL");
+	} else if (s->dp.flags & DATA_TOO_BIG) {
+		reply(s, "552 5.3.4 message too big");
+		log_tx(s, "refused", "too big");
+	} else if (s->dp.flags & DATA_LONG_LINE) {
+		reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, RFC 5321 4.5.3.1.6)");
+		log_tx(s, "refused", "line too long");
+	} else {
+		s->busy = 1;
+		set_read_timeout(s);
+		if (s->auth != NULL)
+			auth_message(s->auth, (const char *)evbuffer_pullup(s->msg, -1),
+			    evbuffer_get_length(s->msg), on_auth, s);
+		else
+			decide(s, NULL, 1);
+		return;
+	}
+	tx_reset(s);
+	set_read_timeout(s);
+}
+
+static void
+cmd_data(struct session *s, const char *arg, size_t len)
+{
+	if (len != 0) {
+		reply(s, "501 5.5.4 syntax: DATA");
+		return;
+	}
+	if (!s->in_tx) {
+		reply(s, "503 5.5.1 MAIL first");
+		return;
+	}
+	if (s->tx_broken) {
+		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		return;
+	}
+	if (s->nrcpts == 0) {
+		reply(s, "554 5.5.1 no valid recipients");
+		return;
+	}
+	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	data_init(&s->dp, s->cf->max_message_size);
+	s->msg = evbuffer_new();
+	s->state = S_DATA;
+	set_read_timeout(s);
+}
+
+static void
+cmd_starttls(struct session *s, size_t len)
+{
+	struct bufferevent *tls;
+	SSL *ssl;
+
+	if (len != 0) {
+		reply(s, "501 5.5.4 syntax: STARTTLS");
+		return;
+	}
+	if (s->env->tls == NULL) {
+		reply(s, "502 5.5.1 STARTTLS not available");
+		return;
+	}
+	if (s->tls) {
+		reply(s, "503 5.5.1 TLS already active");
+		return;
+	}
+	reply(s, "220 2.0.0 Ready to start TLS");
+	/* Anything the client pipelined after STARTTLS was sent in clear and must not
+	 * be taken as said inside TLS (CVE-2011-0411 class). */
+	evbuffer_drain(bufferevent_get_input(s->bev),
+	    evbuffer_get_length(bufferevent_get_input(s->bev)));
+	if ((ssl = SSL_new(s->env->tls)) == NULL) {
+		reply(s, "454 4.7.0 TLS not available now");
+		return;
+	}
+	tls = bufferevent_openssl_filter_new(s->env->base, s->bev, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (tls == NULL) {
+		SSL_free(ssl);
+		reply(s, "454 4.7.0 TLS not available now");
+		return;
+	}
+	s->bev = tls;
+	s->state = S_TLS;
+	bufferevent_setcb(tls, on_read, on_write, on_event, s);
+	bufferevent_setwatermark(tls, EV_READ, 0, SESSION_INPUT_HIGH);
+	set_read_timeout(s);
+	bufferevent_enable(tls, EV_READ | EV_WRITE);
+}
+
+static void
+dispatch(struct session *s, const char *line, size_t len)
+{
+	const char *arg;
+	size_t alen;
+	enum smtp_verb v = smtp_parse_verb(line, len, &arg, &alen);
+
+	switch (v) {
+	case V_EHLO:
+	case V_HELO:
+		cmd_ehlo(s, arg, alen, v == V_EHLO);
+		break;
+	case V_MAIL:
+		cmd_mail(s, arg, alen);
+		break;
+	case V_RCPT:
+		cmd_rcpt(s, arg, alen);
+		break;
+	case V_DATA:
+		cmd_data(s, arg, alen);
+		break;
+	case V_RSET:
+		if (alen != 0) {
+			reply(s, "501 5.5.4 syntax: RSET");
+			break;
+		}
+		if (s->in_tx)
+			log_tx(s, "aborted", "RSET");
+		tx_reset(s);
+		reply(s, "250 2.0.0 OK");
+		break;
+	case V_NOOP:
+		reply(s, "250 2.0.0 OK");
+		break;
+	case V_QUIT:
+		reply(s, "221 2.0.0 Bye");
+		close_after_flush(s);
+		break;
+	case V_VRFY:
+		reply(s, "252 2.5.0 cannot VRFY user, but will accept message and attempt delivery");
+		break;
+	case V_EXPN:
+		reply(s, "502 5.5.1 EXPN not available");
+		break;
+	case V_HELP:
+		reply(s, "214 2.0.0 see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS");
+		break;
+	case V_STARTTLS:
+		cmd_starttls(s, alen);
+		break;
+	case V_BDAT:
+	case V_AUTH:
+	case V_ETRN:
+	case V_TURN:
+		reply(s, "502 5.5.1 command not implemented");
+		break;
+	case V_UNKNOWN:
+		reply(s, "500 5.5.2 command not recognized");
+		break;
+	}
+}
+
+/* Feeds pending input to the DATA machine. */
+static void
+feed_data(struct session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	char out[DATA_SLICE + 2];
+
+	while (s->state == S_DATA && evbuffer_get_length(in) > 0) {
+		struct evbuffer_iovec v;
+		size_t take, used, olen;
+		int done;
+
+		if (evbuffer_peek(in, DATA_SLICE, NULL, &v, 1) < 1)
+			break;
+		take = v.iov_len < DATA_SLICE ? v.iov_len : DATA_SLICE;
+		used = data_feed(&s->dp, v.iov_base, take, out, &olen, &done);
+		if (olen > 0)
+			evbuffer_add(s->msg, out, olen);
+		evbuffer_drain(in, used);
+		if (done)
+			end_of_data(s);
+	}
+}
+
+/* Takes one command line from the input; returns 0 when none is complete yet. */
+static int
+next_line(struct session *s)
+{
+	struct evbuffer *in = bufferevent_get_input(s->bev);
+	char line[SMTP_CMD_LINE_MAX];
+	struct evbuffer_ptr p;
+	size_t len, i;
+
+	p = evbuffer_search_eol(in, NULL, NULL, EVBUFFER_EOL_LF);
+	if (p.pos < 0) {
+		if (evbuffer_get_length(in) >= SMTP_CMD_LINE_MAX) {
+			/* no end of line within the limit: drop until one comes */
+			evbuffer_drain(in, evbuffer_get_length(in));
+			s->discarding = 1;
+		}
+		return 0;
+	}
+	len = (size_t)p.pos;	/* bytes before the LF */
+	if (s->discarding || len + 1 > SMTP_CMD_LINE_MAX) {
+		evbuffer_drain(in, len + 1);
+		s->discarding = 0;
+		reply(s, "500 5.5.2 line too long");
+		return 1;
+	}
+	evbuffer_remove(in, line, len + 1);
+	if (len == 0 || line[len - 1] != '\r') {
+		reply(s, "500 5.5.2 command line must end with CRLF");
+		return 1;
+	}
+	len--;
+	for (i = 0; i < len; i++)
+		if (line[i] == '\r' || line[i] == '\0') {
+			reply(s, "500 5.5.2 bare CR or NUL in command");
+			return 1;
+		}
+	dispatch(s, line, len);
+	return 1;
+}
+
+static void
+process(struct session *s)
+{
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+
+	while (!s->busy && (s->state == S_COMMAND || s->state == S_DATA)) {
+		if (evbuffer_get_length(out) > SESSION_OUTPUT_HIGH)
+			return;	/* resumed by on_write once the client reads */
+		if (s->state == S_DATA) {
+			feed_data(s);
+			if (s->state == S_DATA)
+				break;
+			continue;
+		}
+		if (!next_line(s))
+			break;
+		if (s->errors >= s->cf->max_errors && s->state == S_COMMAND) {
+			reply(s, "421 4.7.0 %s too many errors, closing connection",
+			    s->cf->hostname);
+			log_info("session=%s event=too_many_errors client=%s", s->id, s->ip);
+			close_after_flush(s);
+			return;
+		}
+	}
+	/* The client closed its side: answer what it sent, then end. */
+	if (s->eof && !s->busy && (s->state == S_COMMAND || s->state == S_DATA)) {
+		if (s->state == S_DATA || s->in_tx)
+			log_tx(s, "aborted", "client closed the connection");
+		tx_reset(s);
+		close_after_flush(s);
+	}
+}
+
+static void
+on_read(struct bufferevent *bev, void *arg)
+{
+	process(arg);
+}
+
+static int
+flushed(struct session *s)
+{
+	struct bufferevent *under = bufferevent_get_underlying(s->bev);
+
+	return evbuffer_get_length(bufferevent_get_output(s->bev)) == 0 &&
+	    (under == NULL || evbuffer_get_length(bufferevent_get_output(under)) == 0);
+}
+
+static void
+on_close_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+	struct timeval tv = { 0, SESSION_CLOSE_POLL_MS * 1000 };
+
+	if (flushed(s) || ++s->close_polls > SESSION_CLOSE_FLUSH * 1000 / SESSION_CLOSE_POLL_MS) {
+		session_free(s);
+		return;
+	}
+	evtimer_add(s->close_ev, &tv);
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->state == S_CLOSING) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) != 0)
+			return;
+		if (flushed(s)) {
+			session_free(s);
+			return;
+		}
+		if (s->close_ev == NULL) {
+			s->close_ev = evtimer_new(s->env->base, on_close_poll, s);
+			on_close_poll(-1, 0, s);
+		}
+		return;
+	}
+	process(s);
+}
+
+static void
+on_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		/* STARTTLS handshake done: RFC 3207 4.2, forget what was said before */
+		if (s->in_tx)
+			log_tx(s, "aborted", "STARTTLS");
+		tx_reset(s);
+		free(s->helo);
+		s->helo = NULL;
+		s->esmtp = 0;
+		s->tls = 1;
+		s->state = S_COMMAND;
+		log_info("session=%s event=starttls client=%s version=%s cipher=%s", s->id,
+		    s->ip, SSL_get_version(bufferevent_openssl_get_ssl(bev)),
+		    SSL_get_cipher_name(bufferevent_openssl_get_ssl(bev)));
+		set_read_timeout(s);
+		process(s);
+		return;
+	}
+	if ((what & BEV_EVENT_EOF) && (s->state == S_COMMAND || s->state == S_DATA)) {
+		s->eof = 1;
+		bufferevent_disable(bev, EV_READ);
+		if (!s->busy)
+			process(s);
+		return;
+	}
+	if ((what & BEV_EVENT_TIMEOUT) && s->state != S_CLOSING && s->state != S_TLS) {
+		log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
+		    s->state == S_DATA ? "data" : "command");
+		reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
+		close_after_flush(s);
+		return;
+	}
+	if (what & BEV_EVENT_ERROR && s->state == S_TLS)
+		log_info("session=%s event=tls_failed client=%s", s->id, s->ip);
+	session_free(s);
+}
+
+struct session *
+session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
+    socklen_t salen, session_close_cb *on_close, void *arg)
+{
+	struct session *s = xcalloc(1, sizeof(*s));
+	unsigned char rnd[SESSION_ID_LEN / 2];
+	static const char hex[] = "0123456789ABCDEF";
+	size_t i;
+
+	s->env = env;
+	s->cf = env->cf;
+	s->on_close = on_close;
+	s->close_arg = arg;
+	randombytes_buf(rnd, sizeof(rnd));
+	for (i = 0; i < sizeof(rnd); i++) {
+		s->id[2 * i] = hex[rnd[i] >> 4];
+		s->id[2 * i + 1] = hex[rnd[i] & 15];
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+
+		if (IN6_IS_ADDR_V4MAPPED(&s6->sin6_addr))
+			inet_ntop(AF_INET, &s6->sin6_addr.s6_addr[12], s->ip, sizeof(s->ip));
+		else
+			inet_ntop(AF_INET6, &s6->sin6_addr, s->ip, sizeof(s->ip));
+	} else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, s->ip,
+		    sizeof(s->ip));
+	memcpy(&s->sa, sa, salen < sizeof(s->sa) ? salen : sizeof(s->sa));
+	s->bev = bufferevent_socket_new(env->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (s->bev == NULL)
+		log_fatal("session=%s event=bufferevent_failed", s->id);
+	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
+	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
+	s->state = S_COMMAND;
+	set_read_timeout(s);
+	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
+	log_info("session=%s event=connect client=%s", s->id, s->ip);
+	evbuffer_add_printf(bufferevent_get_output(s->bev), "220 %s ESMTP ecluse\r\n",
+	    s->cf->hostname);
+	return s;
+}

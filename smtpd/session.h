@@ -1,0 +1,48 @@
+/*
+ * session.h - one SMTP client connection: the RFC 5321 state machine, the mirror of
+ * MAIL/RCPT to the next hop, the DATA phase, STARTTLS, and the verdict call.
+ *
+ * Ownership: a session owns its socket and frees itself when the connection ends;
+ * on_close is then called once (the server uses it for its connection counts).
+ */
+#ifndef ECLUSE_SMTPD_SESSION_H
+#define ECLUSE_SMTPD_SESSION_H
+
+#include <sys/socket.h>
+
+#include <openssl/ssl.h>
+
+#include "auth/auth.h"
+#include "common/template.h"
+#include "common/token.h"
+#include "store/store.h"
+#include "common/config.h"
+#include "smtpd/pool.h"
+
+/* Read-only context shared by every session of the daemon. */
+struct smtpd_env {
+	const struct config	*cf;
+	struct event_base	*base;
+	struct relay_pool	*pool;
+	SSL_CTX			*tls;		/* NULL: STARTTLS not offered */
+	struct auth_params	 auth;		/* SPF, DKIM, DMARC of each transaction */
+	struct store		*store;		/* held copies (group-committed) */
+	const struct token_key	*token_key;	/* signs release links */
+	const struct tmpl_set	*tmpl;		/* reply texts (templates/) */
+};
+
+struct session;
+
+typedef void session_close_cb(struct session *s, void *arg);
+
+struct session *session_new(const struct smtpd_env *env, int fd,
+    const struct sockaddr *sa, socklen_t salen, session_close_cb *on_close, void *arg);
+
+/* The client address as text, for per-address connection limits. */
+const char *session_ip(const struct session *s);
+
+/* Ends every session at shutdown (transactions in progress get nothing: the client
+ * retries, as after any lost connection). */
+void session_free(struct session *s);
+
+#endif
