@@ -53,6 +53,10 @@ struct config {
 	unsigned	 relay_pool_idle;	/* idle connections kept per next hop */
 	unsigned	 relay_pool_idle_timeout;
 	unsigned	 relay_max_connections;	/* per next hop, busy and idle */
+	unsigned	 reinject_retry_first;	/* released mail: first retry, seconds */
+	unsigned	 reinject_retry_max;	/* longest wait between retries */
+	unsigned	 reinject_lifetime;	/* give up (state failed) after this */
+	unsigned	 reinject_concurrency;	/* deliveries at once */
 
 	/* [web] */
 	struct hostport	 web_listen;
