@@ -28,6 +28,7 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "common/header.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "smtpd/client.h"
@@ -605,17 +606,29 @@ make_head(struct session *s, const struct auth_result *res)
 		evbuffer_add(s->head, res->authres, strlen(res->authres));
 }
 
-/* The message to forward: as received, less the Authentication-Results fields that
- * claim our authserv-id (RFC 8601 5: a forgery of our own verdict). */
+/* The message to forward: as received, less the fields that speak in ecluse's name:
+ * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
+ * verdict) and our own X-Ecluse-* fields (a sender could claim a release). */
 static void
 make_body(struct session *s, const char *msg, size_t len, const struct auth_result *res)
 {
-	size_t i, at = 0;
+	struct header_iter it;
+	struct header_field f;
+	size_t at = 0, i;
 
 	s->body = evbuffer_new();
-	for (i = 0; res != NULL && i < res->nremove; i++) {
-		evbuffer_add(s->body, msg + at, res->remove[i].off - at);
-		at = res->remove[i].off + res->remove[i].len;
+	header_iter_init(&it, msg, len);
+	while (header_next(&it, &f) == HEADER_OK) {
+		size_t off = (size_t)(f.raw - msg);
+		int drop = header_name_is(&f, "X-Ecluse-Released") ||
+		    header_name_is(&f, "X-Ecluse-Monitor");
+
+		for (i = 0; res != NULL && i < res->nremove && !drop; i++)
+			drop = res->remove[i].off == off;
+		if (drop) {
+			evbuffer_add(s->body, msg + at, off - at);
+			at = off + f.raw_len;
+		}
 	}
 	evbuffer_add(s->body, msg + at, len - at);
 }
