@@ -2,5 +2,117 @@
 noinst_LIBRARIES += auth/libauth.a
 auth_libauth_a_SOURCES = \
 	auth/dns.h auth/dns_cache.c \
-	auth/taglist.h auth/taglist.c
-auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+	auth/taglist.h auth/taglist.c \
+	auth/dkim.h auth/dkim_verify.c \
+	auth/dkim_sig.h auth/dkim_sig.c \
+	auth/dkim_key.h auth/dkim_key.c \
+	auth/dkim_canon.h auth/dkim_canon.c \
+	auth/dkim_text.h auth/dkim_text.c
+auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+
+# DNS resolver (c-ares in libevent), DMARC, From, Authentication-Results, glue.
+auth_libauth_a_SOURCES += \
+	auth/resolver.h auth/resolver.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_resolver
+TESTS += tests/unit/test_resolver
+tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_resolver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_resolver_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(CARES_LIBS) $(LIBEVENT_LIBS)
+endif
+
+auth_libauth_a_SOURCES += \
+	auth/from.h auth/from.c \
+	auth/dmarc_record.h auth/dmarc_record.c \
+	auth/dmarc.h auth/dmarc.c \
+	auth/authres.h auth/authres.c \
+	auth/auth.h auth/auth.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
+	tests/unit/test_authres
+TESTS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc \
+	tests/unit/test_authres
+tests_unit_test_from_SOURCES = tests/unit/test_from.c
+tests_unit_test_from_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_from_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_record_SOURCES = tests/unit/test_dmarc_record.c
+tests_unit_test_dmarc_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c
+tests_unit_test_dmarc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_authres_SOURCES = tests/unit/test_authres.c
+tests_unit_test_authres_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_auth
+TESTS += tests/unit/test_auth
+tests_unit_test_auth_SOURCES = tests/unit/test_auth.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_auth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_auth_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+	$(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS)
+endif
+
+# SPF (RFC 7208): record parser, macro expander, check_host() evaluation.
+auth_libauth_a_SOURCES += \
+	auth/spf.h auth/spf.c \
+	auth/spf_record.h auth/spf_record.c \
+	auth/spf_macro.h auth/spf_macro.c
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro
+TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro
+tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
+tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
+tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+endif
+
+# The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
+# and runs the C driver over it.
+check_PROGRAMS += tests/conformance/spf_suite
+TESTS += tests/conformance/spf_rfc7208.sh
+EXTRA_DIST += tests/conformance/spf_rfc7208.sh tests/conformance/spf_suite.py
+tests_conformance_spf_suite_SOURCES = tests/conformance/spf_suite.c
+tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a
+
+# What a program linking the DKIM code needs.
+DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
+
+if HAVE_CMOCKA
+check_LIBRARIES = tests/dkim/libdkimtest.a
+tests_dkim_libdkimtest_a_SOURCES = tests/dkim/dkim_support.c tests/dkim/dkim_support.h
+DKIM_TESTS = tests/dkim/test_dkim_rfc
+check_PROGRAMS += $(DKIM_TESTS)
+TESTS += $(DKIM_TESTS)
+tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
+tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
+endif
+
+# Integration: the resolver against a real DNS server (tests/integration/test_auth_*.py).
+noinst_PROGRAMS += tests/integration/resolve
+tests_integration_resolve_SOURCES = tests/integration/resolve.c
+tests_integration_resolve_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
+tests_integration_resolve_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
+	$(CARES_LIBS)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dmarc_record fuzz/fuzz_from fuzz/fuzz_authres
+fuzz_fuzz_dmarc_record_SOURCES = fuzz/fuzz_dmarc_record.c
+fuzz_fuzz_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dmarc_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_from_SOURCES = fuzz/fuzz_from.c
+fuzz_fuzz_from_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_from_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
+fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
+endif

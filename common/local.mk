@@ -1,6 +1,22 @@
 noinst_LIBRARIES += common/libcommon.a
 common_libcommon_a_SOURCES = \
 	common/config.c common/config.h \
+	common/header.c common/header.h \
 	common/log.c common/log.h \
 	common/xmalloc.c common/xmalloc.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_header
+TESTS += tests/unit/test_header
+tests_unit_test_header_SOURCES = tests/unit/test_header.c
+tests_unit_test_header_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_header_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_header
+fuzz_fuzz_header_SOURCES = fuzz/fuzz_header.c
+fuzz_fuzz_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_header_LDADD = common/libcommon.a
+endif

@@ -1,0 +1,491 @@
+/*
+ * test_dmarc.c - DMARC evaluation (RFC 9989) over a table of DNS answers, driven the
+ * way the daemon drives it (evaluate, resolve the wanted question, evaluate again).
+ * Each case checks the result, the policy and its domain, and where the DNS Tree Walk
+ * matters the exact questions asked. Cases where RFC 9989 changed a verdict from
+ * RFC 7489 say so, with the old verdict.
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "auth/dmarc.h"
+#include "auth/dns.h"
+
+/* One answer of the test zone; a question not in the table is NXDOMAIN. */
+struct zrr {
+	const char	*name;
+	enum dns_type	 type;
+	enum dns_result	 res;
+	const char	*txt[3];
+};
+
+#define MAXQ 128
+
+struct run {
+	struct dmarc_result	 out;
+	char			 q[MAXQ][DNS_NAME_MAX + 1];
+	size_t			 nq;
+};
+
+static void
+evaluate(const struct zrr *zone, const struct dmarc_input *in, struct run *r)
+{
+	struct dns_cache *c = dns_cache_new();
+	size_t rounds;
+
+	memset(r, 0, sizeof(*r));
+	for (rounds = 0; rounds < MAXQ; rounds++) {
+		const struct zrr *z;
+		struct dns_rr rr[3];
+		const char *name;
+		enum dns_type type;
+		size_t n = 0;
+
+		if (dmarc_eval(in, c, &r->out) == DMARC_DONE)
+			break;
+		assert_int_equal(dns_cache_wanted(c, &name, &type), 0);
+		snprintf(r->q[r->nq++], DNS_NAME_MAX + 1, "%s", name);
+		for (z = zone; z != NULL && z->name != NULL; z++)
+			if (strcmp(z->name, name) == 0 && z->type == type)
+				break;
+		if (z == NULL || z->name == NULL) {
+			assert_int_equal(dns_cache_put(c, name, strlen(name), type,
+			    DNS_NXDOMAIN, NULL, 0), 0);
+			continue;
+		}
+		for (n = 0; n < 3 && z->txt[n] != NULL; n++) {
+			rr[n].data = (unsigned char *)(uintptr_t)z->txt[n];
+			rr[n].len = strlen(z->txt[n]);
+			rr[n].pref = 0;
+		}
+		assert_int_equal(dns_cache_put(c, name, strlen(name), type, z->res, rr, n), 0);
+	}
+	assert_true(rounds < MAXQ);
+	dns_cache_free(c);
+}
+
+static struct from_result
+from1(const char *domain)
+{
+	struct from_result f;
+
+	memset(&f, 0, sizeof(f));
+	f.err = FROM_OK;
+	f.naddrs = 1;
+	snprintf(f.addr[0].local, sizeof(f.addr[0].local), "user");
+	snprintf(f.addr[0].domain, sizeof(f.addr[0].domain), "%s", domain);
+	f.addr[0].literal = domain[0] == '[';
+	return f;
+}
+
+static void
+check(const struct run *r, enum dmarc_res res, enum dmarc_policy pol, const char *pdom)
+{
+	if (r->out.result != res || r->out.policy != pol ||
+	    strcmp(r->out.policy_domain, pdom) != 0)
+		fail_msg("got %s policy=%s domain=\"%s\" (%s); want %s policy=%s domain=\"%s\"",
+		    dmarc_res_name(r->out.result), dmarc_policy_name(r->out.policy),
+		    r->out.policy_domain, r->out.reason, dmarc_res_name(res),
+		    dmarc_policy_name(pol), pdom);
+}
+
+static void
+check_queries(const struct run *r, const char *const *want)
+{
+	size_t i;
+
+	for (i = 0; want[i] != NULL; i++)
+		if (i >= r->nq || strcmp(r->q[i], want[i]) != 0)
+			fail_msg("question %zu: got \"%s\", want \"%s\"", i,
+			    i < r->nq ? r->q[i] : "(none)", want[i]);
+	if (r->nq != i)
+		fail_msg("%zu questions, want %zu (extra: %s)", r->nq, i, r->q[i]);
+}
+
+#define TXT(n, ...) { n, DNS_T_TXT, DNS_OK, { __VA_ARGS__ } }
+
+static const struct zrr example_zone[] = {
+	TXT("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine; rua=mailto:d@example.com"),
+	TXT("_dmarc.strict.example", "v=DMARC1; p=reject; aspf=s; adkim=s"),
+	{ NULL, 0, 0, { NULL } },
+};
+
+static void
+test_alignment(void **state)
+{
+	struct from_result f = from1("example.com");
+	const char *dkim[] = { "other.example", "Example.COM" };
+	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct run r;
+	static const char *const q_one[] = { "_dmarc.example.com", NULL };
+	static const char *const q_relaxed[] = { "_dmarc.example.com", "_dmarc.com",
+	    "_dmarc.bounce.example.com", NULL };
+
+	/* SPF in strict alignment: one question */
+	in.spf_domain = "example.com";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	assert_true(r.out.spf_aligned);
+	check_queries(&r, q_one);
+
+	/* SPF from a subdomain: relaxed alignment through both tree walks (the
+	 * second walk's other names are already in the cache) */
+	in.spf_domain = "bounce.example.com";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	check_queries(&r, q_relaxed);
+
+	/* unaligned SPF, aligned DKIM (domains compare case-insensitively) */
+	in.spf_domain = "example.net";
+	in.dkim_domains = dkim;
+	in.ndkim = 2;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	assert_false(r.out.spf_aligned);
+	assert_true(r.out.dkim_aligned);
+	/* identifiers under another top-level label are never walked */
+	check_queries(&r, q_one);
+
+	/* nothing aligned */
+	in.ndkim = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "example.com");
+	in.spf_domain = NULL;
+	in.ndkim = 0;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "example.com");
+
+	/* strict: a subdomain does not align */
+	f = from1("strict.example");
+	in.spf_domain = "mail.strict.example";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "strict.example");
+	in.spf_domain = "STRICT.example";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "strict.example");
+
+	/* no record: none */
+	f = from1("norecord.example");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+}
+
+static void
+test_tree_walk(void **state)
+{
+	struct from_result f = from1("a.b.c.example.com");
+	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct run r;
+	static const char *const q_walk[] = { "_dmarc.a.b.c.example.com",
+	    "_dmarc.b.c.example.com", "_dmarc.c.example.com", "_dmarc.example.com",
+	    "_dmarc.com", NULL };
+	/* RFC 9989 4.10: the example walk of eight questions, skipping labels */
+	static const char *const q_deep[] = {
+	    "_dmarc.a.b.c.d.e.f.g.h.i.j.mail.example.com",
+	    "_dmarc.g.h.i.j.mail.example.com", "_dmarc.h.i.j.mail.example.com",
+	    "_dmarc.i.j.mail.example.com", "_dmarc.j.mail.example.com",
+	    "_dmarc.mail.example.com", "_dmarc.example.com", "_dmarc.com", NULL };
+	static const char *const q_eight[] = { "_dmarc.a.b.c.d.e.f.example.com",
+	    "_dmarc.b.c.d.e.f.example.com", "_dmarc.c.d.e.f.example.com",
+	    "_dmarc.d.e.f.example.com", "_dmarc.e.f.example.com", "_dmarc.f.example.com",
+	    "_dmarc.example.com", "_dmarc.com", NULL };
+	/* RFC 9989 5.1.8: the psd=n record at b.c.d.e.f.g.example.com is skipped */
+	static const char *const q_nine[] = { "_dmarc.mail.a.b.c.d.e.f.g.example.com",
+	    "_dmarc.c.d.e.f.g.example.com", "_dmarc.d.e.f.g.example.com",
+	    "_dmarc.e.f.g.example.com", "_dmarc.f.g.example.com", "_dmarc.g.example.com",
+	    "_dmarc.example.com", "_dmarc.com", NULL };
+	static const struct zrr zone[] = {
+		TXT("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine"),
+		TXT("_dmarc.b.c.d.e.f.g.example.com", "v=DMARC1; p=none; psd=n"),
+		{ NULL, 0, 0, { NULL } },
+	};
+
+	/* a subdomain inherits its Organizational Domain's sp */
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "example.com");
+	check_queries(&r, q_walk);
+
+	f = from1("a.b.c.d.e.f.g.h.i.j.mail.example.com");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "example.com");
+	check_queries(&r, q_deep);
+
+	f = from1("a.b.c.d.e.f.example.com");	/* eight labels: the parent next */
+	evaluate(zone, &in, &r);
+	check_queries(&r, q_eight);
+
+	f = from1("mail.a.b.c.d.e.f.g.example.com");	/* ten labels */
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "example.com");
+	check_queries(&r, q_nine);
+
+	/* a relaxed identifier's own walk is bounded too: an aligned long SPF domain */
+	f = from1("example.com");
+	in.spf_domain = "x.a.b.c.d.e.f.g.h.i.example.com";
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	assert_true(r.nq <= 2 + DMARC_WALK_MAX);
+}
+
+static void
+test_changed_from_7489(void **state)
+{
+	struct from_result f;
+	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct run r;
+	static const struct zrr zone[] = {
+		/* a record between the Author Domain and the registered domain */
+		TXT("_dmarc.y.example.com", "v=DMARC1; p=reject"),
+		/* psd=n: a department is its own Organizational Domain */
+		TXT("_dmarc.example.org", "v=DMARC1; p=none"),
+		TXT("_dmarc.mail.example.org", "v=DMARC1; p=reject; psd=n"),
+		/* a Public Suffix Domain's policy */
+		TXT("_dmarc.bank.example", "v=DMARC1; p=reject; psd=y"),
+		TXT("_dmarc.giant.bank.example", "v=DMARC1; p=quarantine"),
+		/* np for non-existent subdomains */
+		TXT("_dmarc.np.example", "v=DMARC1; p=quarantine; np=reject"),
+		{ "exists.np.example", DNS_T_TXT, DNS_NODATA, { NULL } },
+		/* t=y replaces pct */
+		TXT("_dmarc.test-reject.example", "v=DMARC1; p=reject; t=y"),
+		TXT("_dmarc.test-quarantine.example", "v=DMARC1; p=quarantine; t=y"),
+		TXT("_dmarc.pct.example", "v=DMARC1; p=reject; pct=0"),
+		/* p missing */
+		TXT("_dmarc.nop.example", "v=DMARC1; adkim=s"),
+		{ NULL, 0, 0, { NULL } },
+	};
+
+	/*
+	 * Tree walk instead of the public suffix list. RFC 7489 asked for
+	 * _dmarc.x.y.example.com and then for the PSL Organizational Domain,
+	 * _dmarc.example.com only: no record, result none. RFC 9989 walks up and finds
+	 * y.example.com's record: fail, reject.
+	 */
+	f = from1("x.y.example.com");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "y.example.com");
+
+	/*
+	 * psd=n. With the PSL (RFC 7489) mail.example.org and other.example.org share
+	 * the Organizational Domain example.org, so SPF for other.example.org aligned:
+	 * pass. RFC 9989: psd=n makes mail.example.org its own Organizational Domain;
+	 * other.example.org is not under it: fail, reject.
+	 */
+	f = from1("mail.example.org");
+	in.spf_domain = "other.example.org";
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "mail.example.org");
+	in.spf_domain = NULL;
+
+	/*
+	 * psd=y (RFC 9091 folded into RFC 9989). RFC 7489 had no PSD policy: a domain
+	 * under bank.example without its own record got none. RFC 9989 applies the PSD's
+	 * record: fail, reject.
+	 */
+	f = from1("foo.bank.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "bank.example");
+
+	/* RFC 9989 B.4.3: the Organizational Domain is the one below the PSD */
+	f = from1("giant.bank.example");
+	in.spf_domain = "mail.giant.bank.example";
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_QUARANTINE, "giant.bank.example");
+	{
+		const char *dkim[] = { "mail.mega.bank.example" };
+
+		in.spf_domain = NULL;
+		in.dkim_domains = dkim;
+		in.ndkim = 1;
+		evaluate(zone, &in, &r);
+		check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "giant.bank.example");
+		in.ndkim = 0;
+	}
+	/* a subdomain of giant.bank.example inherits from it, not from the PSD */
+	f = from1("www.giant.bank.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "giant.bank.example");
+
+	/*
+	 * np. RFC 7489 had no np: a non-existent subdomain got sp or p (quarantine).
+	 * RFC 9989: np=reject for a name that does not exist (NXDOMAIN); an existing
+	 * subdomain keeps quarantine.
+	 */
+	f = from1("nosuch.np.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "np.example");
+	f = from1("exists.np.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "np.example");
+
+	/*
+	 * t=y replaces pct (RFC 9989 A.6): one level below the policy. RFC 7489 ignored
+	 * t and applied pct: pct=0 lowered reject to quarantine; RFC 9989 ignores pct.
+	 */
+	f = from1("test-reject.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE, "test-reject.example");
+	assert_true(r.out.testing);
+	f = from1("test-quarantine.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "test-quarantine.example");
+	f = from1("pct.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "pct.example");
+	assert_false(r.out.testing);
+
+	/*
+	 * A record without p. RFC 7489 (6.6.3): invalid, so without rua no DMARC
+	 * processing (none). RFC 9989 4.7: treated as p=none, and the record applies:
+	 * fail with policy none.
+	 */
+	f = from1("nop.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "nop.example");
+}
+
+static void
+test_from_problems(void **state)
+{
+	struct from_result f;
+	struct dmarc_input in = { &f, "example.com", NULL, 0 };
+	struct run r;
+	static const enum from_err errs[] = { FROM_NO_FIELD, FROM_MANY_FIELDS,
+	    FROM_NO_ADDRESS, FROM_MANY_ADDRESSES, FROM_SYNTAX, FROM_TOO_LONG,
+	    FROM_BAD_HEADER };
+	size_t i;
+
+	/* without exactly one From address DMARC cannot be evaded: fail */
+	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+		f = from1("example.com");
+		f.err = errs[i];
+		evaluate(example_zone, &in, &r);
+		check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
+		assert_int_equal(r.nq, 0);
+	}
+	f = from1("b\xc3\xbc" "cher.example");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PERMERROR, DMARC_POLICY_NONE, "");
+	f = from1("[192.0.2.1]");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+	assert_int_equal(r.nq, 0);
+	f = from1("bad!name.example");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+}
+
+static void
+test_records(void **state)
+{
+	struct from_result f;
+	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct run r;
+	static const struct zrr zone[] = {
+		TXT("_dmarc.two.example", "v=DMARC1; p=reject", "v=DMARC1; p=none"),
+		TXT("_dmarc.mixed.example", "v=spf1 -all", "v=DMARC1; p=reject", "hello"),
+		TXT("_dmarc.badp.example", "v=DMARC1; p=drop"),
+		TXT("_dmarc.badp-rua.example", "v=DMARC1; p=drop; sp=reject; rua=mailto:r@badp-rua.example"),
+		TXT("_dmarc.badnp.example", "v=DMARC1; p=reject; np=x"),
+		{ NULL, 0, 0, { NULL } },
+	};
+
+	/* several DMARC records at one name are all discarded (4.10 step 2) */
+	f = from1("two.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+	/* TXT records that are not DMARC records do not count */
+	f = from1("mixed.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "mixed.example");
+	/* invalid p without rua: no DMARC processing, reported as permerror */
+	f = from1("badp.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_PERMERROR, DMARC_POLICY_NONE, "badp.example");
+	f = from1("badnp.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_PERMERROR, DMARC_POLICY_NONE, "badnp.example");
+	/* invalid p with a valid rua: as if p=none, and sp is dropped with it */
+	f = from1("sub.badp-rua.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "badp-rua.example");
+}
+
+static void
+test_dns_errors(void **state)
+{
+	struct from_result f = from1("example.com");
+	const char *dkim[] = { "sig.example.com" };
+	struct dmarc_input in = { &f, "mail.example.com", NULL, 0 };
+	struct run r;
+	static const struct zrr zone[] = {
+		TXT("_dmarc.example.com", "v=DMARC1; p=reject"),
+		{ "_dmarc.mail.example.com", DNS_T_TXT, DNS_TIMEOUT, { NULL } },
+		{ "_dmarc.down.example", DNS_T_TXT, DNS_SERVFAIL, { NULL } },
+		{ NULL, 0, 0, { NULL } },
+	};
+
+	/* the identifier's walk times out, nothing else aligns: temperror */
+	evaluate(zone, &in, &r);
+	assert_int_equal(r.out.result, DMARC_RES_TEMPERROR);
+	assert_non_null(strstr(r.out.reason, "timeout at _dmarc.mail.example.com"));
+	/* an aligned DKIM identifier settles it: pass */
+	in.dkim_domains = dkim;
+	in.ndkim = 1;
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	/* the policy record itself cannot be read */
+	f = from1("down.example");
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_NONE, "");
+	assert_string_equal(dmarc_res_name(DMARC_RES_TEMPERROR), "temperror");
+}
+
+static void
+test_dkim_bound(void **state)
+{
+	struct from_result f = from1("example.com");
+	const char *dkim[12];
+	char names[12][32];
+	struct zrr zone[14];
+	char qn[12][48];
+	struct dmarc_input in = { &f, NULL, dkim, 12 };
+	struct run r;
+	size_t i;
+
+	memset(zone, 0, sizeof(zone));
+	zone[0] = (struct zrr)TXT("_dmarc.example.com", "v=DMARC1; p=reject");
+	for (i = 0; i < 12; i++) {
+		snprintf(names[i], sizeof(names[i]), "s%zu.example.com", i);
+		snprintf(qn[i], sizeof(qn[i]), "_dmarc.s%zu.example.com", i);
+		dkim[i] = names[i];
+		/* each signing domain is its own Organizational Domain: never aligned */
+		zone[i + 1] = (struct zrr)TXT(qn[i], "v=DMARC1; p=none; psd=n");
+	}
+	evaluate(zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "example.com");
+	/* author record, its walk to _dmarc.com, and one question per walked signing
+	 * domain, at most DMARC_DKIM_DOMAINS_MAX of them */
+	assert_int_equal(r.nq, 2 + DMARC_DKIM_DOMAINS_MAX);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_alignment),
+		cmocka_unit_test(test_tree_walk),
+		cmocka_unit_test(test_changed_from_7489),
+		cmocka_unit_test(test_from_problems),
+		cmocka_unit_test(test_records),
+		cmocka_unit_test(test_dns_errors),
+		cmocka_unit_test(test_dkim_bound),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
