@@ -20,3 +20,20 @@ fuzz_fuzz_header_SOURCES = fuzz/fuzz_header.c
 fuzz_fuzz_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_header_LDADD = common/libcommon.a
 endif
+
+# Release tokens (libsodium): programs that use common/token.h link $(SODIUM_LIBS).
+common_libcommon_a_SOURCES += common/token.c common/token.h
+common_libcommon_a_CFLAGS += $(SODIUM_CFLAGS)
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_token
+TESTS += tests/unit/test_token
+tests_unit_test_token_SOURCES = tests/unit/test_token.c
+tests_unit_test_token_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_token_LDADD = common/libcommon.a $(CMOCKA_LIBS) $(SODIUM_LIBS)
+endif
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_token
+fuzz_fuzz_token_SOURCES = fuzz/fuzz_token.c
+fuzz_fuzz_token_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_token_LDADD = common/libcommon.a $(SODIUM_LIBS)
+endif
