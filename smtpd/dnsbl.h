@@ -12,6 +12,7 @@
  * Ownership: dnsbl_zones is a plain value. dnsbl_start allocates; dnsbl_free cancels
  * what is in flight (the callback is then never called) and releases; dnsbl_free(NULL)
  * is a no-op. The zones passed to dnsbl_start are borrowed for the lookup's life.
+ * Every lookup is freed before its resolver (resolver_free kills the handles).
  */
 #ifndef ECLUSE_SMTPD_DNSBL_H
 #define ECLUSE_SMTPD_DNSBL_H

@@ -9,7 +9,7 @@
  * Ownership: dnsq_ask allocates; dnsq_free cancels the question if it is still in
  * flight (the callback is then never called) and releases it; dnsq_free(NULL) is a
  * no-op. The rrset given to the callback lives until dnsq_free, which the callback may
- * call itself.
+ * call itself. A dnsq is freed before its resolver (resolver_free kills the handle).
  */
 #ifndef ECLUSE_SMTPD_DNSQ_H
 #define ECLUSE_SMTPD_DNSQ_H

@@ -11,7 +11,8 @@
  * checked.
  *
  * Ownership: rdns_start allocates; rdns_free cancels what is in flight (the callback
- * is then never called) and releases; rdns_free(NULL) is a no-op.
+ * is then never called) and releases; rdns_free(NULL) is a no-op. Every lookup is
+ * freed before its resolver (resolver_free kills the handles).
  */
 #ifndef ECLUSE_SMTPD_RDNS_H
 #define ECLUSE_SMTPD_RDNS_H

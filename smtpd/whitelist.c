@@ -72,6 +72,18 @@ whitelist_origin(const struct auth_result *auth, const struct sockaddr *client,
 		netaddr_network(&a, out->client_net, sizeof(out->client_net));
 }
 
+int
+whitelist_client_net(const char *addr, size_t len, char out[STORE_NET_MAX])
+{
+	struct netaddr a;
+
+	out[0] = '\0';
+	if (netaddr_parse(addr, len, &a) != 0)
+		return -1;
+	netaddr_network(&a, out, STORE_NET_MAX);
+	return 0;
+}
+
 enum cond { COND_NEVER, COND_UNAUTH, COND_DOMAIN };
 
 /* What must hold at the end of data for entry e to count. */

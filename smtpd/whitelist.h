@@ -55,6 +55,13 @@ struct whitelist_origin {
 void whitelist_origin(const struct auth_result *auth, const struct sockaddr *client,
     struct whitelist_origin *out);
 
+/*
+ * The client_net a release records, from the client address as the held copy keeps
+ * it (text): its network (netaddr_network). Returns -1 (out "") when (addr, len) is
+ * not an address; the entry then matches no network, which is the safe reading.
+ */
+int whitelist_client_net(const char *addr, size_t len, char out[STORE_NET_MAX]);
+
 /* The first of the candidate entries v[0..n) that counts for this message (they come
  * most specific first), or NULL: the sender is then unknown. */
 const struct store_wl_entry *whitelist_match(const struct store_wl_entry *v, size_t n,

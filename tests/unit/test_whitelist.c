@@ -103,6 +103,24 @@ test_origin(void **state)
 	assert_string_equal(o.client_net, "");
 }
 
+/* At release, from the client address the held copy kept. */
+static void
+test_client_net(void **state)
+{
+	char net[STORE_NET_MAX];
+
+	(void)state;
+	assert_int_equal(whitelist_client_net("198.51.100.23", 13, net), 0);
+	assert_string_equal(net, "198.51.100.0/24");
+	assert_int_equal(whitelist_client_net("::ffff:198.51.100.23", 20, net), 0);
+	assert_string_equal(net, "198.51.100.0/24");
+	assert_int_equal(whitelist_client_net("2001:db8:77:1::5", 16, net), 0);
+	assert_string_equal(net, "2001:db8:77::/48");
+	assert_int_equal(whitelist_client_net("unknown", 7, net), -1);
+	assert_string_equal(net, "");
+	assert_int_equal(whitelist_client_net("", 0, net), -1);
+}
+
 /* Candidate entries, most specific first, as store_wl_lookup returns them. */
 static const struct store_wl_entry entry_auth = {
 	1, STORE_WL_RECIPIENT, "rcpt@customer.test", "alice@example.org",
@@ -318,6 +336,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_auth_domain),
 		cmocka_unit_test(test_origin),
+		cmocka_unit_test(test_client_net),
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_match_first),
 		cmocka_unit_test(test_standing),
