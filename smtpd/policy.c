@@ -304,8 +304,8 @@ policy_decide(const struct policy_params *p, const struct policy_input *in,
     struct policy_verdict *out)
 {
 	struct text t;
-	unsigned bits = 0, listed = 0;
-	size_t i;
+	unsigned bits = 0;
+	size_t i, j;
 
 	memset(out, 0, sizeof(*out));
 	t.buf = out->reasons;
@@ -318,9 +318,7 @@ policy_decide(const struct policy_params *p, const struct policy_input *in,
 		bits |= 1u << POLICY_FCRDNS_MISMATCH;
 	for (i = 0; in->dnsbl != NULL && i < in->ndnsbl; i++)
 		if (in->dnsbl[i].status == DNSBL_LISTED)
-			listed++;
-	if (listed > 0)
-		bits |= 1u << POLICY_DNSBL;
+			bits |= 1u << POLICY_DNSBL;
 	if (in->helo != NULL)
 		bits |= policy_helo(p, in->helo, in->helo_len, in->client);
 	if (in->first_contact)
@@ -345,7 +343,7 @@ policy_decide(const struct policy_params *p, const struct policy_input *in,
 			add_word(&t, signals[i].name, NULL, w, true);
 			continue;
 		}
-		for (size_t j = 0; j < in->ndnsbl; j++)
+		for (j = 0; j < in->ndnsbl; j++)
 			if (in->dnsbl[j].status == DNSBL_LISTED) {
 				add_score(&out->score, w);
 				add_word(&t, signals[i].name, in->dnsbl[j].zone, w, true);

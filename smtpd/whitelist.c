@@ -165,7 +165,7 @@ whitelist_standing(const struct store_wl_entry *v, size_t n, const struct sockad
 			break;
 		case COND_DOMAIN:
 			/* lower case, so equal standings compare equal byte for byte */
-			for (k = 0; v[i].auth_domain[k] != '\0' && k < STORE_DOMAIN_MAX; k++)
+			for (k = 0; k < STORE_DOMAIN_MAX && v[i].auth_domain[k] != '\0'; k++)
 				d[k] = (char)(v[i].auth_domain[k] >= 'A' &&
 				    v[i].auth_domain[k] <= 'Z' ? v[i].auth_domain[k] + 32 :
 				    v[i].auth_domain[k]);
