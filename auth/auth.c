@@ -19,6 +19,7 @@
 
 #include "auth/auth.h"
 #include "auth/resolver.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 
 enum stage { ST_SPF, ST_WAIT_MESSAGE, ST_DKIM, ST_DMARC, ST_DONE };
@@ -100,6 +101,9 @@ give_up(struct auth_session *s, const char *why)
 			return;		/* DKIM and DMARC get their own time later */
 	}
 	if (s->stage == ST_DKIM) {
+		/* its signatures are listed, each a temperror, rather than none */
+		if (s->dkim == NULL)
+			s->dkim = dkim_new(s->msg, s->len, time(NULL));
 		dkim_collect(s, why);
 		s->stage = ST_DMARC;
 	}
@@ -293,7 +297,7 @@ static struct event *
 must(struct event *ev)
 {
 	if (ev == NULL)
-		abort();	/* libevent allocation failure: as xmalloc would */
+		log_fatal("event=oom what=libevent");
 	return ev;
 }
 

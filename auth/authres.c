@@ -8,12 +8,14 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "auth/authres.h"
 #include "common/header.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 
 /* Comments may nest (RFC 5322 3.2.2); deeper than this is an attack on the parser. */
@@ -48,14 +50,13 @@ struct sbuf {
 static void
 put(struct sbuf *b, const char *s, size_t len)
 {
-	if (b->cap - b->len <= len) {
-		size_t cap = b->cap ? b->cap : 256;
+	if (len >= b->cap - b->len) {
+		size_t need, cap;
 
-		while (cap - b->len <= len) {
-			if (cap > ((size_t)-1) / 2)
-				abort();	/* unreachable: inputs are bounded strings */
-			cap *= 2;
-		}
+		if (len > SIZE_MAX - b->len - 1)
+			log_fatal("event=overflow what=authres len=%zu", len);
+		need = b->len + len + 1;
+		cap = b->cap > need / 2 ? b->cap * 2 : need;
 		b->s = xreallocarray(b->s, cap, 1);
 		b->cap = cap;
 	}

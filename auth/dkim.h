@@ -21,12 +21,15 @@
  *   fail       the body hash or the signature did not verify (RFC 6376 6.1.3);
  *   permerror  every other PERMFAIL of RFC 6376 6: signature or key syntax, a
  *              missing required tag, unsupported v=/a=/c=/q=, i= outside d=, From
- *              not signed, no key record (NXDOMAIN/NODATA), revoked key (empty p=),
- *              key not usable with a= (k=, h=, s=, t=s), l= beyond the body, x= in
- *              the past, t= in the future; rsa-sha1, which RFC 8301 3.1 forbids
- *              verifiers to accept, is an unsupported algorithm here;
+ *              not signed (also when the message has more From fields than h=
+ *              names: the added-From attack), no key record (NXDOMAIN/NODATA),
+ *              revoked key (empty p=), key not usable with a= (k=, h=, s=, t=s),
+ *              l= beyond the body, x= in the past, t= in the future; rsa-sha1,
+ *              which RFC 8301 3.1 forbids verifiers to accept, is an unsupported
+ *              algorithm here;
  *   policy     a well-formed RSA key that RFC 8301 3.2 forbids trusting: under
- *              DKIM_RSA_BITS_MIN bits (or over DKIM_RSA_BITS_MAX, a CPU cost we refuse);
+ *              DKIM_RSA_BITS_MIN bits (or over DKIM_RSA_BITS_MAX, a CPU cost we
+ *              refuse);
  *   temperror  the key lookup timed out or failed (DNS_TIMEOUT, DNS_SERVFAIL);
  *   none       (no result entry) the message has no DKIM-Signature.
  * A header section that the header parser refuses gives one permerror result with

@@ -93,6 +93,25 @@ check_times(struct dkim_ctx *ctx, struct sigstate *st)
 		finish(st, DKIM_PERMERROR, "signature timestamp in the future");
 }
 
+/*
+ * A message may carry one From (RFC 5322 3.6). When it carries more than h= names,
+ * one of them is unsigned, and a reader may be shown that one under a signature
+ * that passes: refuse the signature rather than leave that to every later check.
+ */
+static int
+unsigned_from(const struct dkim_ctx *ctx, const struct dkim_sig *sig)
+{
+	size_t i, signed_from = 0, present = 0;
+
+	for (i = 0; i < sig->nh; i++)
+		if (sig->h[i].len == 4 && strncasecmp(sig->h[i].name, "from", 4) == 0)
+			signed_from++;
+	for (i = 0; i < ctx->nfields; i++)
+		if (header_name_is(&ctx->fields[i], "From"))
+			present++;
+	return present > signed_from;
+}
+
 static void
 add_signature(struct dkim_ctx *ctx, size_t field)
 {
@@ -113,7 +132,10 @@ add_signature(struct dkim_ctx *ctx, size_t field)
 		return;
 	}
 	copy_str(st->res.i, sizeof(st->res.i), st->sig.i);
-	check_times(ctx, st);
+	if (unsigned_from(ctx, &st->sig))
+		finish(st, DKIM_PERMERROR, "From field not signed (several From fields)");
+	else
+		check_times(ctx, st);
 }
 
 struct dkim_ctx *

@@ -65,14 +65,17 @@ auth_libauth_a_SOURCES += \
 	auth/spf_macro.h auth/spf_macro.c
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro
-TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro
+check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
+TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
 tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
 tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
 tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_SOURCES = tests/unit/test_spf.c
+tests_unit_test_spf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_spf_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
 endif
 
 # The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
@@ -89,12 +92,26 @@ DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
 if HAVE_CMOCKA
 check_LIBRARIES = tests/dkim/libdkimtest.a
 tests_dkim_libdkimtest_a_SOURCES = tests/dkim/dkim_support.c tests/dkim/dkim_support.h
-DKIM_TESTS = tests/dkim/test_dkim_rfc
+DKIM_TESTS = tests/dkim/test_dkim_rfc tests/dkim/test_dkim_parse tests/dkim/test_dkim_canon
 check_PROGRAMS += $(DKIM_TESTS)
 TESTS += $(DKIM_TESTS)
+DKIM_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+DKIM_TEST_LIBS = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
 tests_dkim_test_dkim_rfc_SOURCES = tests/dkim/test_dkim_rfc.c
-tests_dkim_test_dkim_rfc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
-tests_dkim_test_dkim_rfc_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS) $(CMOCKA_LIBS)
+tests_dkim_test_dkim_rfc_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_rfc_LDADD = $(DKIM_TEST_LIBS)
+tests_dkim_test_dkim_parse_SOURCES = tests/dkim/test_dkim_parse.c
+tests_dkim_test_dkim_parse_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_parse_LDADD = $(DKIM_TEST_LIBS)
+tests_dkim_test_dkim_canon_SOURCES = tests/dkim/test_dkim_canon.c
+tests_dkim_test_dkim_canon_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_canon_LDADD = $(DKIM_TEST_LIBS)
+
+# Messages signed at test time by python3-dkim, verified through this harness.
+check_PROGRAMS += tests/dkim/dkim_check
+tests_dkim_dkim_check_SOURCES = tests/dkim/dkim_check.c
+tests_dkim_dkim_check_LDADD = tests/dkim/libdkimtest.a $(DKIM_LIBS)
+TESTS += tests/dkim/test_dkim_signed.py
 endif
 
 # Integration: the resolver against a real DNS server (tests/integration/test_auth_*.py).
@@ -116,3 +133,21 @@ fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
 fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
 endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_spf_record fuzz/fuzz_spf_macro
+fuzz_fuzz_spf_record_SOURCES = fuzz/fuzz_spf_record.c
+fuzz_fuzz_spf_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_spf_macro_SOURCES = fuzz/fuzz_spf_macro.c
+fuzz_fuzz_spf_macro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a
+endif
+EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
+
+# Benchmark (not a test): spf_check() evaluations per second; build without sanitizers.
+noinst_PROGRAMS += bench/bench_spf
+bench_bench_spf_SOURCES = bench/bench_spf.c
+bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
+
+EXTRA_DIST += tests/dkim/test_dkim_signed.py

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "auth/resolver.h"
+#include "common/log.h"
 #include "common/xmalloc.h"
 
 /* RFC 6891 6.2.5: a payload size that avoids IP fragmentation on most paths (the
@@ -162,7 +163,7 @@ on_sock_state(void *data, ares_socket_t fd, int readable, int writable)
 	else
 		event_assign(s->ev, r->base, fd, what, on_socket, r);
 	if (s->ev == NULL)
-		abort();	/* libevent allocation failure: as xmalloc would */
+		log_fatal("event=oom what=libevent");
 	event_add(s->ev, NULL);
 }
 
@@ -442,7 +443,7 @@ resolver_fill(struct resolver *r, struct dns_cache *cache, resolver_cb *cb, void
 	snprintf(q->name, sizeof(q->name), "%s", name);
 	q->done = event_new(r->base, -1, 0, on_done, q);
 	if (q->done == NULL)
-		abort();
+		log_fatal("event=oom what=libevent");
 	q->next = r->queries;
 	if (q->next != NULL)
 		q->next->prev = q;
@@ -523,7 +524,7 @@ resolver_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 	}
 	r->timer = evtimer_new(base, on_timer, r);
 	if (r->timer == NULL)
-		abort();
+		log_fatal("event=oom what=libevent");
 	return r;
 }
 

@@ -9,7 +9,7 @@
  * costs one DNS-querying term. A missing answer stops the run at once (need_dns set,
  * every level returns); the driver restarts it when the answer is in the cache.
  *
- * Choices where the RFC leaves room, each also a case of the RFC 7208 test suite:
+ * Choices where the RFC leaves room (tests/unit/test_spf.c and the suite hold them):
  * - a target name that cannot be queried (empty label, label over 63 octets) does not
  *   match, without a query; as an include or redirect target it is a permerror;
  * - void lookups are counted for the main query of a, mx and exists; not for the
@@ -64,7 +64,10 @@ static enum spf_result check_host(struct eval *ev, const char *d, size_t dlen, i
 static void set_reason(struct eval *ev, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
-/* The first reason given wins: it is the innermost, the one that explains. */
+/*
+ * The first reason given wins: it is the innermost, the one that explains. Names and
+ * terms in it come from the network: callers pass them through log_escape.
+ */
 static void
 set_reason(struct eval *ev, const char *fmt, ...)
 {
@@ -82,13 +85,6 @@ set_reason(struct eval *ev, const char *fmt, ...)
 		r[0] = '\0';
 	else if ((size_t)n >= sz)
 		memcpy(r + sz - 4, "...", 4);
-}
-
-/* A name or term from the network, made safe for the reason. */
-static const char *
-esc(char *buf, size_t sz, const char *p, size_t len)
-{
-	return log_escape(buf, sz, p, len);
 }
 
 static const char *
@@ -124,7 +120,7 @@ dns_error(struct eval *ev, const struct dns_rrset *rs, const char *name, size_t 
 	if (rs->result != DNS_TIMEOUT && rs->result != DNS_SERVFAIL)
 		return 0;
 	set_reason(ev, "DNS %s for %s %s", rs->result == DNS_TIMEOUT ? "timeout" : "failure",
-	    type_name(type), esc(e, sizeof(e), name, len));
+	    type_name(type), log_escape(e, sizeof(e), name, len));
 	return 1;
 }
 
@@ -137,7 +133,7 @@ count_void(struct eval *ev, const char *name, size_t len)
 	if (++ev->voids <= SPF_VOID_LOOKUPS_MAX)
 		return 0;
 	set_reason(ev, "more than %d void lookups (last: %s)", SPF_VOID_LOOKUPS_MAX,
-	    esc(e, sizeof(e), name, len));
+	    log_escape(e, sizeof(e), name, len));
 	return -1;
 }
 
@@ -309,9 +305,9 @@ ptr_name(struct eval *ev, const char *d, size_t dlen, char *out, size_t *olen)
 /*
  * Expands a macro string in ctx with <domain> d into out (outsz bytes), computing
  * %{p} first when the string uses it. Domain-specs (SPF_MACRO_DOMAIN) get the cut of
- * 7.3, out must then hold SPF_MACRO_DOMAIN_BUF; a name that cannot be made comes back
- * empty, which no query accepts. 0, or -1 waiting for DNS; *ok is 0 when the
- * expansion failed.
+ * 7.3, out must then hold SPF_MACRO_DOMAIN_BUF. A failed expansion leaves out empty:
+ * as a name, no query accepts it; as an explanation, there is none. 0, or -1 waiting
+ * for DNS.
  */
 static int
 expand(struct eval *ev, const char *spec, size_t len, enum spf_macro_ctx ctx,
@@ -397,8 +393,8 @@ eval_mx(struct eval *ev, const char *name, size_t len, const struct spf_term *t)
 	if (rs->result != DNS_OK)
 		return count_void(ev, name, len) < 0 ? M_PERMERROR : M_NOMATCH;
 	if (rs->n > SPF_MX_NAMES_MAX) {
-		set_reason(ev, "%s has more than %d MX records", esc(e, sizeof(e), name, len),
-		    SPF_MX_NAMES_MAX);
+		set_reason(ev, "%s has more than %d MX records",
+		    log_escape(e, sizeof(e), name, len), SPF_MX_NAMES_MAX);
 		return M_PERMERROR;
 	}
 	for (i = 0; i < rs->n; i++) {
@@ -475,7 +471,7 @@ eval_include(struct eval *ev, const char *name, size_t len)
 		return M_TEMPERROR;
 	case SPF_NONE:
 		set_reason(ev, "include of %s, which has no SPF record",
-		    esc(e, sizeof(e), name, len));
+		    log_escape(e, sizeof(e), name, len));
 		return M_PERMERROR;
 	case SPF_PERMERROR:
 		break;
@@ -543,7 +539,7 @@ explain(struct eval *ev, const struct spf_term *exp, const char *d, size_t dlen)
 {
 	const struct dns_rrset *rs;
 	char name[SPF_MACRO_DOMAIN_BUF];
-	size_t nlen, n;
+	size_t nlen, n, i;
 
 	if (expand(ev, exp->spec, exp->spec_len, SPF_MACRO_DOMAIN, d, dlen, name, sizeof(name),
 	    &nlen) < 0 || !name_ok(name, nlen))
@@ -552,8 +548,15 @@ explain(struct eval *ev, const struct spf_term *exp, const char *d, size_t dlen)
 		return;
 	if (rs->result != DNS_OK || rs->n != 1)
 		return;
-	(void)expand(ev, (const char *)rs->rr[0].data, rs->rr[0].len, SPF_MACRO_EXPLAIN, d,
-	    dlen, ev->out->explanation, sizeof(ev->out->explanation), &n);
+	if (expand(ev, (const char *)rs->rr[0].data, rs->rr[0].len, SPF_MACRO_EXPLAIN, d,
+	    dlen, ev->out->explanation, sizeof(ev->out->explanation), &n) < 0)
+		return;
+	for (i = 0; i < n; i++)
+		if ((unsigned char)ev->out->explanation[i] < 0x20 ||
+		    (unsigned char)ev->out->explanation[i] > 0x7e) {
+			ev->out->explanation[0] = '\0';
+			return;
+		}
 }
 
 static enum spf_result
@@ -586,16 +589,45 @@ select_record(struct eval *ev, const char *d, size_t dlen, enum spf_result *r)
 			rec = &rs->rr[i];
 			count++;
 		}
+	if (count == 1 && rec->len > SPF_RECORD_MAX) {
+		set_reason(ev, "SPF record of %zu octets at %s (limit %d)", rec->len,
+		    log_escape(e, sizeof(e), d, dlen), SPF_RECORD_MAX);
+		*r = SPF_PERMERROR;
+		return NULL;
+	}
 	if (count == 1)
 		return rec;
 	if (count == 0) {
-		set_reason(ev, "no SPF record at %s", esc(e, sizeof(e), d, dlen));
+		set_reason(ev, "no SPF record at %s", log_escape(e, sizeof(e), d, dlen));
 		*r = SPF_NONE;
 	} else {
-		set_reason(ev, "%zu SPF records at %s", count, esc(e, sizeof(e), d, dlen));
+		set_reason(ev, "%zu SPF records at %s", count, log_escape(e, sizeof(e), d, dlen));
 		*r = SPF_PERMERROR;
 	}
 	return NULL;
+}
+
+/* 6.1: redirect= counts as a DNS-querying term, and its target's result is ours. */
+static enum spf_result
+redirect(struct eval *ev, const struct spf_term *t, const char *d, size_t dlen, int top)
+{
+	char name[SPF_MACRO_DOMAIN_BUF], e[96], et[96];
+	size_t nlen;
+	enum spf_result r;
+
+	if (count_term(ev) < 0)
+		return SPF_PERMERROR;
+	if (expand(ev, t->spec, t->spec_len, SPF_MACRO_DOMAIN, d, dlen, name, sizeof(name),
+	    &nlen) < 0)
+		return SPF_TEMPERROR;
+	r = check_host(ev, name, nlen, top);
+	if (r == SPF_NONE && !ev->need_dns) {
+		ev->out->reason[0] = '\0';
+		set_reason(ev, "redirect of %s to %s, which has no SPF record",
+		    log_escape(e, sizeof(e), d, dlen), log_escape(et, sizeof(et), name, nlen));
+		return SPF_PERMERROR;
+	}
+	return r;
 }
 
 static enum spf_result
@@ -610,7 +642,7 @@ check_host(struct eval *ev, const char *d, size_t dlen, int top)
 	char e[96], et[64];
 
 	if (!domain_ok(d, dlen)) {
-		set_reason(ev, "malformed domain %s", esc(e, sizeof(e), d, dlen));
+		set_reason(ev, "malformed domain %s", log_escape(e, sizeof(e), d, dlen));
 		return SPF_NONE;
 	}
 	dlen = strip_dot(d, dlen);
@@ -619,7 +651,8 @@ check_host(struct eval *ev, const char *d, size_t dlen, int top)
 	if (spf_record_parse((const char *)rec->data, rec->len, &info, &t, &why) !=
 	    SPF_PARSE_END) {
 		set_reason(ev, "syntax error in the record of %s: %s: \"%s\"",
-		    esc(e, sizeof(e), d, dlen), why, esc(et, sizeof(et), t.text, t.text_len));
+		    log_escape(e, sizeof(e), d, dlen), why,
+		    log_escape(et, sizeof(et), t.text, t.text_len));
 		return SPF_PERMERROR;
 	}
 	spf_record_begin(&it, (const char *)rec->data, rec->len);
@@ -644,7 +677,8 @@ check_host(struct eval *ev, const char *d, size_t dlen, int top)
 		if (top) {
 			log_escape(ev->out->mechanism, sizeof(ev->out->mechanism), t.text,
 			    t.text_len);
-			set_reason(ev, "matched in the record of %s", esc(e, sizeof(e), d, dlen));
+			set_reason(ev, "matched in the record of %s",
+			    log_escape(e, sizeof(e), d, dlen));
 			if (r == SPF_FAIL && info.has_exp)
 				explain(ev, &info.exp, d, dlen);
 		}
@@ -653,28 +687,10 @@ check_host(struct eval *ev, const char *d, size_t dlen, int top)
 	if (!info.has_redirect) {
 		if (top)
 			set_reason(ev, "no mechanism matched in the record of %s",
-			    esc(e, sizeof(e), d, dlen));
+			    log_escape(e, sizeof(e), d, dlen));
 		return SPF_NEUTRAL;
 	}
-	/* 6.1: redirect= counts as a DNS-querying term and replaces this record. */
-	{
-		char name[SPF_MACRO_DOMAIN_BUF];
-		size_t nlen;
-
-		if (count_term(ev) < 0)
-			return SPF_PERMERROR;
-		if (expand(ev, info.redirect.spec, info.redirect.spec_len, SPF_MACRO_DOMAIN, d,
-		    dlen, name, sizeof(name), &nlen) < 0)
-			return SPF_TEMPERROR;
-		r = check_host(ev, name, nlen, top);
-		if (r == SPF_NONE && !ev->need_dns) {
-			ev->out->reason[0] = '\0';
-			set_reason(ev, "redirect of %s to %s, which has no SPF record",
-			    esc(e, sizeof(e), d, dlen), esc(et, sizeof(et), name, nlen));
-			return SPF_PERMERROR;
-		}
-		return r;
-	}
+	return redirect(ev, &info.redirect, d, dlen, top);
 }
 
 static void
@@ -737,7 +753,7 @@ run(const struct spf_request *req, struct dns_cache *cache, struct spf_outcome *
 	}
 	if (!domain_ok(dom, dlen)) {
 		out->result = SPF_NONE;
-		set_reason(&ev, "malformed domain \"%s\"", esc(e, sizeof(e), dom, dlen));
+		set_reason(&ev, "malformed domain \"%s\"", log_escape(e, sizeof(e), dom, dlen));
 		return SPF_DONE;
 	}
 	dlen = strip_dot(dom, dlen);

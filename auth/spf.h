@@ -37,8 +37,16 @@
 /* RFC 7208 4.6.4: PTR names one ptr or %{p} may validate; the rest are ignored. */
 #define SPF_PTR_NAMES_MAX 10
 /*
+ * Longest SPF record evaluated; a longer one is a permerror. RFC 7208 3.4 asks that
+ * the answer fit in 512 octets; this leaves room for every record published in
+ * practice while bounding the work of a hostile one, which every restart re-reads.
+ */
+#define SPF_RECORD_MAX 4096
+/*
  * Explanation text kept (6.2). The text goes into an SMTP reply, whose line is at most
- * 512 octets (RFC 5321 4.5.3.1.5): a longer explanation is dropped, as a bad one is.
+ * 512 octets (RFC 5321 4.5.3.1.5): a longer explanation is dropped, as a bad one is,
+ * and so is one whose macros brought in a byte outside printable ASCII (from the
+ * HELO or the local-part), which has no place in a reply.
  */
 #define SPF_EXPLANATION_MAX 400
 /* Log fields of the outcome. */

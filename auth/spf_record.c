@@ -54,6 +54,7 @@ is_name_char(char c)
 	return is_alpha(c) || is_digit(c) || c == '-' || c == '_' || c == '.';
 }
 
+/* (p, n) is name, ASCII case-insensitively (names are ABNF strings). */
 static int
 name_is(const char *p, size_t n, const char *name)
 {
@@ -294,17 +295,18 @@ enum arg {
 
 static const struct {
 	const char		*name;
+	size_t			 len;
 	enum spf_term_type	 type;
 	enum arg		 arg;
 } mechanisms[] = {
-	{ "all", SPF_TERM_ALL, ARG_NONE },
-	{ "include", SPF_TERM_INCLUDE, ARG_DOMAIN },
-	{ "a", SPF_TERM_A, ARG_DOMAIN_CIDR },
-	{ "mx", SPF_TERM_MX, ARG_DOMAIN_CIDR },
-	{ "ptr", SPF_TERM_PTR, ARG_DOMAIN_OPT },
-	{ "ip4", SPF_TERM_IP4, ARG_IP },
-	{ "ip6", SPF_TERM_IP6, ARG_IP },
-	{ "exists", SPF_TERM_EXISTS, ARG_DOMAIN },
+	{ "ip4", 3, SPF_TERM_IP4, ARG_IP },
+	{ "include", 7, SPF_TERM_INCLUDE, ARG_DOMAIN },
+	{ "a", 1, SPF_TERM_A, ARG_DOMAIN_CIDR },
+	{ "mx", 2, SPF_TERM_MX, ARG_DOMAIN_CIDR },
+	{ "all", 3, SPF_TERM_ALL, ARG_NONE },
+	{ "ip6", 3, SPF_TERM_IP6, ARG_IP },
+	{ "ptr", 3, SPF_TERM_PTR, ARG_DOMAIN_OPT },
+	{ "exists", 6, SPF_TERM_EXISTS, ARG_DOMAIN },
 };
 
 static enum spf_parse
@@ -332,7 +334,8 @@ parse_term(const char *p, size_t n, struct spf_term *t, const char **reason)
 	for (k = i; k < n && p[k] != ':' && p[k] != '/'; k++)
 		;
 	for (m = 0; m < sizeof(mechanisms) / sizeof(mechanisms[0]); m++)
-		if (name_is(p + i, k - i, mechanisms[m].name))
+		if (k - i == mechanisms[m].len &&
+		    strncasecmp(p + i, mechanisms[m].name, mechanisms[m].len) == 0)
 			break;
 	if (m == sizeof(mechanisms) / sizeof(mechanisms[0])) {
 		*reason = "unknown mechanism";

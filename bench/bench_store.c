@@ -58,7 +58,8 @@ submit_one(struct run *r)
 	struct store_hold h = {
 		.mail_from = "sender@sender.example", .rcpts = rcpts, .nrcpts = 1,
 		.client_addr = "192.0.2.7", .helo = "mail.sender.example",
-		.auth_results = "mx.example.org; spf=fail", .verdict = "hold",
+		.auth_results = "mx.example.org; spf=fail", .auth_domain = "",
+		.verdict = "hold",
 		.reasons = "spf=fail", .subject = "bench", .date = "",
 		.message = body, .message_len = sizeof(body),
 		.received = 1700000000, .expires = 1700000000 + 14 * 86400,

@@ -61,11 +61,13 @@ static const struct key keys[] = {
 	{ "web", "base_url", K_STR, F(base_url), "http://127.0.0.1:8025", 0, 0 },
 	{ "web", "captcha_font", K_STR, F(captcha_font), "/usr/share/hershey-fonts/futural.jhf", 0, 0 },
 	{ "store", "path", K_STR, F(store_path), "/var/lib/ecluse/ecluse.db", 0, 0 },
+	{ "store", "token_key", K_STR, F(token_key), "", 0, 0 },
 	{ "dns", "servers", K_STR, F(dns_servers), "", 0, 0 },
 	{ "dns", "timeout_ms", K_UINT, F(dns_timeout_ms), "2000", 10, 60000 },
 	{ "dns", "tries", K_UINT, F(dns_tries), "3", 1, 10 },
 	{ "policy", "mode", K_MODE, F(policy_mode), "enforce", 0, 0 },
 	{ "policy", "authserv_id", K_STR, F(authserv_id), "", 0, 0 },
+	{ "policy", "release_lifetime", K_UINT, F(release_lifetime), "1209600", 3600, 31536000 },
 	{ "policy", "quarantine_threshold", K_UINT, F(quarantine_threshold), "5", 1, 100000 },
 	{ "policy", "reject_threshold", K_UINT, F(reject_threshold), "15", 1, 100000 },
 	{ "policy", "weight_spf_fail", K_UINT, F(weight_spf_fail), "4", 0, 1000 },
@@ -85,8 +87,6 @@ static const struct key keys[] = {
 	{ "policy", "weight_unusual_origin", K_UINT, F(weight_unusual_origin), "2", 0, 1000 },
 	{ "policy", "weight_from_served_unauth", K_UINT, F(weight_from_served_unauth), "6", 0, 1000 },
 	{ "policy", "dnsbl_zones", K_STR, F(dnsbl_zones), "", 0, 0 },
-	{ "policy", "token_key", K_STR, F(token_key), "/var/lib/ecluse/token.key", 0, 0 },
-	{ "policy", "release_lifetime", K_UINT, F(release_lifetime), "1209600", 3600, 31622400 },
 };
 
 static const struct key domain_keys[] = {
@@ -364,10 +364,6 @@ config_load(const char *path, char *err, size_t errsz)
 		    cf->reject_threshold);
 		goto fail;
 	}
-	if (cf->token_key[0] == '\0') {
-		snprintf(err, errsz, "%s: [policy] token_key: required", path);
-		goto fail;
-	}
 	if (cf->hostname[0] == '\0') {
 		char hn[DOMAIN_NAME_MAX + 1];
 
@@ -376,6 +372,17 @@ config_load(const char *path, char *err, size_t errsz)
 		hn[sizeof(hn) - 1] = '\0';
 		free(cf->hostname);
 		cf->hostname = xstrdup(hn);
+	}
+	if (cf->token_key[0] == '\0') {
+		/* beside the store, where every daemon of this config finds the same key */
+		const char *slash = strrchr(cf->store_path, '/');
+		size_t dlen = slash ? (size_t)(slash - cf->store_path) : 1;
+		size_t n = dlen + sizeof("/token.key");
+
+		free(cf->token_key);
+		cf->token_key = xmalloc(n);
+		snprintf(cf->token_key, n, "%.*s/token.key", (int)dlen,
+		    slash ? cf->store_path : ".");
 	}
 	if (cf->authserv_id[0] == '\0') {
 		free(cf->authserv_id);

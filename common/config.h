@@ -61,6 +61,7 @@ struct config {
 
 	/* [store] */
 	char		*store_path;
+	char		*token_key;	/* release-token key file; "" in the file: beside path */
 
 	/* [dns] */
 	char		*dns_servers;	/* "host:port,..."; empty: system resolver */
@@ -70,6 +71,7 @@ struct config {
 	/* [policy] */
 	enum policy_mode policy_mode;
 	char		*authserv_id;
+	unsigned	 release_lifetime;	/* seconds a release link works */
 	/* Verdict (smtpd/policy.h): score >= reject_threshold is refused, else
 	 * >= quarantine_threshold held unless authenticated or whitelisted. */
 	unsigned	 quarantine_threshold;
@@ -92,8 +94,6 @@ struct config {
 	unsigned	 weight_unusual_origin;
 	unsigned	 weight_from_served_unauth;
 	char		*dnsbl_zones;	/* "zone,zone"; checked by dnsbl_zones_parse() */
-	char		*token_key;	/* release-token key file */
-	unsigned	 release_lifetime;	/* seconds a held message can be released */
 
 	struct domain_config *domains;
 	size_t		 ndomains;

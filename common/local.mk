@@ -5,22 +5,7 @@ common_libcommon_a_SOURCES = \
 	common/log.c common/log.h \
 	common/xmalloc.c common/xmalloc.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
-
-if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_header
-TESTS += tests/unit/test_header
-tests_unit_test_header_SOURCES = tests/unit/test_header.c
-tests_unit_test_header_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_header_LDADD = common/libcommon.a $(CMOCKA_LIBS)
-endif
-
-if ENABLE_FUZZING
-noinst_PROGRAMS += fuzz/fuzz_header
-fuzz_fuzz_header_SOURCES = fuzz/fuzz_header.c
-fuzz_fuzz_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_header_LDADD = common/libcommon.a
-endif
-
+common_libcommon_a_SOURCES += common/template.c common/template.h
 # Release tokens (libsodium): programs that use common/token.h link $(SODIUM_LIBS).
 common_libcommon_a_SOURCES += common/token.c common/token.h
 common_libcommon_a_CFLAGS += $(SODIUM_CFLAGS)
@@ -36,4 +21,19 @@ noinst_PROGRAMS += fuzz/fuzz_token
 fuzz_fuzz_token_SOURCES = fuzz/fuzz_token.c
 fuzz_fuzz_token_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_token_LDADD = common/libcommon.a $(SODIUM_LIBS)
+endif
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_header
+TESTS += tests/unit/test_header
+tests_unit_test_header_SOURCES = tests/unit/test_header.c
+tests_unit_test_header_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_header_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_header
+fuzz_fuzz_header_SOURCES = fuzz/fuzz_header.c
+fuzz_fuzz_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_header_LDADD = common/libcommon.a
 endif

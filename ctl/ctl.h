@@ -23,5 +23,8 @@ struct ctl_cmd {
 };
 
 extern const struct ctl_cmd cmd_auth_entry;
+extern const struct ctl_cmd cmd_held_entry;
+extern const struct ctl_cmd cmd_whitelist_entry;
+extern const struct ctl_cmd cmd_stats_entry;
 
 #endif

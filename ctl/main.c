@@ -18,6 +18,9 @@
 
 static const struct ctl_cmd *const commands[] = {
 	&cmd_auth_entry,
+	&cmd_held_entry,
+	&cmd_whitelist_entry,
+	&cmd_stats_entry,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -165,6 +165,7 @@ exercise_hold(char **f, const uint8_t *body, size_t body_len)
 	h.client_addr = f[2];
 	h.helo = f[3];
 	h.auth_results = f[3];
+	h.auth_domain = strchr(f[6], '@') == NULL ? f[6] : "";
 	h.verdict = "hold";
 	h.reasons = f[4];
 	h.subject = f[4];

@@ -9,13 +9,15 @@ smtpd_libsmtpd_a_SOURCES = \
 	smtpd/session.c smtpd/session.h \
 	smtpd/tls.c smtpd/tls.h \
 	smtpd/verdict.c smtpd/verdict.h
-smtpd_libsmtpd_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+smtpd_libsmtpd_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 
 sbin_PROGRAMS += smtpd/ecluse-smtpd
 smtpd_ecluse_smtpd_SOURCES = smtpd/main.c
 smtpd_ecluse_smtpd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
-smtpd_ecluse_smtpd_LDADD = smtpd/libsmtpd.a common/libcommon.a $(LIBEVENT_LIBS) \
-	$(OPENSSL_LIBS) $(SODIUM_LIBS) $(INIH_LIBS)
+smtpd_ecluse_smtpd_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
+smtpd_ecluse_smtpd_LDADD = smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
+	common/libcommon.a $(LIBEVENT_LIBS) $(CARES_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) \
+	$(INIH_LIBS)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz_smtp_command fuzz/fuzz_smtp_data

@@ -1,10 +1,11 @@
 /*
  * main.c - ecluse-smtpd: options, config, privileges, the event loop.
  *
- *   ecluse-smtpd -c FILE [-f] [-d] [-n]
+ *   ecluse-smtpd -c FILE [-f] [-v] [-n] [-d DATADIR]
  *
- * -f stays in the foreground and logs to stderr; -d logs debug lines; -n checks the
- * configuration (and the TLS files) and exits. Exit 2 on a
+ * -f stays in the foreground and logs to stderr; -v logs debug lines; -n checks the
+ * configuration (and the TLS files) and exits; -d names the folder holding
+ * templates/ (default: where make install puts it). Exit 2 on a
  * configuration error (the message names file, line and key), 1 on a start-up failure.
  */
 #include "config.h"
@@ -23,17 +24,26 @@
 #include <openssl/ssl.h>
 #include <sodium.h>
 
+#include "auth/resolver.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/template.h"
+#include "common/token.h"
+#include "store/store.h"
 #include "smtpd/pool.h"
 #include "smtpd/server.h"
 #include "smtpd/session.h"
 #include "smtpd/tls.h"
 
+/* RFC 7208 4.6.4: an SPF check should be allowed at least 20 seconds. */
+#define AUTH_SPF_TIMEOUT_MS 20000
+/* DKIM key and DMARC record lookups after the end of data: the client is waiting. */
+#define AUTH_MSG_TIMEOUT_MS 15000
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-d] [-n]\n");
+	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-v] [-n] [-d DATADIR]\n");
 	exit(2);
 }
 
@@ -55,6 +65,12 @@ drop_privileges(const char *user)
 }
 
 static void
+on_store(evutil_socket_t fd, short what, void *arg)
+{
+	store_run_completions(arg);
+}
+
+static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	log_info("event=stop signal=%d", (int)sig);
@@ -64,20 +80,26 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 int
 main(int argc, char **argv)
 {
-	const char *path = NULL;
-	int foreground = 0, debug = 0, check = 0, ch;
+	const char *path = NULL, *datadir = ECLUSE_DATADIR;
+	char tpath[4096];
+	struct event *store_ev;
+	struct token_key *key;
+	struct tmpl_set *tmpl;
+	struct store *store;
+	int foreground = 0, debug = 0, check = 0, ch, rc = 0;
 	char err[CONFIG_ERR_MAX];
 	struct config *cf;
 	struct smtpd_env env;
-	struct server *srv;
+	struct server *srv = NULL;
 	struct evdns_base *dns;
 	struct event *sigint, *sigterm;
 
-	while ((ch = getopt(argc, argv, "c:fdn")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fvnd:")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
-		case 'd': debug = 1; break;
+		case 'v': debug = 1; break;
+		case 'd': datadir = optarg; break;
 		case 'n': check = 1; break;
 		default: usage();
 		}
@@ -102,46 +124,76 @@ main(int argc, char **argv)
 		config_free(cf);
 		return 2;
 	}
+	snprintf(tpath, sizeof(tpath), "%s/templates", datadir);
+	if ((tmpl = tmpl_set_load(tpath, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-smtpd: templates: %s\n", err);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
+		return 2;
+	}
+	env.tmpl = tmpl;
 	if (check) {
+		tmpl_set_free(tmpl);
 		printf("%s: configuration OK (%zu domains)\n", path, cf->ndomains);
 		SSL_CTX_free(env.tls);
 		config_free(cf);
 		return 0;
 	}
+	/* The key and the store before privileges go: both stay open for the daemon's life. */
+	if (token_key_load(cf->token_key, &key, err, sizeof(err)) != TOKEN_KEY_OK)
+		log_fatal("event=start error=\"[store] token_key: %s\"", err);
+	env.token_key = key;
+	if (store_open(cf->store_path, &store, err, sizeof(err)) != STORE_OK)
+		log_fatal("event=start error=\"[store] path %s: %s\"", cf->store_path, err);
+	env.store = store;
 	if ((env.base = event_base_new()) == NULL)
 		log_fatal("event=start error=\"cannot create event base\"");
+	store_ev = event_new(env.base, store_completion_fd(store), EV_READ | EV_PERSIST,
+	    on_store, store);
+	event_add(store_ev, NULL);
 	if ((dns = evdns_base_new(env.base, EVDNS_BASE_INITIALIZE_NAMESERVERS)) == NULL &&
 	    (dns = evdns_base_new(env.base, 0)) == NULL)
 		log_fatal("event=start error=\"cannot create resolver\"");
 	env.pool = pool_new(env.base, dns, cf);
-	if ((srv = server_new(&env, err, sizeof(err))) == NULL) {
+	env.auth.base = env.base;
+	env.auth.authserv_id = cf->authserv_id;
+	env.auth.receiver = cf->hostname;
+	env.auth.spf_timeout_ms = AUTH_SPF_TIMEOUT_MS;
+	env.auth.msg_timeout_ms = AUTH_MSG_TIMEOUT_MS;
+	env.auth.resolver = resolver_new(env.base, cf->dns_servers, cf->dns_timeout_ms,
+	    cf->dns_tries, err, sizeof(err));
+	if (env.auth.resolver == NULL) {
+		fprintf(stderr, "ecluse-smtpd: %s: [dns] servers: %s\n", path, err);
+		rc = 2;
+	} else if ((srv = server_new(&env, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-smtpd: %s: %s\n", path, err);
-		pool_free(env.pool);
-		evdns_base_free(dns, 0);
-		event_base_free(env.base);
-		SSL_CTX_free(env.tls);
-		config_free(cf);
-		return 2;
+		rc = 2;
+	} else {
+		drop_privileges(cf->user);
+		if (!foreground && daemon(0, 0) != 0)
+			log_fatal("event=start error=\"daemon: %s\"", strerror(errno));
+		sigint = evsignal_new(env.base, SIGINT, on_signal, env.base);
+		sigterm = evsignal_new(env.base, SIGTERM, on_signal, env.base);
+		evsignal_add(sigint, NULL);
+		evsignal_add(sigterm, NULL);
+		log_info("event=start listen=%s:%u hostname=%s domains=%zu tls=%s version=%s",
+		    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
+		    env.tls ? "yes" : "no", PACKAGE_VERSION);
+		event_base_dispatch(env.base);
+		event_free(sigint);
+		event_free(sigterm);
 	}
-	drop_privileges(cf->user);
-	if (!foreground && daemon(0, 0) != 0)
-		log_fatal("event=start error=\"daemon: %s\"", strerror(errno));
-	sigint = evsignal_new(env.base, SIGINT, on_signal, env.base);
-	sigterm = evsignal_new(env.base, SIGTERM, on_signal, env.base);
-	evsignal_add(sigint, NULL);
-	evsignal_add(sigterm, NULL);
-	log_info("event=start listen=%s:%u hostname=%s domains=%zu tls=%s version=%s",
-	    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
-	    env.tls ? "yes" : "no", PACKAGE_VERSION);
-	event_base_dispatch(env.base);
 
 	server_free(srv);
+	store_close(store);	/* commits and answers what is queued: sessions are gone */
+	event_free(store_ev);
 	pool_free(env.pool);
-	event_free(sigint);
-	event_free(sigterm);
+	resolver_free(env.auth.resolver);
 	evdns_base_free(dns, 0);
 	event_base_free(env.base);
+	token_key_free(key);
+	tmpl_set_free(tmpl);
 	SSL_CTX_free(env.tls);
 	config_free(cf);
-	return 0;
+	return rc;
 }

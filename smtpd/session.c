@@ -27,6 +27,7 @@
 #include <event2/event.h>
 #include <sodium.h>
 
+#include "auth/auth.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "smtpd/client.h"
@@ -48,9 +49,11 @@
 /* Under TLS the last reply sits in the socket's buffer after the TLS layer's:
  * checked every SESSION_CLOSE_POLL_MS until both are empty. */
 #define SESSION_CLOSE_POLL_MS 10
-/* Room for the Received: header ecluse adds. */
-#define RECEIVED_MAX 1024
 #define SESSION_ID_LEN 12
+/* Lines of text between the two link lines of the 550 reply to a held message. */
+#define HELD_REPLY_LINES_MAX 12
+/* One line of reply text after "550-5.7.1 ": the line stays within 512 octets. */
+#define HELD_REPLY_TEXT_MAX (SMTP_CMD_LINE_MAX - 16)
 
 enum sstate {
 	S_COMMAND,	/* reading command lines */
@@ -67,6 +70,7 @@ struct session {
 	void			*close_arg;
 	char			 id[SESSION_ID_LEN + 1];
 	char			 ip[INET6_ADDRSTRLEN];
+	struct sockaddr_storage	 sa;
 	enum sstate		 state;
 	int			 busy;		/* waiting for the next hop */
 	int			 discarding;	/* skipping the rest of an overlong line */
@@ -91,9 +95,19 @@ struct session {
 	struct smtp_path	 pending;	/* RCPT waiting for the next hop */
 	struct data_parser	 dp;
 	struct evbuffer		*msg;
-	char			 received[RECEIVED_MAX];
+	struct auth_session	*auth;		/* started at MAIL FROM */
+	struct evbuffer		*head;		/* header fields ecluse adds */
+	struct evbuffer		*body;		/* msg without forged A-R fields */
+	struct hold_ticket	*ticket;	/* held copy being committed */
 	struct event		*close_ev;	/* polls a TLS close until flushed */
 	unsigned		 close_polls;
+};
+
+/* A held copy's commit outlives a client that hangs up: the store's callback finds
+ * the session through this ticket, which session_free() disowns. */
+struct hold_ticket {
+	struct session	*s;
+	int64_t		 expires;
 };
 
 static void process(struct session *s);
@@ -189,9 +203,19 @@ tx_reset(struct session *s)
 	s->up_reused = 0;
 	s->tx_broken = 0;
 	memset(&s->from, 0, sizeof(s->from));
+	auth_free(s->auth);
+	s->auth = NULL;
 	if (s->msg != NULL) {
 		evbuffer_free(s->msg);
 		s->msg = NULL;
+	}
+	if (s->head != NULL) {
+		evbuffer_free(s->head);
+		s->head = NULL;
+	}
+	if (s->body != NULL) {
+		evbuffer_free(s->body);
+		s->body = NULL;
 	}
 }
 
@@ -202,6 +226,8 @@ session_free(struct session *s)
 		return;
 	if (s->in_tx)
 		log_tx(s, "aborted", "connection closed");
+	if (s->ticket != NULL)
+		s->ticket->s = NULL;
 	if (s->up != NULL) {
 		/* a next-hop operation may be pending: its callback must never run */
 		pool_drop(s->env->pool, s->up);
@@ -500,6 +526,9 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	}
 	s->in_tx = 1;
 	s->ntx++;
+	/* SPF runs while the client sends recipients and data */
+	s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
+	    strlen(s->helo), s->from.addr, s->from.len);
 	reply(s, "250 2.1.0 OK");
 }
 
@@ -550,39 +579,234 @@ on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 	resume(s);
 }
 
+/* The Received: field (RFC 5321 4.4) and, when the checks ran, the
+ * Authentication-Results field (RFC 8601), in s->head. */
 static void
-format_received(struct session *s)
+make_head(struct session *s, const struct auth_result *res)
 {
 	char date[64];
 	time_t now = time(NULL);
 	struct tm tm;
 	const char *with = !s->esmtp ? "SMTP" : s->tls ? "ESMTPS" : "ESMTP";
-	int n;
 
 	localtime_r(&now, &tm);
 	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
-	/* RFC 5321 4.4; "for" only for a single recipient, not to disclose the others */
-	if (s->nrcpts == 1 && strlen(s->rcpts[0]) < SMTP_PATH_MAX)
-		n = snprintf(s->received, sizeof(s->received),
-		    "Received: from %s ([%s])\r\n\tby %s (ecluse) with %s id %s\r\n"
-		    "\tfor <%s>; %s\r\n", s->helo, s->ip, s->cf->hostname, with, s->id,
-		    s->rcpts[0], date);
+	s->head = evbuffer_new();
+	/* "for" only for a single recipient, not to disclose the others */
+	if (s->nrcpts == 1)
+		evbuffer_add_printf(s->head, "Received: from %s ([%s])\r\n\tby %s (ecluse) "
+		    "with %s id %s\r\n\tfor <%s>; %s\r\n", s->helo, s->ip, s->cf->hostname,
+		    with, s->id, s->rcpts[0], date);
 	else
-		n = snprintf(s->received, sizeof(s->received),
-		    "Received: from %s ([%s])\r\n\tby %s (ecluse) with %s id %s;\r\n\t%s\r\n",
-		    s->helo, s->ip, s->cf->hostname, with, s->id, date);
-	if (n < 0 || (size_t)n >= sizeof(s->received))
-		log_fatal("session=%s event=bug what=received_overflow", s->id);
+		evbuffer_add_printf(s->head, "Received: from %s ([%s])\r\n\tby %s (ecluse) "
+		    "with %s id %s;\r\n\t%s\r\n", s->helo, s->ip, s->cf->hostname, with,
+		    s->id, date);
+	if (res != NULL && res->authres != NULL)
+		evbuffer_add(s->head, res->authres, strlen(res->authres));
+}
+
+/* The message to forward: as received, less the Authentication-Results fields that
+ * claim our authserv-id (RFC 8601 5: a forgery of our own verdict). */
+static void
+make_body(struct session *s, const char *msg, size_t len, const struct auth_result *res)
+{
+	size_t i, at = 0;
+
+	s->body = evbuffer_new();
+	for (i = 0; res != NULL && i < res->nremove; i++) {
+		evbuffer_add(s->body, msg + at, res->remove[i].off - at);
+		at = res->remove[i].off + res->remove[i].len;
+	}
+	evbuffer_add(s->body, msg + at, len - at);
+}
+
+/* Writes one template's lines as "550-5.7.1 " reply lines. */
+static void
+held_lines(struct session *s, const char *lang)
+{
+	const struct tmpl *t = tmpl_set_get(s->env->tmpl, lang, "smtp-held.txt");
+	struct evbuffer *out = bufferevent_get_output(s->bev);
+	struct tmpl_vars *v = tmpl_vars_new();
+	enum tmpl_err te;
+	size_t len, i = 0, n = 0;
+	char *text = t ? tmpl_render(t, v, &len, &te) : NULL;
+
+	tmpl_vars_free(v);
+	if (text == NULL)
+		return;	/* the link lines alone still say what to do */
+	while (i < len && n < HELD_REPLY_LINES_MAX) {
+		size_t e = i;
+
+		while (e < len && text[e] != '\n')
+			e++;
+		if (e > i) {
+			size_t w = e - i < HELD_REPLY_TEXT_MAX ? e - i : HELD_REPLY_TEXT_MAX;
+
+			evbuffer_add_printf(out, "550-5.7.1 %.*s\r\n", (int)w, text + i);
+			n++;
+		}
+		i = e + 1;
+	}
+	free(text);
+}
+
+static void
+on_held(void *arg, enum store_err err, int64_t id)
+{
+	struct hold_ticket *tk = arg;
+	struct session *s = tk->s;
+	char token[TOKEN_LEN + 1];
+
+	if (s == NULL) {
+		log_warn("event=held_after_disconnect id=%lld", (long long)id);
+		free(tk);
+		return;
+	}
+	s->ticket = NULL;
+	if (err != STORE_OK) {
+		log_err("session=%s event=hold_failed error=\"%s\"", s->id, store_strerror(err));
+		reply(s, "451 4.3.0 temporary failure, try again later");
+		log_tx(s, "tempfail", "store failed");
+	} else {
+		token_make(s->env->token_key, TOKEN_RELEASE, (uint64_t)id, tk->expires, token);
+		/* The link first and last, alone on its line after the code: a sending
+		 * server that keeps one line of a multi-line reply keeps a link. */
+		reply(s, "550-5.7.1 %s/r/%s", s->cf->base_url, token);
+		held_lines(s, "en");
+		held_lines(s, "fr");
+		reply(s, "550 5.7.1 %s/r/%s", s->cf->base_url, token);
+		s->errors--;	/* one reply, not two errors */
+		log_info("session=%s event=held id=%lld", s->id, (long long)id);
+		log_tx(s, "held", "quarantined");
+	}
+	free(tk);
+	tx_reset(s);
+	resume(s);
+}
+
+/* Keeps the message, as it would have been relayed, and replies once it is safe. */
+static void
+hold(struct session *s, const struct auth_result *res, const struct verdict_result *vr)
+{
+	struct store_hold h;
+	struct hold_ticket *tk;
+	time_t now = time(NULL);
+	struct evbuffer *all = evbuffer_new();
+	enum store_err e;
+
+	evbuffer_add_buffer_reference(all, s->head);
+	evbuffer_add_buffer_reference(all, s->body);
+	memset(&h, 0, sizeof(h));
+	h.mail_from = s->from.addr;
+	h.rcpts = (const char *const *)s->rcpts;
+	h.nrcpts = s->nrcpts;
+	h.client_addr = s->ip;
+	h.helo = s->helo;
+	h.auth_results = res != NULL && res->authres != NULL ? res->authres : "";
+	/* A release whitelists the sender under the domain it authenticated as, if any:
+	 * the DMARC-aligned author domain (RFC 9989) of a passing message. */
+	h.auth_domain = res != NULL && res->dmarc.result == DMARC_RES_PASS ? res->dmarc.author : "";
+	h.verdict = "hold";
+	h.reasons = vr->reason;
+	h.message_len = evbuffer_get_length(all);
+	h.message = evbuffer_pullup(all, -1);
+	h.received = now;
+	h.expires = now + s->cf->release_lifetime;
+	tk = xcalloc(1, sizeof(*tk));
+	tk->s = s;
+	tk->expires = h.expires;
+	e = store_hold_submit(s->env->store, &h, on_held, tk);
+	evbuffer_free(all);
+	if (e != STORE_OK) {
+		free(tk);
+		log_err("session=%s event=hold_failed error=\"%s: %s\"", s->id,
+		    store_strerror(e), store_last_error(s->env->store));
+		reply(s, "451 4.3.0 temporary failure, try again later");
+		log_tx(s, "tempfail", "store refused the held copy");
+		tx_reset(s);
+		resume(s);
+		return;
+	}
+	s->ticket = tk;
+}
+
+/* in_loop: called from inside process() (no checks ran), which goes on by itself;
+ * otherwise from a callback, which must resume the session. */
+static void
+decide(struct session *s, const struct auth_result *res, int in_loop)
+{
+	struct verdict_input vin;
+	struct verdict_result vr;
+	size_t len = evbuffer_get_length(s->msg);
+	const char *msg = (const char *)evbuffer_pullup(s->msg, -1);
+
+	/* A header section the iterator cannot read (no header at all, a line without
+	 * a colon) holds no field to remove; too many forged fields is an attack. */
+	if (res != NULL && res->remove_err == AUTHRES_FIND_TOO_MANY) {
+		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
+		    "claiming %s", s->env->auth.authserv_id);
+		log_tx(s, "refused", "forged Authentication-Results");
+		tx_reset(s);
+		if (!in_loop)
+			resume(s);
+		else
+			s->busy = 0;
+		return;
+	}
+	memset(&vin, 0, sizeof(vin));
+	vin.client_ip = s->ip;
+	vin.helo = s->helo;
+	vin.mail_from = s->from.addr;
+	vin.rcpts = (const char *const *)s->rcpts;
+	vin.nrcpts = s->nrcpts;
+	vin.msg = msg;
+	vin.msglen = len;
+	vin.auth = res;
+	verdict_decide(&vin, &vr);
+	make_head(s, res);
+	make_body(s, msg, len, res);
+	if (vr.verdict != VERDICT_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
+		/* roll-out without risk: everything goes through, marked */
+		log_info("session=%s event=monitor would=%s reason=\"%s\"", s->id,
+		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
+		evbuffer_add_printf(s->head, "X-Ecluse-Monitor: would %s; %s\r\n",
+		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
+		vr.verdict = VERDICT_RELAY;
+	}
+	if (vr.verdict == VERDICT_QUARANTINE && !in_loop) {
+		hold(s, res, &vr);
+		return;
+	}
+	if (vr.verdict == VERDICT_RELAY) {
+		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
+		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
+		    evbuffer_get_length(s->body), on_data_reply, s);
+		return;
+	}
+	reply(s, "550 5.7.1 message refused by policy");
+	log_tx(s, "refused", vr.reason);
+	tx_reset(s);
+	if (!in_loop)
+		resume(s);
+	else
+		s->busy = 0;
+}
+
+static void
+on_auth(void *arg, const struct auth_result *res)
+{
+	struct session *s = arg;
+
+	log_info("session=%s event=auth spf=%s dkim_signatures=%zu dmarc=%s from_domain=%s "
+	    "dns_questions=%zu%s", s->id, spf_result_name(res->spf.result), res->ndkim,
+	    dmarc_res_name(res->dmarc.result), res->dmarc.author, res->dns_questions,
+	    res->timed_out ? " timed_out=yes" : "");
+	decide(s, res, 0);
 }
 
 static void
 end_of_data(struct session *s)
 {
-	struct verdict_input vin;
-	struct verdict_result vr;
-	const char *msg;
-	size_t len;
-
 	s->state = S_COMMAND;
 	if (s->dp.flags & (DATA_BARE_CR_LF | DATA_NUL)) {
 		reply(s, "550 5.6.0 message refused: bare CR, LF or NUL in data (RFC 5321 2.3.8)");
@@ -594,27 +818,14 @@ end_of_data(struct session *s)
 		reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, RFC 5321 4.5.3.1.6)");
 		log_tx(s, "refused", "line too long");
 	} else {
-		len = evbuffer_get_length(s->msg);
-		msg = (const char *)evbuffer_pullup(s->msg, -1);
-		memset(&vin, 0, sizeof(vin));
-		vin.client_ip = s->ip;
-		vin.helo = s->helo;
-		vin.mail_from = s->from.addr;
-		vin.rcpts = (const char *const *)s->rcpts;
-		vin.nrcpts = s->nrcpts;
-		vin.msg = msg;
-		vin.msglen = len;
-		verdict_decide(&vin, &vr);
-		if (vr.verdict == VERDICT_RELAY) {
-			format_received(s);
-			s->busy = 1;
-			set_read_timeout(s);
-			client_data(s->up, s->received, strlen(s->received), msg, len,
-			    on_data_reply, s);
-			return;
-		}
-		reply(s, "550 5.7.1 message refused by policy");
-		log_tx(s, "refused", vr.reason);
+		s->busy = 1;
+		set_read_timeout(s);
+		if (s->auth != NULL)
+			auth_message(s->auth, (const char *)evbuffer_pullup(s->msg, -1),
+			    evbuffer_get_length(s->msg), on_auth, s);
+		else
+			decide(s, NULL, 1);
+		return;
 	}
 	tx_reset(s);
 	set_read_timeout(s);
@@ -965,7 +1176,7 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	} else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, s->ip,
 		    sizeof(s->ip));
-	(void)salen;
+	memcpy(&s->sa, sa, salen < sizeof(s->sa) ? salen : sizeof(s->sa));
 	s->bev = bufferevent_socket_new(env->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (s->bev == NULL)
 		log_fatal("session=%s event=bufferevent_failed", s->id);

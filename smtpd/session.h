@@ -12,6 +12,10 @@
 
 #include <openssl/ssl.h>
 
+#include "auth/auth.h"
+#include "common/template.h"
+#include "common/token.h"
+#include "store/store.h"
 #include "common/config.h"
 #include "smtpd/pool.h"
 
@@ -21,6 +25,10 @@ struct smtpd_env {
 	struct event_base	*base;
 	struct relay_pool	*pool;
 	SSL_CTX			*tls;		/* NULL: STARTTLS not offered */
+	struct auth_params	 auth;		/* SPF, DKIM, DMARC of each transaction */
+	struct store		*store;		/* held copies (group-committed) */
+	const struct token_key	*token_key;	/* signs release links */
+	const struct tmpl_set	*tmpl;		/* reply texts (templates/) */
 };
 
 struct session;

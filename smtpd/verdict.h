@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+struct auth_result;
+
 #define VERDICT_REASON_MAX 256
 
 enum verdict { VERDICT_RELAY, VERDICT_QUARANTINE, VERDICT_REJECT };
@@ -23,6 +25,7 @@ struct verdict_input {
 	size_t		 nrcpts;
 	const char	*msg;			/* content, unstuffed, CRLF lines */
 	size_t		 msglen;
+	const struct auth_result *auth;		/* SPF, DKIM, DMARC; NULL: not run */
 };
 
 struct verdict_result {

@@ -4,6 +4,7 @@ noinst_LIBRARIES += store/libstore.a
 store_libstore_a_SOURCES = \
 	store/store.h store/store.c \
 	store/backend.h \
+	store/display.h store/display.c \
 	store/writer.h store/writer.c \
 	store/sqlite_int.h store/sqlite.c store/sqlite_schema.c \
 	store/sqlite_held.c store/sqlite_lists.c store/sqlite_purge.c
@@ -31,3 +32,8 @@ fuzz_fuzz_store_SOURCES = fuzz/fuzz_store.c
 fuzz_fuzz_store_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_store_LDADD = store/libstore.a common/libcommon.a $(STORE_LIBS)
 endif
+
+# Integration: holds messages through the API, for tests/integration/test_ctl_store.py.
+noinst_PROGRAMS += tests/integration/store_fill
+tests_integration_store_fill_SOURCES = tests/integration/store_fill.c
+tests_integration_store_fill_LDADD = store/libstore.a common/libcommon.a $(STORE_LIBS)

@@ -17,8 +17,8 @@
 
 static const char sql_held_insert[] =
     "INSERT INTO held (mail_from, mail_from_domain, client_addr, helo, auth_results,"
-    " verdict, reasons, subject, date, size, state, received, expires)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12)";
+    " verdict, reasons, subject, date, size, state, received, expires, auth_domain)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13)";
 static const char sql_rcpt_insert[] =
     "INSERT INTO held_rcpt (held_id, pos, address, domain) VALUES (?1, ?2, ?3, ?4)";
 static const char sql_body_insert[] = "INSERT INTO body (held_id, data) VALUES (?1, ?2)";
@@ -47,6 +47,7 @@ hold_insert(struct store_conn *c, const struct store_hold *h, int64_t *id)
 	sqlite3_bind_int64(st, 10, (sqlite3_int64)h->message_len);
 	sqlite3_bind_int64(st, 11, h->received);
 	sqlite3_bind_int64(st, 12, h->expires);
+	sq_bind_text(st, 13, h->auth_domain);
 	rc = sqlite3_step(st);
 	sq_reset(st);
 	if (rc != SQLITE_DONE)
@@ -116,7 +117,7 @@ sq_batch(struct store_conn *c, struct store_job *jobs)
 #define HELD_COLS \
     "h.id, h.mail_from, h.client_addr, h.helo, h.auth_results, h.verdict, h.reasons," \
     " h.subject, h.date, h.state, h.received, h.expires, h.released, h.delivered," \
-    " h.token_spent, h.error, h.size"
+    " h.token_spent, h.error, h.size, h.auth_domain"
 
 static const char sql_held_get[] = "SELECT " HELD_COLS " FROM held h WHERE h.id = ?1";
 static const char sql_rcpts_get[] =
@@ -143,6 +144,7 @@ held_row(sqlite3_stmt *st, struct store_held *h)
 	h->token_spent = sqlite3_column_int(st, 14) != 0;
 	h->error = sq_col_text(st, 15);
 	h->size = (size_t)sqlite3_column_int64(st, 16);
+	h->auth_domain = sq_col_text(st, 17);
 }
 
 static enum store_err

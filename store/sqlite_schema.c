@@ -26,6 +26,7 @@ static const char migration_1[] =
     " client_addr TEXT NOT NULL,"
     " helo TEXT NOT NULL,"
     " auth_results TEXT NOT NULL,"
+    " auth_domain TEXT NOT NULL COLLATE NOCASE,"
     " verdict TEXT NOT NULL,"
     " reasons TEXT NOT NULL,"
     " subject TEXT NOT NULL,"

@@ -16,6 +16,7 @@
 
 #include "common/xmalloc.h"
 #include "store/backend.h"
+#include "store/display.h"
 #include "store/writer.h"
 
 /* Longest detail kept for store_last_error. */
@@ -186,13 +187,11 @@ static enum store_err
 hold_check(struct store *st, const struct store_hold *m)
 {
 	size_t i;
-
-	if (m == NULL)
-		return invalid(st, "no message");
 	const struct { const char *v; size_t max; const char *name; } fields[] = {
 		{ m->client_addr, STORE_NET_MAX, "client_addr" },
 		{ m->helo, STORE_HELO_MAX, "helo" },
 		{ m->auth_results, STORE_AUTHRES_MAX, "auth_results" },
+		{ m->auth_domain, STORE_DOMAIN_MAX, "auth_domain" },
 		{ m->verdict, STORE_VERDICT_MAX, "verdict" },
 		{ m->reasons, STORE_REASONS_MAX, "reasons" },
 		{ m->subject, STORE_SUBJECT_MAX, "subject" },
@@ -210,6 +209,8 @@ hold_check(struct store *st, const struct store_hold *m)
 		if (!text_ok(fields[i].v, fields[i].max))
 			return invalid(st, "%s: missing or over %zu bytes", fields[i].name,
 			    fields[i].max);
+	if (!store_is_domain(m->auth_domain))
+		return invalid(st, "auth_domain: not a domain");
 	if (m->message == NULL || m->message_len < 1 || m->message_len > STORE_MESSAGE_MAX)
 		return invalid(st, "message: %zu bytes, want 1 to %u", m->message_len,
 		    STORE_MESSAGE_MAX);
@@ -278,11 +279,25 @@ enum store_err
 store_hold_submit(struct store *st, const struct store_hold *msg, store_done_cb *cb,
     void *arg)
 {
-	enum store_err e = hold_check(st, msg);
+	char subject[STORE_SUBJECT_MAX + 1], date[STORE_DATE_MAX + 1];
+	struct store_hold m;
+	enum store_err e;
 
-	if (e != STORE_OK)
+	if (msg == NULL)
+		return invalid(st, "no message");
+	m = *msg;
+	if (m.message != NULL && m.subject == NULL) {
+		store_display_field(m.message, m.message_len, "Subject", subject,
+		    sizeof(subject));
+		m.subject = subject;
+	}
+	if (m.message != NULL && m.date == NULL) {
+		store_display_field(m.message, m.message_len, "Date", date, sizeof(date));
+		m.date = date;
+	}
+	if ((e = hold_check(st, &m)) != STORE_OK)
 		return e;
-	e = store_writer_hold(st->writer, msg, cb, arg);
+	e = store_writer_hold(st->writer, &m, cb, arg);
 	if (e != STORE_OK)
 		snprintf(st->err, sizeof(st->err), "cannot start the writer thread");
 	return e;
@@ -338,6 +353,7 @@ store_held_clear(struct store_held *h)
 	free(h->client_addr);
 	free(h->helo);
 	free(h->auth_results);
+	free(h->auth_domain);
 	free(h->verdict);
 	free(h->reasons);
 	free(h->subject);

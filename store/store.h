@@ -61,9 +61,9 @@
 #define STORE_HELO_MAX 512
 /* An IPv6 address in text with a zone, or a network in CIDR form. */
 #define STORE_NET_MAX 64
-/* RFC 5321 4.5.3.1.8 asks for at least 100 recipients; smtpd's max_recipients is
- * bounded by this. */
-#define STORE_RCPT_MAX 1000
+/* RFC 5321 4.5.3.1.8 asks for at least 100 recipients; this is the upper bound of
+ * [smtpd] max_recipients, so every transaction smtpd accepts can be held. */
+#define STORE_RCPT_MAX 10000
 /* Authentication-Results text: several DKIM signatures fit; a bigger one is hostile. */
 #define STORE_AUTHRES_MAX 16384
 /* The verdict word and its reasons (policy text, not network data). */
@@ -156,10 +156,13 @@ struct store_hold {
 	const char		*client_addr;	/* the client's IP address, text */
 	const char		*helo;
 	const char		*auth_results;	/* Authentication-Results value */
+	const char		*auth_domain;	/* the aligned domain that passed DKIM or
+						 * SPF, "" when none: a release whitelists
+						 * the sender under it */
 	const char		*verdict;	/* e.g. "hold" */
 	const char		*reasons;	/* why, for the operator and recipient */
-	const char		*subject;	/* for display; "" when none */
-	const char		*date;		/* for display; "" when none */
+	const char		*subject;	/* for display; NULL: from the header */
+	const char		*date;		/* for display; NULL: from the header */
 	const unsigned char	*message;	/* the raw message, as relayed: CRLF lines */
 	size_t			 message_len;	/* 1..STORE_MESSAGE_MAX */
 	int64_t			 received;
@@ -175,6 +178,7 @@ struct store_held {
 	char			*client_addr;
 	char			*helo;
 	char			*auth_results;
+	char			*auth_domain;
 	char			*verdict;
 	char			*reasons;
 	char			*subject;
@@ -205,7 +209,10 @@ typedef void store_done_cb(void *arg, enum store_err err, int64_t id);
 
 /*
  * Queues a held message for the next group commit. Everything msg points to is copied
- * before return. Returns STORE_INVALID (and never calls cb) when msg breaks a limit:
+ * before return. A NULL subject or date is taken from the message's header (the first
+ * Subject or Date field, unfolded and trimmed, encoded-words left as they are; cut to
+ * the limit with "..." for display, the message itself is kept whole; "" when missing
+ * or when the header is malformed). Returns STORE_INVALID (and never calls cb) when msg breaks a limit:
  * at least one recipient, each with an '@' and a domain; mail_from "" or with an '@'.
  * Otherwise STORE_OK, and cb(arg, ...) will be called exactly once.
  */
@@ -218,7 +225,8 @@ enum store_err store_hold_submit(struct store *st, const struct store_hold *msg,
  */
 int store_completion_fd(const struct store *st);
 
-/* Runs every waiting callback, in submission order. Returns how many ran. */
+/* Runs every waiting callback, in submission order. Returns how many ran. A callback
+ * may submit again; it must not close the store. */
 size_t store_run_completions(struct store *st);
 
 /* Group-commit counters since open: transactions committed by the writer and the

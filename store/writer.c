@@ -200,7 +200,7 @@ store_writer_hold(struct store_writer *w, const struct store_hold *msg, store_do
     void *arg)
 {
 	const char *const fields[] = { msg->mail_from, msg->client_addr, msg->helo,
-	    msg->auth_results, msg->verdict, msg->reasons, msg->subject, msg->date };
+	    msg->auth_results, msg->auth_domain, msg->verdict, msg->reasons, msg->subject, msg->date };
 	const char **rcpts;
 	struct store_job *j;
 	size_t total = 0, i;
@@ -229,6 +229,7 @@ store_writer_hold(struct store_writer *w, const struct store_hold *msg, store_do
 	j->hold.client_addr = put_str(&p, msg->client_addr);
 	j->hold.helo = put_str(&p, msg->helo);
 	j->hold.auth_results = put_str(&p, msg->auth_results);
+	j->hold.auth_domain = put_str(&p, msg->auth_domain);
 	j->hold.verdict = put_str(&p, msg->verdict);
 	j->hold.reasons = put_str(&p, msg->reasons);
 	j->hold.subject = put_str(&p, msg->subject);

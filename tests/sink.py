@@ -69,6 +69,8 @@ def highest(directory, pattern):
 
 
 class Sink:
+    """What all connections share: the options, the counters, the files."""
+
     def __init__(self, args):
         self.args = args
         self.dir = args.dir
@@ -77,190 +79,198 @@ class Sink:
         self.connections = highest(self.dir, r"conn-(\d+)\.log")
         self.messages = highest(self.dir, r"(\d+)\.eml")
 
-    # --- recording -------------------------------------------------------------------
-    def record(self, envelope, data):
+    def new_message(self):
         self.messages += 1
-        n = self.messages
+        return self.messages
+
+    def record(self, n, envelope, data):
+        """Writes N.eml, then N.json by rename (a reader that sees N.json sees all)."""
         with open(os.path.join(self.dir, f"{n}.eml"), "wb") as f:
             f.write(data)
-        envelope = dict(envelope, n=n, size=len(data))
         tmp = os.path.join(self.dir, f".{n}.json.tmp")
         with open(tmp, "w") as f:
-            json.dump(envelope, f, indent=1)
-        return n, tmp
-
-    def commit(self, n, tmp, reply):
-        """Sets the reply into N.json and publishes it (the rename is the signal)."""
-        with open(tmp) as f:
-            envelope = json.load(f)
-        envelope["reply"] = reply
-        envelope["accepted"] = reply is not None and reply.startswith("2")
-        with open(tmp, "w") as f:
-            json.dump(envelope, f, indent=1)
+            json.dump(dict(envelope, n=n, size=len(data)), f, indent=1)
         os.rename(tmp, os.path.join(self.dir, f"{n}.json"))
 
-    # --- one connection --------------------------------------------------------------
     async def handle(self, reader, writer):
         self.connections += 1
-        conn = self.connections
+        await Connection(self, self.connections, reader, writer).run()
+
+
+class Close(Exception):
+    """Ends the connection (QUIT, a drop mode, the peer gone)."""
+
+
+class Connection:
+    def __init__(self, sink, number, reader, writer):
+        self.sink, self.args = sink, sink.args
+        self.number, self.reader, self.writer = number, reader, writer
         peer = writer.get_extra_info("peername")
-        log = open(os.path.join(self.dir, f"conn-{conn}.log"), "w", buffering=1,
-                   errors="backslashreplace")
-        log.write(f"open {peer[0]}:{peer[1]}\n")
+        self.peer = f"{peer[0]}:{peer[1]}"
+        self.log = open(os.path.join(sink.dir, f"conn-{number}.log"), "w", buffering=1,
+                        errors="backslashreplace")
+        self.helo = None          # the EHLO/HELO argument, once given
+        self.esmtp = False
+        self.txn = None           # {"mail_from", "mail_params", "rcpt_to"} after MAIL
+        self.transactions = 0
 
-        async def reply(line):
-            log.write(f"S: {line}\n")
-            writer.write(line.encode() + b"\r\n")
-            await writer.drain()
+    async def reply(self, line):
+        self.log.write(f"S: {line}\n")
+        self.writer.write(line.encode() + b"\r\n")
+        await self.writer.drain()
 
-        async def refuse(line):
-            """A reply chosen by a mode; --multiline makes it two lines."""
-            if self.args.multiline:
-                code, _, text = line.partition(" ")
-                enh = re.match(r"[245]\.\d{1,3}\.\d{1,3} ", text)
-                await reply(f"{code}-{text}")
-                line = f"{code} {enh.group(0) if enh else ''}second line of the reply"
-            await reply(line)
+    async def refuse(self, line):
+        """A reply chosen by a mode; --multiline sends it as two lines."""
+        if self.args.multiline:
+            code, _, text = line.partition(" ")
+            enh = re.match(r"[245]\.\d{1,3}\.\d{1,3} ", text)
+            await self.reply(f"{code}-{text}")
+            line = f"{code} {enh.group(0) if enh else ''}second line of the reply"
+        await self.reply(line)
 
-        helo = None
-        esmtp = False
-        txn = None
-        ntxn = 0
+    async def run(self):
+        self.log.write(f"open {self.peer}\n")
         try:
-            await reply(f"220 {HOSTNAME} ESMTP sink")
+            await self.reply(f"220 {HOSTNAME} ESMTP sink")
             while True:
-                try:
-                    raw = await reader.readuntil(b"\r\n")
-                except asyncio.IncompleteReadError as e:
-                    if e.partial:
-                        log.write(f"C: {e.partial!r} (no CRLF before close)\n")
-                    break
-                except asyncio.LimitOverrunError:
-                    await reply("500 5.5.2 line too long")
-                    break
-                line = raw[:-2].decode("utf-8", "backslashreplace")
-                log.write(f"C: {line}\n")
-                if "\n" in line or "\r" in line:
-                    await reply("500 5.5.2 bare CR or LF in command")
-                    continue
-                verb, _, arg = line.partition(" ")
-                verb = verb.upper()
-                if verb == "EHLO":
-                    if self.args.no_ehlo:
-                        await reply("502 5.5.1 EHLO not supported")
-                        continue
-                    helo, esmtp, txn = arg, True, None
-                    keywords = ["PIPELINING", f"SIZE {MAX_MESSAGE}", "8BITMIME",
-                                "ENHANCEDSTATUSCODES"]
-                    if not self.args.no_smtputf8:
-                        keywords.append("SMTPUTF8")
-                    await reply(f"250-{HOSTNAME}")
-                    for k in keywords[:-1]:
-                        await reply(f"250-{k}")
-                    await reply(f"250 {keywords[-1]}")
-                elif verb == "HELO":
-                    helo, esmtp, txn = arg, False, None
-                    await reply(f"250 {HOSTNAME}")
-                elif verb == "MAIL":
-                    m = re.fullmatch(r"(?i)FROM:<([^<>]*)>((?: +\S+)*)", arg)
-                    if helo is None:
-                        await reply("503 5.5.1 EHLO or HELO first")
-                    elif txn is not None:
-                        await reply("503 5.5.1 nested MAIL")
-                    elif not m:
-                        await reply("501 5.5.4 syntax: MAIL FROM:<address>")
-                    else:
-                        params = m.group(2).split()
-                        allowed = ["SIZE", "BODY"]
-                        if not self.args.no_smtputf8:
-                            allowed.append("SMTPUTF8")
-                        bad = [p for p in params
-                               if p.split("=", 1)[0].upper() not in allowed or not esmtp]
-                        if bad:
-                            await reply(f"555 5.5.4 unsupported parameter {bad[0]}")
-                        elif self.args.mail_reply:
-                            await refuse(self.args.mail_reply)
-                            if self.args.mail_reply.startswith("2"):
-                                txn = {"mail_from": m.group(1), "mail_params": params,
-                                       "rcpt_to": []}
-                        else:
-                            txn = {"mail_from": m.group(1), "mail_params": params,
-                                   "rcpt_to": []}
-                            await reply("250 2.1.0 OK")
-                elif verb == "RCPT":
-                    m = re.fullmatch(r"(?i)TO:<([^<>]+)>((?: +\S+)*)", arg)
-                    if txn is None:
-                        await reply("503 5.5.1 MAIL first")
-                    elif not m:
-                        await reply("501 5.5.4 syntax: RCPT TO:<address>")
-                    elif self.rcpt_reject and self.rcpt_reject.search(m.group(1)):
-                        await refuse(f"550 5.1.1 <{m.group(1)}>: user unknown")
-                    else:
-                        txn["rcpt_to"].append(m.group(1))
-                        await reply("250 2.1.5 OK")
-                elif verb == "DATA":
-                    if arg:
-                        await reply("501 5.5.4 DATA takes no argument")
-                        continue
-                    if txn is None or not txn["rcpt_to"]:
-                        await reply("554 5.5.1 no valid recipients")
-                        continue
-                    await reply("354 End data with <CR><LF>.<CR><LF>")
-                    data = await self.read_data(reader)
-                    if data is None:
-                        log.write("C: <DATA cut by close or over size>\n")
-                        break
-                    log.write(f"C: <DATA {len(data)} bytes>\n")
-                    ntxn += 1
-                    envelope = dict(txn, connection=conn, transaction=ntxn,
-                                    peer=f"{peer[0]}:{peer[1]}", helo=helo, esmtp=esmtp)
-                    txn = None
-                    n, tmp = self.record(envelope, data)
-                    if self.args.delay:
-                        await asyncio.sleep(self.args.delay)
-                    if self.args.drop_after_data:
-                        self.commit(n, tmp, None)
-                        log.write("dropped after data\n")
-                        break
-                    text = self.args.data_reply or f"250 2.0.0 OK queued as sink-{n}"
-                    self.commit(n, tmp, text)
-                    await (refuse(text) if self.args.data_reply else reply(text))
-                elif verb == "RSET":
-                    txn = None
-                    await reply("250 2.0.0 OK")
-                elif verb == "NOOP":
-                    await reply("250 2.0.0 OK")
-                elif verb == "VRFY":
-                    await reply("252 2.5.0 cannot verify")
-                elif verb == "QUIT":
-                    await reply("221 2.0.0 Bye")
-                    break
-                else:
-                    await reply("500 5.5.2 unknown command")
+                await self.command(await self.read_line())
+        except Close:
+            pass
         except (ConnectionError, OSError) as e:
-            log.write(f"error {e}\n")
+            self.log.write(f"error {e}\n")
         finally:
-            log.write("closed\n")
-            log.close()
-            writer.close()
+            self.log.write("closed\n")
+            self.log.close()
+            self.writer.close()
 
-    async def read_data(self, reader):
-        """Returns the un-dot-stuffed message, or None on close or over MAX_MESSAGE."""
-        parts = []
-        size = 0
+    async def read_line(self):
+        try:
+            raw = await self.reader.readuntil(b"\r\n")
+        except asyncio.IncompleteReadError as e:
+            if e.partial:
+                self.log.write(f"C: {e.partial!r} (no CRLF before close)\n")
+            raise Close()
+        except asyncio.LimitOverrunError:
+            await self.reply("500 5.5.2 line too long")
+            raise Close()
+        line = raw[:-2].decode("utf-8", "backslashreplace")
+        self.log.write(f"C: {line}\n")
+        return line
+
+    async def command(self, line):
+        if "\n" in line or "\r" in line:
+            await self.reply("500 5.5.2 bare CR or LF in command")
+            return
+        verb, _, arg = line.partition(" ")
+        handler = getattr(self, "cmd_" + verb.lower(), None) if verb.isalpha() else None
+        if handler is None:
+            await self.reply("500 5.5.2 unknown command")
+        else:
+            await handler(arg)
+
+    async def cmd_ehlo(self, arg):
+        if self.args.no_ehlo:
+            await self.reply("502 5.5.1 EHLO not supported")
+            return
+        self.helo, self.esmtp, self.txn = arg, True, None
+        lines = [HOSTNAME, "PIPELINING", f"SIZE {MAX_MESSAGE}", "8BITMIME",
+                 "ENHANCEDSTATUSCODES"] + ([] if self.args.no_smtputf8 else ["SMTPUTF8"])
+        for text in lines[:-1]:
+            await self.reply(f"250-{text}")
+        await self.reply(f"250 {lines[-1]}")
+
+    async def cmd_helo(self, arg):
+        self.helo, self.esmtp, self.txn = arg, False, None
+        await self.reply(f"250 {HOSTNAME}")
+
+    async def cmd_mail(self, arg):
+        m = re.fullmatch(r"(?i)FROM:<([^<>]*)>((?: +\S+)*)", arg)
+        if self.helo is None:
+            return await self.reply("503 5.5.1 EHLO or HELO first")
+        if self.txn is not None:
+            return await self.reply("503 5.5.1 nested MAIL")
+        if not m:
+            return await self.reply("501 5.5.4 syntax: MAIL FROM:<address>")
+        params = m.group(2).split()
+        offered = {"SIZE", "BODY"} | (set() if self.args.no_smtputf8 else {"SMTPUTF8"})
+        bad = [p for p in params if not self.esmtp or p.split("=")[0].upper() not in offered]
+        if bad:
+            return await self.reply(f"555 5.5.4 unsupported parameter {bad[0]}")
+        if self.args.mail_reply:
+            await self.refuse(self.args.mail_reply)
+            if not self.args.mail_reply.startswith("2"):
+                return
+        else:
+            await self.reply("250 2.1.0 OK")
+        self.txn = {"mail_from": m.group(1), "mail_params": params, "rcpt_to": []}
+
+    async def cmd_rcpt(self, arg):
+        m = re.fullmatch(r"(?i)TO:<([^<>]+)>((?: +\S+)*)", arg)
+        if self.txn is None:
+            await self.reply("503 5.5.1 MAIL first")
+        elif not m:
+            await self.reply("501 5.5.4 syntax: RCPT TO:<address>")
+        elif self.sink.rcpt_reject and self.sink.rcpt_reject.search(m.group(1)):
+            await self.refuse(f"550 5.1.1 <{m.group(1)}>: user unknown")
+        else:
+            self.txn["rcpt_to"].append(m.group(1))
+            await self.reply("250 2.1.5 OK")
+
+    async def cmd_data(self, arg):
+        if arg:
+            return await self.reply("501 5.5.4 DATA takes no argument")
+        if self.txn is None or not self.txn["rcpt_to"]:
+            return await self.reply("554 5.5.1 no valid recipients")
+        await self.reply("354 End data with <CR><LF>.<CR><LF>")
+        data = await self.read_data()
+        self.log.write(f"C: <DATA {len(data)} bytes>\n")
+        self.transactions += 1
+        envelope = dict(self.txn, connection=self.number, transaction=self.transactions,
+                        peer=self.peer, helo=self.helo, esmtp=self.esmtp)
+        self.txn = None
+        n = self.sink.new_message()
+        if self.args.delay:
+            await asyncio.sleep(self.args.delay)
+        if self.args.drop_after_data:
+            self.sink.record(n, dict(envelope, reply=None, accepted=False), data)
+            self.log.write("dropped after data\n")
+            raise Close()
+        text = self.args.data_reply or f"250 2.0.0 OK queued as sink-{n}"
+        self.sink.record(n, dict(envelope, reply=text, accepted=text.startswith("2")), data)
+        await (self.refuse(text) if self.args.data_reply else self.reply(text))
+
+    async def read_data(self):
+        """The message, un-dot-stuffed; only CRLF ends a line (RFC 5321 4.1.1.4)."""
+        parts, size = [], 0
         while True:
             try:
-                line = await reader.readuntil(b"\r\n")
+                line = await self.reader.readuntil(b"\r\n")
             except (asyncio.IncompleteReadError, asyncio.LimitOverrunError):
-                return None
+                self.log.write("C: <DATA cut by close or an overlong line>\n")
+                raise Close()
             if line == b".\r\n":
                 return b"".join(parts)
             if line.startswith(b"."):
                 line = line[1:]
             size += len(line)
             if size > MAX_MESSAGE:
-                return None
+                await self.reply("552 5.3.4 message too big for the sink")
+                raise Close()
             parts.append(line)
+
+    async def cmd_rset(self, arg):
+        self.txn = None
+        await self.reply("250 2.0.0 OK")
+
+    async def cmd_noop(self, arg):
+        await self.reply("250 2.0.0 OK")
+
+    async def cmd_vrfy(self, arg):
+        await self.reply("252 2.5.0 cannot verify")
+
+    async def cmd_quit(self, arg):
+        await self.reply("221 2.0.0 Bye")
+        raise Close()
 
 
 async def main(args):

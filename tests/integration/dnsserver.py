@@ -177,17 +177,16 @@ class DkimKeys:
     the zone files publish."""
 
     def __init__(self):
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
         import nacl.encoding
         import nacl.signing
 
-        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self.rsa_private = key.private_bytes(serialization.Encoding.PEM,
-                                             serialization.PrivateFormat.TraditionalOpenSSL,
-                                             serialization.NoEncryption())
-        spki = key.public_key().public_bytes(serialization.Encoding.DER,
-                                             serialization.PublicFormat.SubjectPublicKeyInfo)
+        # PKCS#1, the form python3-dkim reads; the public key as SubjectPublicKeyInfo
+        self.rsa_private = subprocess.run(
+            ["openssl", "genrsa", "-traditional", "2048"], check=True,
+            capture_output=True).stdout
+        spki = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"],
+                              input=self.rsa_private, check=True,
+                              capture_output=True).stdout
         self.rsa_public = base64.b64encode(spki).decode()
         ed = nacl.signing.SigningKey.generate()
         self.ed_private = ed.encode(encoder=nacl.encoding.Base64Encoder)

@@ -331,7 +331,7 @@ class Smtpd:
             smtpd_keys = {"listen": f"127.0.0.1:{port}", "hostname": hostname,
                           **(smtpd or {})}
             self.config.write_text(config_text({"smtpd": smtpd_keys, **more}, domains))
-            return [binary, "-c", self.config, "-f"]
+            return [binary, "-c", self.config, "-f", "-d", REPO]
         self.proc, self.port = start_daemon(procs, "ecluse-smtpd", prepare)
 
     @property
@@ -477,13 +477,18 @@ def dot_stuff(data):
 
 
 def split_received(eml):
-    """Splits what the sink recorded into (the leading Received header field, the rest).
-    The field is the first line if it starts with "Received:", plus its folded
-    continuation lines (RFC 5322 2.2.3)."""
+    """Splits what the sink recorded into (the header fields ecluse added, the rest).
+    ecluse adds a Received field first, then its Authentication-Results field (RFC
+    8601); each is one line plus its folded continuation lines (RFC 5322 2.2.3)."""
     assert eml.startswith(b"Received:"), f"no Received header first: {eml[:200]!r}"
-    pos = 0
-    while True:
-        end = eml.index(b"\r\n", pos) + 2
-        pos = end
-        if eml[pos:pos + 1] not in (b" ", b"\t"):
-            return eml[:pos], eml[pos:]
+
+    def field_end(pos):
+        while True:
+            pos = eml.index(b"\r\n", pos) + 2
+            if eml[pos:pos + 1] not in (b" ", b"\t"):
+                return pos
+
+    pos = field_end(0)
+    if eml.startswith(b"Authentication-Results:", pos):
+        pos = field_end(pos)
+    return eml[:pos], eml[pos:]

@@ -91,7 +91,8 @@ def test_received_header(smtpd, sink):
     c = session(smtpd, "client.test")
     transaction(c)
     (m,) = sink.wait_messages(1)
-    received, _ = split_received(m["data"])
+    added, _ = split_received(m["data"])
+    received = added.split(b"\r\nAuthentication-Results:")[0] + b"\r\n"
     text = re.sub(r"\r\n[ \t]+", " ", received.decode()).strip()
     pat = (r"Received: from client\.test \((?:\S+ )?\[127\.0\.0\.1\]\) "
            rf"by {re.escape(HOSTNAME)} \(ecluse\) with ESMTP id (\S+) "
@@ -99,6 +100,30 @@ def test_received_header(smtpd, sink):
     mm = re.fullmatch(pat, text)
     assert mm, text
     assert email.utils.parsedate_to_datetime(mm.group(2)) is not None
+
+
+def test_authentication_results_added(smtpd, sink):
+    """RFC 8601: one Authentication-Results field with our authserv-id (the hostname
+    when [policy] authserv_id is empty), after the Received field."""
+    transaction(session(smtpd, "client.test"))
+    (m,) = sink.wait_messages(1)
+    added, _ = split_received(m["data"])
+    text = re.sub(r"\r\n[ \t]+", " ", added.decode())
+    assert re.search(rf"\r\nAuthentication-Results: {re.escape(HOSTNAME)}; .*spf=\w+", text), text
+
+
+def test_forged_authentication_results_removed(smtpd, sink):
+    """An incoming Authentication-Results field that claims our authserv-id is a
+    forgery of our verdict: removed before relaying. A foreign one is kept."""
+    c = session(smtpd, "client.test")
+    body = (f"Authentication-Results: {HOSTNAME.upper()}; dkim=pass header.d=bank.example\r\n"
+            "Authentication-Results: other.example; spf=pass\r\n"
+            "From: a@example.org\r\nSubject: t\r\n\r\nhello\r\n").encode()
+    assert transaction(c, data=body).code == 250
+    (m,) = sink.wait_messages(1)
+    _, rest = split_received(m["data"])
+    assert b"bank.example" not in rest
+    assert rest == body.replace(f"Authentication-Results: {HOSTNAME.upper()}; dkim=pass header.d=bank.example\r\n".encode(), b"")
 
 
 def test_transaction_log_line(smtpd, sink):

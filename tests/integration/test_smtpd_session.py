@@ -72,6 +72,18 @@ def test_rset_ends_transaction(smtpd, sink):
     assert (m["mail_from"], m["rcpt_to"]) == ("second@example.org", ["second@example.net"])
 
 
+@pytest.mark.parametrize("verb", ["EHLO", "HELO"])
+def test_helo_again_resets_transaction(smtpd, sink, verb):
+    """RFC 5321 4.1.4: a later EHLO/HELO resets the state as RSET does."""
+    c = smtpd.client()
+    c.ehlo()
+    c.cmd("MAIL FROM:<a@example.org>")
+    assert c.cmd("RCPT TO:<b@example.net>").code == 250
+    assert c.cmd(f"{verb} client.test").code == 250
+    assert (c.cmd("RCPT TO:<c@example.net>").code) == 503
+    assert c.cmd("MAIL FROM:<new@example.org>").code == 250, "no nested MAIL after the reset"
+
+
 def test_quit(smtpd):
     c = smtpd.client()
     assert c.cmd("QUIT").lines == ["221 2.0.0 Bye"]
@@ -192,17 +204,23 @@ def test_pipelined_session_commands_in_order(smtpd):
     assert c.is_closed()
 
 
-def test_pipelined_transaction_in_order(smtpd, sink):
-    c = smtpd.client()
+def test_pipelined_transaction_in_order(make_sink, make_smtpd):
+    """Replies from the next hop (which come later) and local ones stay in order."""
+    sink = make_sink("--rcpt-reject", "^nobody@")
+    d = make_smtpd({"example.net": sink.addr})
+    c = d.client()
     c.ehlo()
     c.send(b"MAIL FROM:<a@example.org>\r\n"
            b"RCPT TO:<b@example.net>\r\n"
            b"RCPT TO:<u@relay-target.example>\r\n"
+           b"RCPT TO:<nobody@example.net>\r\n"
            b"RCPT TO:<c@example.net>\r\n"
+           b"NOOP\r\n"
            b"DATA\r\n")
-    rs = c.replies(5)
-    assert [r.code for r in rs] == [250, 250, 550, 250, 354], rs
+    rs = c.replies(7)
+    assert [r.code for r in rs] == [250, 250, 550, 550, 250, 250, 354], rs
     assert rs[2].lines == ["550 5.7.1 <u@relay-target.example>: relay access denied"]
+    assert rs[3].lines == ["550 5.1.1 <nobody@example.net>: user unknown"]
     c.send(b"Subject: pipelined\r\n\r\nbody\r\n.\r\nMAIL FROM:<d@example.org>\r\n"
            b"RCPT TO:<e@example.net>\r\nDATA\r\n")
     rs = c.replies(4)
@@ -213,6 +231,20 @@ def test_pipelined_transaction_in_order(smtpd, sink):
     m1, m2 = sink.wait_messages(2)
     assert m1["rcpt_to"] == ["b@example.net", "c@example.net"]
     assert (m2["mail_from"], m2["rcpt_to"]) == ("d@example.org", ["e@example.net"])
+
+
+def test_pipelined_quit_waits_for_slow_next_hop(make_sink, make_smtpd):
+    sink = make_sink("--delay", "1")
+    d = make_smtpd({"example.net": sink.addr})
+    c = d.client()
+    c.ehlo()
+    c.send(b"MAIL FROM:<a@example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n")
+    assert [r.code for r in c.replies(3)] == [250, 250, 354]
+    c.send(b"Subject: slow\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+    rs = c.replies(2)
+    assert [r.code for r in rs] == [250, 221], rs
+    assert c.is_closed()
+    assert len(sink.wait_messages(1)) == 1
 
 
 def test_pipelined_ehlo_mail_in_one_write(smtpd):

@@ -187,6 +187,27 @@ test_message_deadline(void **state)
 }
 
 static void
+test_deadline_during_spf(void **state)
+{
+	/* the message deadline falls while SPF still waits: everything unfinished is a
+	 * temperror, and the signature DKIM never got to is listed as one */
+	struct auth_session *s = start("192.0.2.1", "alice@slow.test", 5000, 150);
+	struct got g;
+
+	message(s, "DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=sel;\r\n"
+	    "\tc=relaxed/relaxed; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+	    "\tb=dGVzdA==\r\n"
+	    "From: a@example.test\r\n\r\nbody\r\n", &g);
+	assert_int_equal(g.r.spf.result, SPF_TEMPERROR);
+	assert_int_equal(g.r.ndkim, 1);
+	assert_int_equal(g.r.dkim[0].result, DKIM_TEMPERROR);
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_TEMPERROR);
+	assert_int_equal(g.r.timed_out, 1);
+	assert_non_null(strstr(g.authres, "dkim=temperror"));
+	auth_free(s);
+}
+
+static void
 never(void *arg, const struct auth_result *r)
 {
 	fail_msg("callback after auth_free");
@@ -215,6 +236,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_spf_before_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_spf_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_message_deadline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_deadline_during_spf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_while_pending, setup, teardown),
 	};
 

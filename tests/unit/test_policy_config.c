@@ -1,5 +1,5 @@
 /*
- * test_policy_config.c - the [policy] keys of the configuration: defaults, bounds,
+ * test_policy_config.c - the verdict's [policy] keys: defaults, bounds,
  * the weight key of every signal reaching the verdict's weight, and
  * ecluse.conf.example giving exactly the defaults.
  */
@@ -46,8 +46,6 @@ test_defaults(void **state)
 	unlink(path);
 	assert_int_equal(cf->quarantine_threshold, 5);
 	assert_int_equal(cf->reject_threshold, 15);
-	assert_int_equal(cf->release_lifetime, 14 * 24 * 3600);
-	assert_string_equal(cf->token_key, "/var/lib/ecluse/token.key");
 	assert_string_equal(cf->dnsbl_zones, "");
 	assert_int_equal(dnsbl_zones_parse(cf->dnsbl_zones, strlen(cf->dnsbl_zones), &z),
 	    DNSBL_ZONES_OK);
@@ -113,11 +111,6 @@ test_errors(void **state)
 		{ "[policy]\nweight_spf_fail = -1\n",
 		  ":2: [policy] weight_spf_fail: expected a number" },
 		{ "[policy]\nweight_nosuch = 1\n", ":2: [policy] weight_nosuch: unknown key" },
-		{ "[policy]\nrelease_lifetime = 60\n",
-		  ":2: [policy] release_lifetime: number out of range" },
-		{ "[policy]\nrelease_lifetime = 31622401\n",
-		  ":2: [policy] release_lifetime: number out of range" },
-		{ "[policy]\ntoken_key =\n", "[policy] token_key: required" },
 	};
 	size_t i;
 
@@ -139,8 +132,8 @@ test_edges(void **state)
 {
 	char err[CONFIG_ERR_MAX] = "";
 	struct config *cf = load("[policy]\nquarantine_threshold = 7\nreject_threshold = 7\n"
-	    "weight_no_auth = 0\nweight_dnsbl = 1000\nrelease_lifetime = 3600\n"
-	    "dnsbl_zones = zen.example, bl.example.\ntoken_key = /tmp/k\n", err);
+	    "weight_no_auth = 0\nweight_dnsbl = 1000\n"
+	    "dnsbl_zones = zen.example, bl.example.\n", err);
 	struct dnsbl_zones z;
 
 	(void)state;
@@ -150,8 +143,6 @@ test_edges(void **state)
 	assert_int_equal(cf->quarantine_threshold, 7);
 	assert_int_equal(cf->weight_no_auth, 0);
 	assert_int_equal(cf->weight_dnsbl, 1000);
-	assert_int_equal(cf->release_lifetime, 3600);
-	assert_string_equal(cf->token_key, "/tmp/k");
 	assert_int_equal(dnsbl_zones_parse(cf->dnsbl_zones, strlen(cf->dnsbl_zones), &z),
 	    DNSBL_ZONES_OK);
 	assert_int_equal(z.n, 2);
@@ -186,8 +177,6 @@ test_example_file(void **state)
 	assert_int_equal(pe.quarantine_threshold, pd.quarantine_threshold);
 	assert_int_equal(pe.reject_threshold, pd.reject_threshold);
 	assert_string_equal(ex->dnsbl_zones, def->dnsbl_zones);
-	assert_string_equal(ex->token_key, def->token_key);
-	assert_int_equal(ex->release_lifetime, def->release_lifetime);
 	config_free(ex);
 	config_free(def);
 }

@@ -77,6 +77,7 @@ sample(const char *from, const char *const *rcpts, size_t nrcpts, const char *bo
 		.client_addr = "192.0.2.7",
 		.helo = "mail.sender.example",
 		.auth_results = "mx.example.org; spf=fail smtp.mailfrom=sender.example",
+		.auth_domain = "",
 		.verdict = "hold",
 		.reasons = "spf=fail dmarc=none",
 		.subject = "Hello",
@@ -292,6 +293,7 @@ test_hold_roundtrip(void **state)
 
 	h.message = body;
 	h.message_len = sizeof(body) - 1;
+	h.auth_domain = "sender.example";
 	id = hold(st, &h);
 	assert_int_equal(store_held_get(st, id, true, &got), STORE_OK);
 	assert_int_equal(got.id, id);
@@ -303,6 +305,7 @@ test_hold_roundtrip(void **state)
 	assert_string_equal(got.client_addr, "192.0.2.7");
 	assert_string_equal(got.helo, "mail.sender.example");
 	assert_string_equal(got.auth_results, h.auth_results);
+	assert_string_equal(got.auth_domain, "sender.example");
 	assert_string_equal(got.verdict, "hold");
 	assert_string_equal(got.reasons, "spf=fail dmarc=none");
 	assert_string_equal(got.subject, "Hello");
@@ -356,7 +359,7 @@ test_hold_invalid(void **state)
 	struct store *st = open_store();
 	struct result r = { 0 };
 	size_t i;
-	struct store_hold cases[12];
+	struct store_hold cases[13];
 
 	memset(longaddr, 'a', sizeof(longaddr) - 1);
 	longaddr[10] = '@';
@@ -378,6 +381,7 @@ test_hold_invalid(void **state)
 	cases[9].expires = T0;
 	cases[10].helo = NULL;
 	cases[11].message = NULL;
+	cases[12].auth_domain = "user@sender.example";
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		assert_int_equal(store_hold_submit(st, &cases[i], record, &r), STORE_INVALID);
 		assert_true(store_last_error(st)[0] != '\0');
@@ -386,6 +390,70 @@ test_hold_invalid(void **state)
 	assert_int_equal(store_run_completions(st), 0);
 	store_close(st);
 	assert_int_equal(r.calls, 0);
+}
+
+/* Subject and Date for display come from the header when the caller has none. */
+static void
+test_hold_display_fields(void **state)
+{
+	static char long_subject[4100];
+	struct {
+		const char *msg, *subject, *date;
+	} cases[] = {
+		{ "Subject: Hello\r\nDate: Tue, 14 Nov 2023 22:13:20 +0000\r\n\r\nbody\r\n",
+		    "Hello", "Tue, 14 Nov 2023 22:13:20 +0000" },
+		{ "From: a@b.example\r\nSubject: Hello\r\n  folded\r\n\tworld \r\n\r\n",
+		    "Hello  folded\tworld", "" },
+		{ "subject:    spaced out   \r\nDATE: x\r\n\r\n", "spaced out", "x" },
+		{ "Subject: first\r\nSubject: second\r\n\r\n", "first", "" },
+		{ "Subject: =?utf-8?q?caf=C3=A9?=\r\n\r\n", "=?utf-8?q?caf=C3=A9?=", "" },
+		{ "From: a@b.example\r\n\r\nSubject: in the body\r\n", "", "" },
+		{ "Subject: bare LF\nDate: y\n\nbody\n", "", "" },
+		{ "Subject:\r\n\r\n", "", "" },
+		{ "no header at all", "", "" },
+		{ long_subject, NULL, "" },
+	};
+	struct store *st = open_store();
+	size_t i, n;
+
+	n = (size_t)snprintf(long_subject, sizeof(long_subject), "Subject: ");
+	while (n + 4 < sizeof(long_subject) - 8) {
+		memcpy(long_subject + n, "\xc3\xa9", 2);	/* two bytes each */
+		n += 2;
+	}
+	memcpy(long_subject + n, "\r\n\r\n", 5);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct store_hold h = sample("a@sender.example", rcpts1, 1, cases[i].msg, T0);
+		struct store_held got;
+
+		h.subject = NULL;
+		h.date = NULL;
+		assert_int_equal(store_held_get(st, hold(st, &h), false, &got), STORE_OK);
+		if (cases[i].subject != NULL) {
+			assert_string_equal(got.subject, cases[i].subject);
+		} else {
+			size_t len = strlen(got.subject);
+
+			/* Cut to the limit, on a character boundary, marked with "...". */
+			assert_true(len <= STORE_SUBJECT_MAX && len > STORE_SUBJECT_MAX - 8);
+			assert_string_equal(got.subject + len - 3, "...");
+			assert_int_equal((len - 3) % 2, 0);
+			assert_int_equal((unsigned char)got.subject[0], 0xc3);
+		}
+		assert_string_equal(got.date, cases[i].date);
+		store_held_clear(&got);
+	}
+	{
+		/* What the caller gives wins over the header. */
+		struct store_hold h = sample("a@sender.example", rcpts1, 1, cases[0].msg, T0);
+		struct store_held got;
+
+		h.subject = "given";
+		assert_int_equal(store_held_get(st, hold(st, &h), false, &got), STORE_OK);
+		assert_string_equal(got.subject, "given");
+		store_held_clear(&got);
+	}
+	store_close(st);
 }
 
 /* ------------------------------------------------------------ group commit */
@@ -1549,6 +1617,7 @@ main(void)
 		T(test_hold_roundtrip),
 		T(test_hold_null_sender),
 		T(test_hold_invalid),
+		T(test_hold_display_fields),
 		T(test_group_commit_one_transaction),
 		T(test_completion_order),
 		T(test_close_runs_pending_callbacks),
