@@ -21,7 +21,16 @@
  *
  * policy_decide is pure: no I/O, no allocation, the same input gives the same verdict;
  * the DNS work happens before (dnsbl.h, rdns.h, auth/auth.h) and the store reads too
- * (whitelist candidates, sender history).
+ * (whitelist candidates, sender history). In ecluse-smtpd:
+ *
+ *	start	policy_params_from_config, dnsbl_zones_parse([policy] dnsbl_zones)
+ *	connect	rdns_start, dnsbl_start (answered while the client talks)
+ *	MAIL	store_seen_get of the address and of its domain, policy_history
+ *	RCPT	store_wl_lookup, whitelist_standing; a standing unequal to the first
+ *		recipient's gets 452 4.5.3 (one verdict per transaction)
+ *	DATA end  once auth, rdns and dnsbl have called back: policy_decide with
+ *		whitelist_standing_match; a held copy keeps whitelist_origin's
+ *		auth_domain; relayed mail is recorded with store_seen_submit
  */
 #ifndef ECLUSE_SMTPD_POLICY_H
 #define ECLUSE_SMTPD_POLICY_H
