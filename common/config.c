@@ -72,6 +72,25 @@ static const struct key keys[] = {
 	{ "policy", "mode", K_MODE, F(policy_mode), "enforce", 0, 0 },
 	{ "policy", "authserv_id", K_STR, F(authserv_id), "", 0, 0 },
 	{ "policy", "release_lifetime", K_UINT, F(release_lifetime), "1209600", 3600, 31536000 },
+	{ "policy", "quarantine_threshold", K_UINT, F(quarantine_threshold), "5", 1, 100000 },
+	{ "policy", "reject_threshold", K_UINT, F(reject_threshold), "15", 1, 100000 },
+	{ "policy", "weight_spf_fail", K_UINT, F(weight_spf_fail), "4", 0, 1000 },
+	{ "policy", "weight_spf_softfail", K_UINT, F(weight_spf_softfail), "2", 0, 1000 },
+	{ "policy", "weight_dkim_fail", K_UINT, F(weight_dkim_fail), "2", 0, 1000 },
+	{ "policy", "weight_no_auth", K_UINT, F(weight_no_auth), "3", 0, 1000 },
+	{ "policy", "weight_dmarc_fail_none", K_UINT, F(weight_dmarc_fail_none), "1", 0, 1000 },
+	{ "policy", "weight_dmarc_fail_quarantine", K_UINT, F(weight_dmarc_fail_quarantine), "5", 0, 1000 },
+	{ "policy", "weight_dmarc_fail_reject", K_UINT, F(weight_dmarc_fail_reject), "9", 0, 1000 },
+	{ "policy", "weight_no_ptr", K_UINT, F(weight_no_ptr), "2", 0, 1000 },
+	{ "policy", "weight_fcrdns_mismatch", K_UINT, F(weight_fcrdns_mismatch), "1", 0, 1000 },
+	{ "policy", "weight_dnsbl", K_UINT, F(weight_dnsbl), "5", 0, 1000 },
+	{ "policy", "weight_helo_not_fqdn", K_UINT, F(weight_helo_not_fqdn), "1", 0, 1000 },
+	{ "policy", "weight_helo_ip_mismatch", K_UINT, F(weight_helo_ip_mismatch), "2", 0, 1000 },
+	{ "policy", "weight_helo_ours", K_UINT, F(weight_helo_ours), "5", 0, 1000 },
+	{ "policy", "weight_first_contact", K_UINT, F(weight_first_contact), "3", 0, 1000 },
+	{ "policy", "weight_unusual_origin", K_UINT, F(weight_unusual_origin), "2", 0, 1000 },
+	{ "policy", "weight_from_served_unauth", K_UINT, F(weight_from_served_unauth), "6", 0, 1000 },
+	{ "policy", "dnsbl_zones", K_STR, F(dnsbl_zones), "", 0, 0 },
 };
 
 static const struct key domain_keys[] = {
@@ -346,6 +365,12 @@ config_load(const char *path, char *err, size_t errsz)
 	if ((cf->tls_cert[0] == '\0') != (cf->tls_key[0] == '\0')) {
 		snprintf(err, errsz, "%s: [smtpd] tls_cert and tls_key: set both or neither",
 		    path);
+		goto fail;
+	}
+	if (cf->quarantine_threshold > cf->reject_threshold) {
+		snprintf(err, errsz, "%s: [policy] quarantine_threshold: greater than "
+		    "reject_threshold (%u > %u)", path, cf->quarantine_threshold,
+		    cf->reject_threshold);
 		goto fail;
 	}
 	if (cf->hostname[0] == '\0') {
