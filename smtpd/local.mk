@@ -8,8 +8,7 @@ smtpd_libsmtpd_a_SOURCES = \
 	smtpd/reinject.c smtpd/reinject.h \
 	smtpd/server.c smtpd/server.h \
 	smtpd/session.c smtpd/session.h \
-	smtpd/tls.c smtpd/tls.h \
-	smtpd/verdict.c smtpd/verdict.h
+	smtpd/tls.c smtpd/tls.h
 smtpd_libsmtpd_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 
 sbin_PROGRAMS += smtpd/ecluse-smtpd

@@ -127,6 +127,19 @@ main(int argc, char **argv)
 		config_free(cf);
 		return 2;
 	}
+	policy_params_from_config(cf, &env.policy);
+	{
+		enum dnsbl_zones_err ze = dnsbl_zones_parse(cf->dnsbl_zones,
+		    strlen(cf->dnsbl_zones), &env.dnsbl_zones);
+
+		if (ze != DNSBL_ZONES_OK) {
+			fprintf(stderr, "ecluse-smtpd: %s: [policy] dnsbl_zones: %s\n", path,
+			    dnsbl_zones_strerror(ze));
+			SSL_CTX_free(env.tls);
+			config_free(cf);
+			return 2;
+		}
+	}
 	snprintf(tpath, sizeof(tpath), "%s/templates", datadir);
 	if ((tmpl = tmpl_set_load(tpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-smtpd: templates: %s\n", err);

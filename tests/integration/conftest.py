@@ -86,6 +86,10 @@ def make_smtpd(procs, smtpd_binary, tmp_path, root_dns):
         # Hermetic: SPF, DKIM and DMARC ask a real DNS server on loopback, never the
         # machine's resolver (which a test machine may not be able to reach).
         sections.setdefault("dns", {"servers": root_dns.servers})
+        # The relay tests test the relay: a policy that holds nothing, unless a test
+        # sets its own [policy] (the quarantine tests do).
+        sections.setdefault("policy", {"quarantine_threshold": 100000,
+                                       "reject_threshold": 100000})
         return harness.Smtpd(procs, smtpd_binary, workdir, domains, smtpd_keys, sections,
                              hostname)
     return make
