@@ -3,10 +3,11 @@
  *
  *   ecluse-web -c FILE [-f] [-d DATADIR]
  *
- * Reads the config ([web] listen, base_url; [store] path), binds, drops root to
- * [smtpd] user, loads the templates (DATADIR/templates), the static assets
- * (DATADIR/static), the CAPTCHA font and the token key, and serves until SIGINT or
- * SIGTERM. -f stays in the foreground and logs to stderr. Exit 2 on a config error
+ * Reads the config ([web] listen, base_url, captcha_font; [store] path), binds,
+ * loads the CAPTCHA font, drops root to [smtpd] user, loads the templates
+ * (DATADIR/templates), the static assets (DATADIR/static) and the token key (created
+ * by the unprivileged user when missing, so that ecluse-smtpd can read it too), and
+ * serves until SIGINT or SIGTERM. -f stays in the foreground and logs to stderr. Exit 2 on a config error
  * (naming file, line and key), 1 on any other start-up failure.
  */
 #include "config.h"
@@ -191,6 +192,8 @@ main(int argc, char **argv)
 		log_fatal("event=sodium_init_failed");
 
 	fd = listen_on(&cf->web_listen);
+	if (captcha_font_load(cf->captcha_font, &font, err, sizeof(err)) != CAPTCHA_FONT_OK)
+		log_fatal("event=captcha_font_failed path=%s error=\"%s\"", cf->captcha_font, err);
 	drop_root(cf->user);
 
 	snprintf(path, sizeof(path), "%s/templates", datadir);
@@ -199,9 +202,6 @@ main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/static", datadir);
 	if ((assets = assets_load(path, err, sizeof(err))) == NULL)
 		log_fatal("event=assets_failed error=\"%s\"", err);
-	if (captcha_font_load(CAPTCHA_FONT_DEFAULT, &font, err, sizeof(err)) != CAPTCHA_FONT_OK)
-		log_fatal("event=captcha_font_failed path=%s error=\"%s\"", CAPTCHA_FONT_DEFAULT,
-		    err);
 	keypath = token_key_path(cf->store_path);
 	if (token_key_load(keypath, &key, err, sizeof(err)) != TOKEN_KEY_OK)
 		log_fatal("event=token_key_failed error=\"%s\"", err);
