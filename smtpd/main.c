@@ -1,11 +1,11 @@
 /*
  * main.c - ecluse-smtpd: options, config, privileges, the event loop.
  *
- *   ecluse-smtpd -c FILE [-f] [-v] [-n] [-d DATADIR]
+ *   ecluse-smtpd -c FILE [-f] [-d] [-n] [-D DATADIR]
  *
- * -f stays in the foreground and logs to stderr; -v logs debug lines; -n checks the
- * configuration (and the TLS files) and exits; -d names the folder holding
- * templates/ (default: where make install puts it). Exit 2 on a
+ * -f stays in the foreground and logs to stderr; -d logs debug lines; -n checks the
+ * configuration (and the TLS files) and exits; -D names the folder holding
+ * templates/ (default: where make install puts it). The same flags as ecluse-web. Exit 2 on a
  * configuration error (the message names file, line and key), 1 on a start-up failure.
  */
 #include "config.h"
@@ -44,7 +44,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-v] [-n] [-d DATADIR]\n");
+	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-d] [-n] [-D DATADIR]\n");
 	exit(2);
 }
 
@@ -97,12 +97,12 @@ main(int argc, char **argv)
 	struct evdns_base *dns;
 	struct event *sigint, *sigterm;
 
-	while ((ch = getopt(argc, argv, "c:fvnd:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fdnD:")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
-		case 'v': debug = 1; break;
-		case 'd': datadir = optarg; break;
+		case 'd': debug = 1; break;
+		case 'D': datadir = optarg; break;
 		case 'n': check = 1; break;
 		default: usage();
 		}
