@@ -37,7 +37,7 @@ base_url = http://127.0.0.1:$port
 [store]
 path = $tmp/ecluse.db
 CONF
-"$b/release-web/ecluse-web" -c "$tmp/ecluse.conf" -f -d "$top" 2>"$tmp/web.log" &
+"$b/release-web/ecluse-web" -c "$tmp/ecluse.conf" -f -D "$top" 2>"$tmp/web.log" &
 pid=$!
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$tmp"' EXIT
 for _ in $(seq 50); do

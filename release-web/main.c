@@ -1,13 +1,17 @@
 /*
  * main.c - ecluse-web: the release page service.
  *
- *   ecluse-web -c FILE [-f] [-d DATADIR]
+ *   ecluse-web -c FILE [-f] [-d] [-n] [-D DATADIR]
  *
- * Reads the config ([web] listen, base_url; [store] path), binds, drops root to
- * [smtpd] user, loads the templates (DATADIR/templates), the static assets
- * (DATADIR/static), the CAPTCHA font and the token key, and serves until SIGINT or
- * SIGTERM. -f stays in the foreground and logs to stderr. Exit 2 on a config error
- * (naming file, line and key), 1 on any other start-up failure.
+ * Reads the config ([web] listen, base_url, captcha_font; [store] path), the
+ * templates (DATADIR/templates), the static assets (DATADIR/static) and the CAPTCHA
+ * font, binds, drops root to [smtpd] user, loads the token key (created by the
+ * unprivileged user when missing, so that ecluse-smtpd can read it too), and serves
+ * until SIGINT or SIGTERM. -f stays in the foreground and logs to stderr, -d adds
+ * debug lines, -n only checks the configuration, the templates and the assets; -D
+ * names the data directory (default: the installed $(pkgdatadir)).
+ * Exit 2 on a config, template, asset or font error (naming the file, and the line
+ * where there is one), 1 on any other start-up failure.
  */
 #include "config.h"
 
@@ -47,7 +51,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecluse-web -c FILE [-f] [-d DATADIR]\n");
+	fprintf(stderr, "usage: ecluse-web -c FILE [-f] [-d] [-n] [-D DATADIR]\n");
 	exit(2);
 }
 
@@ -154,23 +158,25 @@ main(int argc, char **argv)
 	char err[CONFIG_ERR_MAX], path[4096], origin[ORIGIN_MAX];
 	struct server_limits lim = { WEB_THREADS, WEB_MAX_CONNECTIONS, WEB_MAX_PER_IP,
 	    WEB_TIMEOUT };
-	struct captcha_font *font;
+	struct captcha_font *font = NULL;
 	struct token_key *key;
-	struct tmpl_set *tmpl;
-	struct assets *assets;
+	struct tmpl_set *tmpl = NULL;
+	struct assets *assets = NULL;
 	struct csrf *csrf;
 	struct config *cf;
 	struct server *srv;
 	struct web w;
 	sigset_t sigs;
 	char *keypath;
-	int ch, fg = 0, fd, sig;
+	int ch, fg = 0, debug = 0, check = 0, fd, sig, rc = 2;
 
-	while ((ch = getopt(argc, argv, "c:d:f")) != -1) {
+	while ((ch = getopt(argc, argv, "c:dfnD:")) != -1) {
 		switch (ch) {
 		case 'c': conf = optarg; break;
-		case 'd': datadir = optarg; break;
+		case 'd': debug = 1; break;
 		case 'f': fg = 1; break;
+		case 'n': check = 1; break;
+		case 'D': datadir = optarg; break;
 		default: usage();
 		}
 	}
@@ -180,35 +186,50 @@ main(int argc, char **argv)
 		fprintf(stderr, "ecluse-web: %s\n", err);
 		return 2;
 	}
-	log_init("ecluse-web", fg, LOG_LVL_INFO);
+	log_init("ecluse-web", fg || check, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	memset(&w, 0, sizeof(w));
 	if (origin_of(cf->base_url, origin, &w.https) != 0) {
 		fprintf(stderr, "ecluse-web: %s: [web] base_url: expected http:// or https:// "
 		    "and a host (got \"%s\")\n", conf, cf->base_url);
-		return 2;
+		goto out;
 	}
 	if (sodium_init() < 0)
 		log_fatal("event=sodium_init_failed");
+	/* everything a person reads, checked before anything else starts */
+	snprintf(path, sizeof(path), "%s/templates", datadir);
+	if ((tmpl = tmpl_set_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-web: %s\n", err);
+		goto out;
+	}
+	w.tmpl = tmpl;
+	if (page_check_templates(&w, err, sizeof(err)) != 0) {
+		fprintf(stderr, "ecluse-web: %s: %s\n", path, err);
+		goto out;
+	}
+	snprintf(path, sizeof(path), "%s/static", datadir);
+	if ((assets = assets_load(path, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-web: %s\n", err);
+		goto out;
+	}
+	if (captcha_font_load(cf->captcha_font, &font, err, sizeof(err)) != CAPTCHA_FONT_OK) {
+		fprintf(stderr, "ecluse-web: %s: [web] captcha_font: %s\n", conf, err);
+		goto out;
+	}
+	if (check) {
+		printf("%s: configuration OK (templates and assets in %s)\n", conf, datadir);
+		rc = 0;
+		goto out;
+	}
 
 	fd = listen_on(&cf->web_listen);
 	drop_root(cf->user);
 
-	snprintf(path, sizeof(path), "%s/templates", datadir);
-	if ((tmpl = tmpl_set_load(path, err, sizeof(err))) == NULL)
-		log_fatal("event=templates_failed error=\"%s\"", err);
-	snprintf(path, sizeof(path), "%s/static", datadir);
-	if ((assets = assets_load(path, err, sizeof(err))) == NULL)
-		log_fatal("event=assets_failed error=\"%s\"", err);
-	if (captcha_font_load(CAPTCHA_FONT_DEFAULT, &font, err, sizeof(err)) != CAPTCHA_FONT_OK)
-		log_fatal("event=captcha_font_failed path=%s error=\"%s\"", CAPTCHA_FONT_DEFAULT,
-		    err);
 	keypath = token_key_path(cf->store_path);
 	if (token_key_load(keypath, &key, err, sizeof(err)) != TOKEN_KEY_OK)
 		log_fatal("event=token_key_failed error=\"%s\"", err);
 	if ((csrf = csrf_new()) == NULL)
 		log_fatal("event=csrf_key_failed");
 
-	w.tmpl = tmpl;
 	w.assets = assets;
 	w.csrf = csrf;
 	w.token_key = key;
@@ -220,8 +241,6 @@ main(int argc, char **argv)
 	w.limits.per_client = WEB_LIMIT_PER_CLIENT;
 	w.limits.per_sender = WEB_LIMIT_PER_SENDER;
 	w.limits.views_per_client = WEB_LIMIT_VIEWS_PER_CLIENT;
-	if (page_check_templates(&w, err, sizeof(err)) != 0)
-		log_fatal("event=templates_failed dir=%s/templates error=\"%s\"", datadir, err);
 
 	if (!fg && daemon(0, 0) != 0)
 		log_fatal("event=daemon_failed error=\"%s\"", strerror(errno));
@@ -242,10 +261,12 @@ main(int argc, char **argv)
 	web_store_close_all();
 	csrf_free(csrf);
 	token_key_free(key);
+	free(keypath);
+	rc = 0;
+out:
 	captcha_font_free(font);
 	assets_free(assets);
 	tmpl_set_free(tmpl);
-	free(keypath);
 	config_free(cf);
-	return 0;
+	return rc;
 }

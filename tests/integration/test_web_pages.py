@@ -228,3 +228,40 @@ def test_released_by_operator_is_used(web):
     st, h, body = web.get("/r/" + tok)
     assert st == 410
     assert "This message was already released" in body
+
+
+def run_check(conf, datadir):
+    import subprocess
+    from webenv import WEB
+    return subprocess.run([WEB, "-c", str(conf), "-n", "-D", str(datadir)],
+                          capture_output=True, text=True, timeout=30)
+
+
+def test_check_mode_and_start_errors(tmp_path):
+    import shutil
+    from webenv import SRC
+    conf = tmp_path / "ecluse.conf"
+    conf.write_text("[web]\nlisten = 127.0.0.1:1\n[store]\npath = %s/db\n" % tmp_path)
+    r = run_check(conf, SRC)
+    assert r.returncode == 0 and "configuration OK" in r.stdout, r.stderr
+    # a config error names the file, the line and the key
+    bad = tmp_path / "bad.conf"
+    bad.write_text("[web]\nbogus = 1\n")
+    r = run_check(bad, SRC)
+    assert r.returncode == 2 and "bad.conf:2: [web] bogus: unknown key" in r.stderr
+    bad.write_text("[web]\nbase_url = ftp://x\n")
+    r = run_check(bad, SRC)
+    assert r.returncode == 2 and "base_url" in r.stderr
+    # a template error names the file and the line
+    data = tmp_path / "data"
+    shutil.copytree(SRC + "/templates", data / "templates")
+    shutil.copytree(SRC + "/static", data / "static")
+    page = data / "templates" / "fr" / "home.html"
+    page.write_text("<h1>x</h1>\n<p>y</p>\n<a href=\"{{token}}\">z</a>\n")
+    r = run_check(conf, data)
+    assert r.returncode == 2
+    assert "fr/home.html:3: substitution at the start of a URL attribute" in r.stderr
+    # every page exists in every language
+    page.unlink()
+    r = run_check(conf, data)
+    assert r.returncode == 2 and "template fr/home.html missing" in r.stderr

@@ -41,7 +41,7 @@ class Web:
             f.write("[web]\nlisten = 127.0.0.1:%d\nbase_url = %s\n"
                     "[store]\npath = %s\n" % (self.port, self.base, self.store))
         self.log = open(os.path.join(d, "web.log"), "w+")
-        self.proc = subprocess.Popen([WEB, "-c", self.conf, "-f", "-d", SRC],
+        self.proc = subprocess.Popen([WEB, "-c", self.conf, "-f", "-D", SRC],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 10
         while True:
