@@ -687,6 +687,17 @@ store_challenge_check(struct store *st, const char *id, const char *answer, int6
 }
 
 enum store_err
+store_challenge_answer(struct store *st, int64_t held_id, int64_t now, char **answer)
+{
+	*answer = NULL;
+	if (held_id <= 0)
+		return invalid(st, "id %lld: not a message id", (long long)held_id);
+	/* older ones are refused by store_challenge_check: not open any more */
+	return result(st, st->be->challenge_answer(st->conn, held_id,
+	    now - STORE_CHALLENGE_TTL, answer));
+}
+
+enum store_err
 store_attempt_hit(struct store *st, enum store_attempt_kind kind, const char *key,
     int64_t now, int64_t window_secs, uint64_t *count)
 {
