@@ -1,12 +1,15 @@
 /*
- * cmd_challenge.c - "eclusectl challenge-answer TOKEN": prints the answer of the
- * CAPTCHA a sender is looking at for release link TOKEN, so that support can help a
- * sender who cannot read the image, and tests can play the sender.
+ * cmd_challenge.c - "eclusectl challenge-answer TOKEN [CHALLENGE]": prints the answer
+ * of the CAPTCHA a sender is looking at for release link TOKEN, so that support can
+ * help a sender who cannot read the image, and tests can play the sender.
  *
  * The token is checked with the key like ecluse-web checks it (a forged, malformed or
- * expired token gets no answer); the answer is the one of the message's newest open
- * challenge (store_challenge_answer: the image loaded last). It is printed on stdout
- * only, and wiped from memory after. A missing key file is an error, never created
+ * expired token gets no answer). Without CHALLENGE the answer is the one of the
+ * message's newest open challenge (the image loaded last; challenge times are in
+ * seconds, so of images loaded within one second any may be printed). CHALLENGE, the
+ * id after the "." of the browser's "challenge" cookie, names the very image; it must
+ * be one of the token's message. The answer is printed on stdout only, and wiped from
+ * memory after. A missing key file is an error, never created
  * here: a fresh key could not have signed any link, and a file made by the operator's
  * user could lock the daemons out of it.
  */
@@ -28,7 +31,7 @@ static int cmd_challenge_exec(const struct config *, int, char **);
 
 const struct ctl_cmd cmd_challenge_entry = {
 	"challenge-answer",
-	"TOKEN",
+	"TOKEN [CHALLENGE]",
 	"print the answer of the CAPTCHA shown for release link TOKEN (support, tests)",
 	cmd_challenge_exec,
 };
@@ -45,7 +48,7 @@ cmd_challenge_exec(const struct config *cf, int argc, char **argv)
 	uint64_t id = 0;
 	int64_t now = (int64_t)time(NULL);
 
-	if (argc != 2) {
+	if (argc != 2 && argc != 3) {
 		fprintf(stderr, "usage: eclusectl challenge-answer %s\n",
 		    cmd_challenge_entry.usage);
 		return CTL_EXIT_USAGE;
@@ -68,10 +71,15 @@ cmd_challenge_exec(const struct config *cf, int argc, char **argv)
 	}
 	if ((st = ctl_store_open(cf)) == NULL)
 		return CTL_EXIT_FAILURE;
-	e = store_challenge_answer(st, (int64_t)id, now, &answer);
+	e = store_challenge_answer(st, (int64_t)id, argc == 3 ? argv[2] : NULL, now, &answer);
 	if (e == STORE_NOTFOUND) {
-		fprintf(stderr, "eclusectl: message %llu: no open challenge (the release page "
-		    "makes one when its image loads)\n", (unsigned long long)id);
+		if (argc == 3)
+			fprintf(stderr, "eclusectl: message %llu: no open challenge of that "
+			    "id\n", (unsigned long long)id);
+		else
+			fprintf(stderr, "eclusectl: message %llu: no open challenge (the "
+			    "release page makes one when its image loads)\n",
+			    (unsigned long long)id);
 		store_close(st);
 		return CTL_EXIT_FAILURE;
 	}

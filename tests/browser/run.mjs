@@ -244,7 +244,10 @@ async function stopAll() {
       problems.push(`${p.name} (pid ${p.pid}) ended with ${JSON.stringify(st)} on SIGTERM\n${tail(p.log())}`);
     const log = p.log();
     const marker = SANITIZER_MARKERS.find((m) => log.includes(m));
-    if (marker) problems.push(`${p.name} (pid ${p.pid}) log has "${marker}": ${p.logPath}`);
+    if (marker) {
+      const report = log.slice(log.indexOf(marker)).split('\n').slice(0, 12).join('\n');
+      problems.push(`${p.name} (pid ${p.pid}) log has "${marker}" (${p.logPath}):\n${report}`);
+    }
   }
   procs.length = 0;
   return problems;
@@ -445,9 +448,15 @@ async function seedHeld(sender, subject, expiresIn = 86400) {
   return `${E.base}/r/${token}`;
 }
 
-async function challengeAnswer(url) {
+// The answer of the picture this page shows, as support would read it with eclusectl.
+// The browser's "challenge" cookie (NONCE.ID, set with the picture) names the picture:
+// the newest challenge alone could be another one loaded within the same second.
+async function challengeAnswer(page, url) {
   const token = url.split('/r/')[1];
-  const r = await run(BIN.ctl, ['-c', E.conf, 'challenge-answer', token]);
+  const cookie = (await page.context().cookies(url)).find((c) => c.name === 'challenge');
+  assert(cookie, 'the browser got no challenge cookie with the picture');
+  const id = cookie.value.split('.')[1];
+  const r = await run(BIN.ctl, ['-c', E.conf, 'challenge-answer', token, id]);
   assert(r.code === 0, `eclusectl challenge-answer exited ${r.code}: ${r.stderr.trim()}`);
   const answer = r.stdout.trim();
   assert(/^[A-Za-z0-9]{4,8}$/.test(answer), `eclusectl challenge-answer printed ${JSON.stringify(r.stdout)}`);
@@ -593,7 +602,7 @@ test('the link opens the release page, with the message and a picture', async ()
 test('the answer from "eclusectl challenge-answer" releases the message', async () => {
   need(flow.page, 'the release page');
   const page = flow.page;
-  const answer = await challengeAnswer(flow.url);
+  const answer = await challengeAnswer(page, flow.url);
   const fields = await page.evaluate(() => Object.fromEntries(new FormData(document.querySelector('form'))));
   const status = await submit(page, answer.toLowerCase());
   assert(status === 200, `after the right answer: HTTP ${status}: ${await text(page, 'h1').catch(() => '?')}`);
@@ -652,7 +661,7 @@ test('a wrong answer says so and shows a new picture; the right one then works',
   assert(await open(page, url) === 200, 'release page not 200');
   let src = await captcha(page);
   for (let i = 1; i <= 2; i++) {
-    const right = await challengeAnswer(url);
+    const right = await challengeAnswer(page, url);
     // a typo: the same length, not the answer
     const wrong = right.slice(1) + (right[0] === 'A' ? 'B' : 'A');
     const status = await submit(page, wrong);
@@ -667,7 +676,7 @@ test('a wrong answer says so and shows a new picture; the right one then works',
     assert(await page.locator('#answer').inputValue() === '', 'the wrong answer is still in the box');
     if (i === 1) await look(page, 'wrong-answer');
   }
-  const status = await submit(page, await challengeAnswer(url));
+  const status = await submit(page, await challengeAnswer(page, url));
   assert(status === 200, `right answer after wrong ones: HTTP ${status}`);
   assert(await checkPage(page, 'success page') === 'Thank you, your message is on its way', 'no success page');
 });
@@ -724,7 +733,7 @@ test('French: Accept-Language fr gives the French page; the language link switch
   assert(h1 === 'Votre message est en attente', `after the French link: ${h1}`);
   await captcha(page);
   // the release in French ends on the French success page
-  const status = await submit(page, await challengeAnswer(url));
+  const status = await submit(page, await challengeAnswer(page, url));
   assert(status === 200, `French release: HTTP ${status}`);
   h1 = await checkPage(page, 'French success page');
   assert(h1 === 'Merci, votre message est en route', `French success heading: ${h1}`);

@@ -87,3 +87,23 @@ def test_missing_key_file_is_not_created(web, tmp_path):
     p = ctl(web, "challenge-answer", tok, conf=str(conf))
     assert p.returncode == 1 and "no token key file" in p.stderr and p.stdout == ""
     assert not key.exists()
+
+
+def test_challenge_named_by_the_cookie(web):
+    _, tok = web.hold()
+    older = shown(web, tok)
+    newer = shown(web, tok)
+    for f in (older, newer):
+        p = ctl(web, "challenge-answer", tok, f.challenge)
+        assert p.returncode == 0, p.stderr
+        assert p.stdout == web.answer(f.challenge) + "\n"
+    # a challenge of another message, and one that does not exist: nothing printed
+    _, other = web.hold(subject="other")
+    p = ctl(web, "challenge-answer", other, newer.challenge)
+    assert p.returncode == 1 and "no open challenge of that id" in p.stderr and p.stdout == ""
+    p = ctl(web, "challenge-answer", tok, "A" * 22)
+    assert p.returncode == 1 and "no open challenge of that id" in p.stderr
+    p = ctl(web, "challenge-answer", tok, "A" * 200)
+    assert p.returncode == 1 and p.stdout == ""
+    p = ctl(web, "challenge-answer", tok, newer.challenge, "extra")
+    assert p.returncode == 64 and "usage" in p.stderr
