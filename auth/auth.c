@@ -44,6 +44,17 @@ struct auth_session {
 	char			*authres;
 };
 
+/* The DKIM verification of the message, once, with the shared key cache. */
+static void
+dkim_start(struct auth_session *s)
+{
+	if (s->dkim != NULL)
+		return;
+	s->dkim = dkim_new(s->msg, s->len, time(NULL));
+	if (s->p.dkim_keys != NULL)
+		dkim_use_keys(s->dkim, s->p.dkim_keys);
+}
+
 static void run(struct auth_session *s);
 
 static void
@@ -102,8 +113,7 @@ give_up(struct auth_session *s, const char *why)
 	}
 	if (s->stage == ST_DKIM) {
 		/* its signatures are listed, each a temperror, rather than none */
-		if (s->dkim == NULL)
-			s->dkim = dkim_new(s->msg, s->len, time(NULL));
+		dkim_start(s);
 		dkim_collect(s, why);
 		s->stage = ST_DMARC;
 	}
@@ -250,8 +260,7 @@ run(struct auth_session *s)
 		case ST_WAIT_MESSAGE:
 			return;
 		case ST_DKIM:
-			if (s->dkim == NULL)
-				s->dkim = dkim_new(s->msg, s->len, time(NULL));
+			dkim_start(s);
 			if (dkim_verify_step(s->dkim, s->cache) == DKIM_NEED_DNS) {
 				if (wait_dns(s))
 					return;

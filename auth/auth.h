@@ -46,6 +46,9 @@ struct auth_params {
 	/* RFC 7208 4.6.4 asks at least 20 s for SPF. */
 	unsigned		 spf_timeout_ms;
 	unsigned		 msg_timeout_ms;
+	/* Parsed DKIM keys shared by every session (dkim.h): decoding an RSA key costs
+	 * several verifications. NULL: none kept. Borrowed. */
+	struct dkim_keys	*dkim_keys;
 };
 
 struct auth_result {

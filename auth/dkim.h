@@ -65,6 +65,11 @@
 #define DKIM_B_PREFIX 12
 /* Clock skew tolerated for a signature timestamp t= in the future. */
 #define DKIM_CLOCK_SKEW 300
+/*
+ * Parsed RSA keys kept by a struct dkim_keys: enough for the busy sender domains
+ * of a large MX; each entry holds one key (under 2 KB).
+ */
+#define DKIM_KEYS_MAX 256
 
 enum dkim_result {
 	DKIM_NONE = 0,
@@ -83,7 +88,8 @@ enum dkim_status {
 
 /* One signature's outcome. Strings are NUL-terminated; each is empty when the
  * signature did not get far enough to know it. d, s, a and b hold only bytes that
- * passed their syntax check, so they can go into a header as they are. */
+ * passed their syntax check, so they can go into a header as they are; i is
+ * decoded quoted-printable and may hold any byte but NUL: escape it. */
 struct dkim_sigres {
 	enum dkim_result result;
 	char		 d[DNS_NAME_MAX + 1];	/* d=, signing domain */
@@ -96,9 +102,20 @@ struct dkim_sigres {
 };
 
 struct dkim_ctx;
+struct dkim_keys;
 
 struct dkim_ctx *dkim_new(const char *msg, size_t len, time_t now);
 void dkim_free(struct dkim_ctx *ctx);
+
+/*
+ * Parsed RSA keys shared by verifications (see dkim_keys.h for why): the daemon
+ * makes one at start and lends it to each context before its first step. Optional:
+ * without it every RSA key record is decoded again. The cache must outlive the
+ * contexts that use it. dkim_keys_free(NULL) is a no-op.
+ */
+struct dkim_keys *dkim_keys_new(void);
+void dkim_keys_free(struct dkim_keys *keys);
+void dkim_use_keys(struct dkim_ctx *ctx, struct dkim_keys *keys);
 
 /*
  * Advances the evaluation with what the cache holds. DKIM_NEED_DNS: the cache's

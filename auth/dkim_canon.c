@@ -13,8 +13,12 @@
  */
 #include "config.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "auth/dkim_canon.h"
 #include "common/xmalloc.h"
@@ -124,7 +128,7 @@ struct dkim_body {
 	enum dkim_canon	 c;
 	int		 limited;
 	uint64_t	 limit;
-	uint64_t	 length;	/* canonical bytes so far, limit or not */
+	uint64_t	 done;		/* canonical bytes already flushed (sent or cut) */
 	uint64_t	 crlfs;		/* line ends not yet written */
 	int		 wsp;		/* relaxed: whitespace not yet written */
 	int		 cr;		/* the last piece ended with CR */
@@ -139,8 +143,9 @@ struct dkim_body *
 dkim_body_new(enum dkim_canon c, int limited, uint64_t limit, dkim_out_fn *out,
     void *arg)
 {
-	struct dkim_body *b = xcalloc(1, sizeof(*b));
+	struct dkim_body *b = xmalloc(sizeof(*b));
 
+	memset(b, 0, offsetof(struct dkim_body, buf));
 	b->c = c;
 	b->limited = limited;
 	b->limit = limit;
@@ -155,96 +160,244 @@ dkim_body_free(struct dkim_body *b)
 	free(b);
 }
 
+/* Hands the gathered bytes on, cut at the limit: everything counts in the length. */
 static void
 flush(struct dkim_body *b)
 {
-	if (b->n > 0)
-		b->out(b->arg, b->buf, b->n);
-	b->n = 0;
-}
-
-/* Writes canonical bytes, cut at the limit. */
-static void
-emit(struct dkim_body *b, const char *p, size_t n)
-{
-	size_t keep = n;
+	size_t keep = b->n;
 
 	if (b->limited) {
-		uint64_t room = b->length < b->limit ? b->limit - b->length : 0;
+		uint64_t room = b->done < b->limit ? b->limit - b->done : 0;
 
 		if (room < keep)
 			keep = (size_t)room;
 	}
-	b->length += n;
-	if (keep == 0)
-		return;
-	if (keep > sizeof(b->buf) - b->n) {
-		flush(b);
-		if (keep >= sizeof(b->buf)) {
-			b->out(b->arg, p, keep);
-			return;
-		}
-	}
-	memcpy(b->buf + b->n, p, keep);
-	b->n += keep;
+	if (keep > 0)
+		b->out(b->arg, b->buf, keep);
+	b->done += b->n;
+	b->n = 0;
 }
 
-/* Body text: first the line ends and the space held back before it. */
 static void
-text(struct dkim_body *b, const char *p, size_t n)
+put(struct dkim_body *b, unsigned char c)
 {
-	for (; b->crlfs > 0; b->crlfs--)
-		emit(b, "\r\n", 2);
+	if (b->n == sizeof(b->buf))
+		flush(b);
+	b->buf[b->n++] = c;
+}
+
+static inline void
+append(struct dkim_body *b, const char *p, size_t n)
+{
+	while (n > sizeof(b->buf) - b->n) {
+		size_t room = sizeof(b->buf) - b->n;
+
+		memcpy(b->buf + b->n, p, room);
+		b->n += room;
+		p += room;
+		n -= room;
+		flush(b);
+	}
+	memcpy(b->buf + b->n, p, n);
+	b->n += n;
+}
+
+/* Before body text: the line ends and the space held back. */
+static inline void
+pending(struct dkim_body *b)
+{
+	if (b->crlfs == 0 && !b->wsp)
+		return;
+	for (; b->crlfs > 0; b->crlfs--) {
+		put(b, '\r');
+		put(b, '\n');
+	}
 	if (b->wsp) {
-		emit(b, " ", 1);
+		put(b, ' ');
 		b->wsp = 0;
 	}
-	emit(b, p, n);
-	b->content = 1;
 }
 
-void
-dkim_body_update(struct dkim_body *b, const char *p, size_t n)
+/* Bytes that may need rewriting in relaxed: CR, HTAB, SP. */
+static const unsigned char special[256] = { ['\r'] = 1, ['\t'] = 1, [' '] = 1 };
+
+#define ONES	0x0101010101010101ULL
+#define LOW7	0x7f7f7f7f7f7f7f7fULL
+#define HIGHS	0x8080808080808080ULL
+
+/* 0x80 in each byte of v that is below 0x21 (exact: no carry crosses bytes). */
+static inline uint64_t
+below21(uint64_t v)
 {
+	return ~(((v & LOW7) + ONES * (0x80 - 0x21)) | v) & HIGHS;
+}
+
+/* 0x80 in each byte of v that is zero (exact). */
+static inline uint64_t
+zero(uint64_t v)
+{
+	return ~(((v & LOW7) + LOW7) | v) & HIGHS;
+}
+
+/* Index of the lowest-addressed byte flagged in m (m != 0). */
+static inline size_t
+first_flag(uint64_t m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(m) / 8;
+#else
+	return (size_t)__builtin_ctzll(m) / 8;
+#endif
+}
+
+/*
+ * The end of the run of text starting at i: the first CR or HTAB, or SP that
+ * starts a whitespace run or ends the line or piece. A single SP between two other
+ * bytes stays as it is in relaxed, so a run covers words and single spaces alike.
+ * Many bytes at a time (16 with SSE2, else 8 in a 64-bit word): a byte may stop
+ * the run only if it is below 0x21 and is not a SP followed by a byte of 0x21 or
+ * more; such candidates are then checked one by one (other control bytes are
+ * text). The byte-at-a-time tail gives the same answer, which fuzz_dkim_canon
+ * checks by feeding bodies whole and byte by byte.
+ */
+static size_t
+run_end(const unsigned char *u, size_t i, size_t n)
+{
+	size_t j = i + 1;
+
+	for (;;) {
+#ifdef __SSE2__
+		const __m128i lim = _mm_set1_epi8(0x20), sp = _mm_set1_epi8(' ');
+
+		for (; j + 17 <= n; j += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + j));
+			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(u + j + 1));
+			__m128i lowx = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x);
+			__m128i lowy = _mm_cmpeq_epi8(_mm_min_epu8(y, lim), y);
+			__m128i single = _mm_andnot_si128(lowy, _mm_cmpeq_epi8(x, sp));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(single, lowx));
+
+			if (m != 0) {
+				j += (size_t)__builtin_ctz(m);
+				break;
+			}
+		}
+		if (j + 17 > n)
+#endif
+		{
+			uint64_t x, y, m;
+
+			for (; j + 9 <= n; j += 8) {
+				memcpy(&x, u + j, 8);
+				memcpy(&y, u + j + 1, 8);
+				m = below21(x) & ~(zero(x ^ (ONES * ' ')) & ~below21(y));
+				if (m != 0) {
+					j += first_flag(m);
+					break;
+				}
+			}
+			if (j + 9 > n)
+				while (j < n && u[j] > 0x20)
+					j++;
+		}
+		if (j >= n)
+			return n;
+		if (u[j] == '\r' || u[j] == '\t' ||
+		    (u[j] == ' ' && (j + 1 == n || special[u[j + 1]])))
+			return j;
+		j++;	/* a single SP, or another control byte: text */
+	}
+}
+
+/*
+ * Relaxed: text runs are copied whole; whitespace runs, whitespace before a line
+ * end (or at the end of a piece, where the next byte is unknown) and CR take the
+ * slow path.
+ */
+static void
+update_relaxed(struct dkim_body *b, const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
 	size_t i = 0, j;
-	int relaxed = b->c == DKIM_CANON_RELAXED;
 
 	while (i < n) {
-		char ch = p[i];
+		unsigned char ch = u[i];
 
 		if (b->cr) {
 			b->cr = 0;
 			if (ch == '\n') {
-				/* Relaxed drops whitespace at the end of a line. */
+				/* Whitespace at the end of a line goes. */
 				b->wsp = 0;
 				b->crlfs++;
 				i++;
 				continue;
 			}
-			text(b, "\r", 1);
+			pending(b);
+			put(b, '\r');
+			b->content = 1;
 		}
 		if (ch == '\r') {
 			b->cr = 1;
 			i++;
 			continue;
 		}
-		if (relaxed && (ch == ' ' || ch == '\t')) {
+		if ((ch == ' ' || ch == '\t') &&
+		    (ch == '\t' || b->wsp || i + 1 == n || special[u[i + 1]])) {
+			/* A whitespace run: one pending space for all of it. */
+			for (i++; i < n && (u[i] == ' ' || u[i] == '\t'); i++)
+				;
 			b->wsp = 1;
+			continue;
+		}
+		j = run_end(u, i, n);
+		pending(b);
+		append(b, p + i, j - i);
+		b->content = 1;
+		i = j;
+	}
+}
+
+/* Simple: text runs up to each CR, copied whole. */
+static void
+update_simple(struct dkim_body *b, const char *p, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		const char *cr;
+
+		if (b->cr) {
+			b->cr = 0;
+			if (p[i] == '\n') {
+				b->crlfs++;
+				i++;
+				continue;
+			}
+			pending(b);
+			put(b, '\r');
+			b->content = 1;
+		}
+		if (p[i] == '\r') {
+			b->cr = 1;
 			i++;
 			continue;
 		}
-		j = i + 1;
-		if (relaxed) {
-			while (j < n && p[j] != ' ' && p[j] != '\t' && p[j] != '\r')
-				j++;
-		} else {
-			const char *cr = memchr(p + j, '\r', n - j);
-
-			j = cr != NULL ? (size_t)(cr - p) : n;
-		}
-		text(b, p + i, j - i);
+		cr = memchr(p + i + 1, '\r', n - i - 1);
+		j = cr != NULL ? (size_t)(cr - p) : n;
+		pending(b);
+		append(b, p + i, j - i);
+		b->content = 1;
 		i = j;
 	}
+}
+
+void
+dkim_body_update(struct dkim_body *b, const char *p, size_t n)
+{
+	if (b->c == DKIM_CANON_RELAXED)
+		update_relaxed(b, p, n);
+	else
+		update_simple(b, p, n);
 }
 
 uint64_t
@@ -252,7 +405,9 @@ dkim_body_final(struct dkim_body *b)
 {
 	if (b->cr) {
 		b->cr = 0;
-		text(b, "\r", 1);
+		pending(b);
+		put(b, '\r');
+		b->content = 1;
 	}
 	/*
 	 * Every body with text ends in exactly one CRLF, whatever followed its last
@@ -260,8 +415,10 @@ dkim_body_final(struct dkim_body *b)
 	 */
 	b->crlfs = 0;
 	b->wsp = 0;
-	if (b->content || b->c == DKIM_CANON_SIMPLE)
-		emit(b, "\r\n", 2);
+	if (b->content || b->c == DKIM_CANON_SIMPLE) {
+		put(b, '\r');
+		put(b, '\n');
+	}
 	flush(b);
-	return b->length;
+	return b->done;
 }

@@ -13,6 +13,8 @@
 #include "auth/dkim_text.h"
 #include "auth/taglist.h"
 
+_Static_assert(DKIM_KEY_P_MAX <= DKIM_BASE64_MAX, "p= must fit the base64 decoder");
+
 static enum dkim_key_err
 fail(enum dkim_key_err err, const char **reason, const char *why)
 {

@@ -15,6 +15,8 @@
 #include "auth/dkim_text.h"
 #include "auth/taglist.h"
 
+_Static_assert(DKIM_SIG_B_MAX <= DKIM_BASE64_MAX, "b= must fit the base64 decoder");
+
 /* RFC 1035 2.3.4. */
 #define LABEL_MAX 63
 
@@ -276,8 +278,15 @@ dkim_sig_parse(const char *raw, size_t raw_len, const char *value, size_t value_
 	size_t ntags, i, len;
 	int from = 0;
 
-	memset(sig, 0, sizeof(*sig));
-	(void)raw_len;
+	/* Field by field: the struct is mostly buffers, filled as they are parsed. */
+	sig->d[0] = sig->s[0] = sig->a[0] = sig->i[0] = sig->b_prefix[0] = '\0';
+	sig->i_domain = sig->b_len = sig->nh = sig->b_off = sig->b_len_raw = 0;
+	sig->has_l = sig->has_t = sig->has_x = 0;
+	sig->l = sig->t = sig->x = 0;
+	sig->alg = DKIM_ALG_RSA_SHA256;
+	sig->hcanon = sig->bcanon = DKIM_CANON_SIMPLE;
+	if (value < raw || value_len > raw_len || (size_t)(value - raw) > raw_len - value_len)
+		return fail(DKIM_SIG_SYNTAX, reason, "value outside the field");
 	switch (taglist_parse(value, value_len, tags, TAGLIST_MAX, &ntags)) {
 	case TAGLIST_OK:
 		break;

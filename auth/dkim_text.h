@@ -18,8 +18,12 @@ int dkim_eq_nocase(const char *p, size_t n, const char *lit);
  * insensitive, whitespace around elements ignored). */
 int dkim_list_has(const char *p, size_t n, const char *want);
 
+/* Largest decoded size dkim_base64() handles: a key record's p= (DKIM_KEY_P_MAX). */
+#define DKIM_BASE64_MAX 2048
+
 /* Decodes base64 with folding whitespace anywhere (b=, bh=, p=); padding is
- * required. 0 on success, -1 on bad input or when it does not fit in max. */
+ * required. 0 on success, -1 on bad input or when it does not fit in max (which
+ * must not exceed DKIM_BASE64_MAX). */
 int dkim_base64(const char *p, size_t n, unsigned char *out, size_t max, size_t *outlen);
 
 #endif

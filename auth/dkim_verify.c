@@ -21,13 +21,12 @@
 #include <strings.h>
 
 #include <openssl/evp.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
 #include <sodium.h>
 
 #include "auth/dkim.h"
 #include "auth/dkim_canon.h"
 #include "auth/dkim_key.h"
+#include "auth/dkim_keys.h"
 #include "auth/dkim_sig.h"
 #include "common/header.h"
 #include "common/xmalloc.h"
@@ -60,6 +59,7 @@ struct dkim_ctx {
 	struct bodyhash	 bh[DKIM_SIGS_MAX];
 	size_t		 nbh;
 	EVP_MD_CTX	*md;
+	struct dkim_keys *keys;		/* lent by the caller, or NULL */
 };
 
 static void
@@ -120,7 +120,12 @@ add_signature(struct dkim_ctx *ctx, size_t field)
 	enum dkim_sig_err err;
 	const char *reason;
 
-	memset(st, 0, sizeof(*st));
+	/* Initialized field by field: the struct is large and mostly buffers. */
+	st->res.result = DKIM_NONE;
+	st->res.i[0] = '\0';
+	st->res.testing = 0;
+	st->res.reason = NULL;
+	st->done = 0;
 	st->field = field;
 	err = dkim_sig_parse(f->raw, f->raw_len, f->value, f->value_len, &st->sig, &reason);
 	copy_str(st->res.d, sizeof(st->res.d), st->sig.d);
@@ -145,7 +150,7 @@ dkim_new(const char *msg, size_t len, time_t now)
 	struct header_iter it;
 	struct header_field f;
 	enum header_err err;
-	size_t i, cap = 0;
+	size_t i, cap = 0, nsig = 0;
 
 	ctx->msg = msg;
 	ctx->len = len;
@@ -165,12 +170,21 @@ dkim_new(const char *msg, size_t len, time_t now)
 		return ctx;
 	}
 	ctx->body = header_body_offset(&it);
-	ctx->sigs = xcalloc(DKIM_SIGS_MAX, sizeof(*ctx->sigs));
-	for (i = 0; i < ctx->nfields && ctx->nsigs < DKIM_SIGS_MAX; i++)
+	for (i = 0; i < ctx->nfields && nsig < DKIM_SIGS_MAX; i++)
+		if (header_name_is(&ctx->fields[i], "DKIM-Signature"))
+			nsig++;
+	ctx->sigs = nsig ? xreallocarray(NULL, nsig, sizeof(*ctx->sigs)) : NULL;
+	for (i = 0; i < ctx->nfields && ctx->nsigs < nsig; i++)
 		if (header_name_is(&ctx->fields[i], "DKIM-Signature"))
 			add_signature(ctx, i);
 	ctx->taken = xcalloc(ctx->nfields, 1);
 	return ctx;
+}
+
+void
+dkim_use_keys(struct dkim_ctx *ctx, struct dkim_keys *keys)
+{
+	ctx->keys = keys;
 }
 
 void
@@ -259,62 +273,31 @@ header_hash(struct dkim_ctx *ctx, const struct sigstate *st, unsigned char *out)
 	return EVP_DigestFinal_ex(ctx->md, out, NULL) == 1 ? 0 : -1;
 }
 
-/* An RSA public key from p=: SubjectPublicKeyInfo, or a bare RSAPublicKey. */
-static EVP_PKEY *
-rsa_key(const struct dkim_key *key)
-{
-	const unsigned char *p = key->p;
-	EVP_PKEY *pk;
-
-	if ((pk = d2i_PUBKEY(NULL, &p, (long)key->p_len)) != NULL) {
-		if (p == key->p + key->p_len)
-			return pk;
-		EVP_PKEY_free(pk);
-		return NULL;
-	}
-	p = key->p;
-	if ((pk = d2i_PublicKey(EVP_PKEY_RSA, NULL, &p, (long)key->p_len)) != NULL &&
-	    p != key->p + key->p_len) {
-		EVP_PKEY_free(pk);
-		return NULL;
-	}
-	return pk;
-}
-
 static void
-verify_rsa(struct sigstate *st, const struct dkim_key *key, const unsigned char *hash)
+verify_rsa(struct dkim_ctx *ctx, struct sigstate *st, const struct dkim_key *key,
+    const unsigned char *hash)
 {
-	EVP_PKEY *pk;
-	EVP_PKEY_CTX *pc = NULL;
-	int bits, ok;
-
-	if ((pk = rsa_key(key)) == NULL) {
-		finish(st, DKIM_PERMERROR, "invalid RSA key data");
-		return;
-	}
-	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA) {
-		EVP_PKEY_free(pk);
-		finish(st, DKIM_PERMERROR, "inappropriate key algorithm");
-		return;
-	}
-	bits = EVP_PKEY_get_bits(pk);
-	if (bits < DKIM_RSA_BITS_MIN || bits > DKIM_RSA_BITS_MAX) {
-		EVP_PKEY_free(pk);
-		finish(st, DKIM_POLICY, bits < DKIM_RSA_BITS_MIN ?
-		    "RSA key under 1024 bits (RFC 8301)" : "RSA key over 8192 bits");
-		return;
-	}
-	ok = (pc = EVP_PKEY_CTX_new(pk, NULL)) != NULL &&
-	    EVP_PKEY_verify_init(pc) == 1 &&
-	    EVP_PKEY_CTX_set_rsa_padding(pc, RSA_PKCS1_PADDING) == 1 &&
-	    EVP_PKEY_CTX_set_signature_md(pc, EVP_sha256()) == 1 &&
-	    EVP_PKEY_verify(pc, st->sig.b, st->sig.b_len, hash, DKIM_HASH_LEN) == 1;
-	EVP_PKEY_CTX_free(pc);
-	EVP_PKEY_free(pk);
-	if (ok)
+	switch (dkim_rsa_verify(ctx->keys, key->p, key->p_len, st->sig.b, st->sig.b_len,
+	    hash)) {
+	case DKIM_RSA_PASS:
 		finish(st, DKIM_PASS, "ok");
-	else
+		break;
+	case DKIM_RSA_FAIL:
 		finish(st, DKIM_FAIL, "signature did not verify");
+		break;
+	case DKIM_RSA_BADKEY:
+		finish(st, DKIM_PERMERROR, "invalid RSA key data");
+		break;
+	case DKIM_RSA_SHORT:
+		finish(st, DKIM_POLICY, "RSA key under 1024 bits (RFC 8301)");
+		break;
+	case DKIM_RSA_LONG:
+		finish(st, DKIM_POLICY, "RSA key over 8192 bits");
+		break;
+	case DKIM_RSA_ERROR:
+		finish(st, DKIM_TEMPERROR, "RSA verification failed to run");
+		break;
+	}
 }
 
 /* RFC 8463 3: ed25519 signs the SHA-256 hash, not the data. */
@@ -410,7 +393,7 @@ verify_with(struct dkim_ctx *ctx, struct sigstate *st, const struct dns_rrset *r
 		return;
 	}
 	if (sig->alg == DKIM_ALG_RSA_SHA256)
-		verify_rsa(st, &key, hash);
+		verify_rsa(ctx, st, &key, hash);
 	else
 		verify_ed25519(st, &key, hash);
 }

@@ -6,6 +6,7 @@ auth_libauth_a_SOURCES = \
 	auth/dkim.h auth/dkim_verify.c \
 	auth/dkim_sig.h auth/dkim_sig.c \
 	auth/dkim_key.h auth/dkim_key.c \
+	auth/dkim_keys.h auth/dkim_keys.c \
 	auth/dkim_canon.h auth/dkim_canon.c \
 	auth/dkim_text.h auth/dkim_text.c
 auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \
@@ -151,3 +152,22 @@ bench_bench_spf_SOURCES = bench/bench_spf.c
 bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
 
 EXTRA_DIST += tests/dkim/test_dkim_signed.py
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dkim_sig fuzz/fuzz_dkim_key fuzz/fuzz_dkim_canon
+fuzz_fuzz_dkim_sig_SOURCES = fuzz/fuzz_dkim_sig.c
+fuzz_fuzz_dkim_sig_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dkim_sig_LDADD = $(DKIM_LIBS)
+fuzz_fuzz_dkim_key_SOURCES = fuzz/fuzz_dkim_key.c
+fuzz_fuzz_dkim_key_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dkim_key_LDADD = $(DKIM_LIBS)
+fuzz_fuzz_dkim_canon_SOURCES = fuzz/fuzz_dkim_canon.c
+fuzz_fuzz_dkim_canon_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dkim_canon_LDADD = $(DKIM_LIBS)
+endif
+
+# bench/bench_dkim: DKIM verify rate against the raw public-key rate (see the file).
+noinst_PROGRAMS += bench/bench_dkim
+bench_bench_dkim_SOURCES = bench/bench_dkim.c
+bench_bench_dkim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
+bench_bench_dkim_LDADD = $(DKIM_LIBS)

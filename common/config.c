@@ -42,7 +42,7 @@ static const struct key keys[] = {
 	{ "smtpd", "listen", K_HOSTPORT, F(smtpd_listen), "127.0.0.1:2525", 0, 0 },
 	{ "smtpd", "hostname", K_STR, F(hostname), "", 0, 0 },
 	{ "smtpd", "user", K_STR, F(user), "", 0, 0 },
-	{ "smtpd", "max_message_size", K_SIZE, F(max_message_size), "10M", 1024, 1ULL << 30 },
+	{ "smtpd", "max_message_size", K_SIZE, F(max_message_size), "10M", 1024, 512ULL << 20 },
 	{ "smtpd", "max_recipients", K_UINT, F(max_recipients), "100", 1, 10000 },
 	{ "smtpd", "max_connections", K_UINT, F(max_connections), "200", 1, 100000 },
 	{ "smtpd", "max_connections_per_ip", K_UINT, F(max_connections_per_ip), "20", 1, 100000 },
@@ -57,6 +57,10 @@ static const struct key keys[] = {
 	{ "smtpd", "relay_pool_idle", K_UINT, F(relay_pool_idle), "4", 0, 1000 },
 	{ "smtpd", "relay_pool_idle_timeout", K_UINT, F(relay_pool_idle_timeout), "30", 1, 3600 },
 	{ "smtpd", "relay_max_connections", K_UINT, F(relay_max_connections), "50", 1, 10000 },
+	{ "smtpd", "reinject_retry_first", K_UINT, F(reinject_retry_first), "60", 1, 86400 },
+	{ "smtpd", "reinject_retry_max", K_UINT, F(reinject_retry_max), "3600", 1, 604800 },
+	{ "smtpd", "reinject_lifetime", K_UINT, F(reinject_lifetime), "432000", 3600, 2592000 },
+	{ "smtpd", "reinject_concurrency", K_UINT, F(reinject_concurrency), "4", 1, 100 },
 	{ "web", "listen", K_HOSTPORT, F(web_listen), "127.0.0.1:8025", 0, 0 },
 	{ "web", "base_url", K_STR, F(base_url), "http://127.0.0.1:8025", 0, 0 },
 	{ "web", "captcha_font", K_STR, F(captcha_font), "/usr/share/hershey-fonts/futural.jhf", 0, 0 },
@@ -68,6 +72,25 @@ static const struct key keys[] = {
 	{ "policy", "mode", K_MODE, F(policy_mode), "enforce", 0, 0 },
 	{ "policy", "authserv_id", K_STR, F(authserv_id), "", 0, 0 },
 	{ "policy", "release_lifetime", K_UINT, F(release_lifetime), "1209600", 3600, 31536000 },
+	{ "policy", "quarantine_threshold", K_UINT, F(quarantine_threshold), "5", 1, 100000 },
+	{ "policy", "reject_threshold", K_UINT, F(reject_threshold), "15", 1, 100000 },
+	{ "policy", "weight_spf_fail", K_UINT, F(weight_spf_fail), "4", 0, 1000 },
+	{ "policy", "weight_spf_softfail", K_UINT, F(weight_spf_softfail), "2", 0, 1000 },
+	{ "policy", "weight_dkim_fail", K_UINT, F(weight_dkim_fail), "2", 0, 1000 },
+	{ "policy", "weight_no_auth", K_UINT, F(weight_no_auth), "3", 0, 1000 },
+	{ "policy", "weight_dmarc_fail_none", K_UINT, F(weight_dmarc_fail_none), "1", 0, 1000 },
+	{ "policy", "weight_dmarc_fail_quarantine", K_UINT, F(weight_dmarc_fail_quarantine), "5", 0, 1000 },
+	{ "policy", "weight_dmarc_fail_reject", K_UINT, F(weight_dmarc_fail_reject), "9", 0, 1000 },
+	{ "policy", "weight_no_ptr", K_UINT, F(weight_no_ptr), "2", 0, 1000 },
+	{ "policy", "weight_fcrdns_mismatch", K_UINT, F(weight_fcrdns_mismatch), "1", 0, 1000 },
+	{ "policy", "weight_dnsbl", K_UINT, F(weight_dnsbl), "5", 0, 1000 },
+	{ "policy", "weight_helo_not_fqdn", K_UINT, F(weight_helo_not_fqdn), "1", 0, 1000 },
+	{ "policy", "weight_helo_ip_mismatch", K_UINT, F(weight_helo_ip_mismatch), "2", 0, 1000 },
+	{ "policy", "weight_helo_ours", K_UINT, F(weight_helo_ours), "5", 0, 1000 },
+	{ "policy", "weight_first_contact", K_UINT, F(weight_first_contact), "3", 0, 1000 },
+	{ "policy", "weight_unusual_origin", K_UINT, F(weight_unusual_origin), "2", 0, 1000 },
+	{ "policy", "weight_from_served_unauth", K_UINT, F(weight_from_served_unauth), "6", 0, 1000 },
+	{ "policy", "dnsbl_zones", K_STR, F(dnsbl_zones), "", 0, 0 },
 };
 
 static const struct key domain_keys[] = {
@@ -334,9 +357,20 @@ config_load(const char *path, char *err, size_t errsz)
 			    cf->domains[i].name);
 			goto fail;
 		}
+	if (cf->reinject_retry_max < cf->reinject_retry_first) {
+		snprintf(err, errsz, "%s: [smtpd] reinject_retry_max: less than "
+		    "reinject_retry_first", path);
+		goto fail;
+	}
 	if ((cf->tls_cert[0] == '\0') != (cf->tls_key[0] == '\0')) {
 		snprintf(err, errsz, "%s: [smtpd] tls_cert and tls_key: set both or neither",
 		    path);
+		goto fail;
+	}
+	if (cf->quarantine_threshold > cf->reject_threshold) {
+		snprintf(err, errsz, "%s: [policy] quarantine_threshold: greater than "
+		    "reject_threshold (%u > %u)", path, cf->quarantine_threshold,
+		    cf->reject_threshold);
 		goto fail;
 	}
 	if (cf->hostname[0] == '\0') {

@@ -53,6 +53,10 @@ struct config {
 	unsigned	 relay_pool_idle;	/* idle connections kept per next hop */
 	unsigned	 relay_pool_idle_timeout;
 	unsigned	 relay_max_connections;	/* per next hop, busy and idle */
+	unsigned	 reinject_retry_first;	/* released mail: first retry, seconds */
+	unsigned	 reinject_retry_max;	/* longest wait between retries */
+	unsigned	 reinject_lifetime;	/* give up (state failed) after this */
+	unsigned	 reinject_concurrency;	/* deliveries at once */
 
 	/* [web] */
 	struct hostport	 web_listen;
@@ -72,6 +76,28 @@ struct config {
 	enum policy_mode policy_mode;
 	char		*authserv_id;
 	unsigned	 release_lifetime;	/* seconds a release link works */
+	/* Verdict (smtpd/policy.h): score >= reject_threshold is refused, else
+	 * >= quarantine_threshold held unless authenticated or whitelisted. */
+	unsigned	 quarantine_threshold;
+	unsigned	 reject_threshold;
+	/* One weight per signal, the names of policy_signal_name(). */
+	unsigned	 weight_spf_fail;
+	unsigned	 weight_spf_softfail;
+	unsigned	 weight_dkim_fail;
+	unsigned	 weight_no_auth;
+	unsigned	 weight_dmarc_fail_none;
+	unsigned	 weight_dmarc_fail_quarantine;
+	unsigned	 weight_dmarc_fail_reject;
+	unsigned	 weight_no_ptr;
+	unsigned	 weight_fcrdns_mismatch;
+	unsigned	 weight_dnsbl;		/* per listing zone */
+	unsigned	 weight_helo_not_fqdn;
+	unsigned	 weight_helo_ip_mismatch;
+	unsigned	 weight_helo_ours;
+	unsigned	 weight_first_contact;
+	unsigned	 weight_unusual_origin;
+	unsigned	 weight_from_served_unauth;
+	char		*dnsbl_zones;	/* "zone,zone"; checked by dnsbl_zones_parse() */
 
 	struct domain_config *domains;
 	size_t		 ndomains;

@@ -25,26 +25,27 @@ is_ftext(char c)
 
 /*
  * Finds the CRLF ending the line that starts at i. Only [0, lim) may be read as
- * header; lim < len means the header limit cut the buffer.
+ * header; lim < len means the header limit cut the buffer. memchr does the
+ * scanning: the CR, then no LF nor NUL before it.
  */
 static enum header_err
 line_end(const char *buf, size_t lim, size_t len, size_t i, size_t *eol)
 {
-	for (; i < lim; i++) {
-		if (buf[i] == '\0')
-			return HEADER_NUL;
-		if (buf[i] == '\n')
-			return HEADER_BARE_LF;
-		if (buf[i] == '\r') {
-			if (i + 1 >= lim)
-				break;
-			if (buf[i + 1] != '\n')
-				return HEADER_BARE_CR;
-			*eol = i;
-			return HEADER_OK;
-		}
-	}
-	return lim < len ? HEADER_TOO_BIG : HEADER_TRUNCATED;
+	const char *cr = memchr(buf + i, '\r', lim - i), *lf, *nul;
+	size_t end = cr != NULL ? (size_t)(cr - buf) : lim;
+
+	lf = memchr(buf + i, '\n', end - i);
+	nul = memchr(buf + i, '\0', end - i);
+	if (nul != NULL && (lf == NULL || nul < lf))
+		return HEADER_NUL;
+	if (lf != NULL)
+		return HEADER_BARE_LF;
+	if (cr == NULL || end + 1 >= lim)
+		return lim < len ? HEADER_TOO_BIG : HEADER_TRUNCATED;
+	if (buf[end + 1] != '\n')
+		return HEADER_BARE_CR;
+	*eol = end;
+	return HEADER_OK;
 }
 
 void

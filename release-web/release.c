@@ -380,7 +380,9 @@ whitelist(struct ctx *c, const struct store_actor *by)
 			.target = c->h.rcpts[i],
 			.sender = c->h.mail_from,
 			.origin = STORE_WL_BY_RELEASE,
-			.auth_domain = "",
+			/* what the sender was seen as when held: a later message must
+			 * authenticate the same way, or come from there (whitelist.h) */
+			.auth_domain = c->h.auth_domain != NULL ? c->h.auth_domain : "",
 			.client_net = c->h.client_addr,
 			.created = c->now,
 			.expires = 0,

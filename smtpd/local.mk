@@ -8,8 +8,7 @@ smtpd_libsmtpd_a_SOURCES = \
 	smtpd/reinject.c smtpd/reinject.h \
 	smtpd/server.c smtpd/server.h \
 	smtpd/session.c smtpd/session.h \
-	smtpd/tls.c smtpd/tls.h \
-	smtpd/verdict.c smtpd/verdict.h
+	smtpd/tls.c smtpd/tls.h
 smtpd_libsmtpd_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 
 sbin_PROGRAMS += smtpd/ecluse-smtpd
@@ -48,4 +47,56 @@ tests_unit_test_reinject_SOURCES = tests/unit/test_reinject.c
 tests_unit_test_reinject_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_reinject_LDADD = smtpd/libsmtpd.a store/libstore.a common/libcommon.a \
 	$(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS) $(CMOCKA_LIBS)
+endif
+
+# The verdict policy (pure: policy, whitelist, netaddr) and its connect-time DNS
+# signals (dnsbl, rdns) on the resolver of auth/resolver.h.
+smtpd_libsmtpd_a_SOURCES += \
+	smtpd/netaddr.c smtpd/netaddr.h \
+	smtpd/policy.c smtpd/policy.h \
+	smtpd/whitelist.c smtpd/whitelist.h \
+	smtpd/dnsq.c smtpd/dnsq.h \
+	smtpd/dnsbl.c smtpd/dnsbl.h \
+	smtpd/rdns.c smtpd/rdns.h
+# What a program linking the policy needs.
+POLICY_LIBS = smtpd/libsmtpd.a auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
+	$(CARES_LIBS) $(INIH_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_policy tests/unit/test_whitelist tests/unit/test_netaddr \
+	tests/unit/test_dnsbl tests/unit/test_policy_config
+TESTS += tests/unit/test_policy tests/unit/test_whitelist tests/unit/test_netaddr \
+	tests/unit/test_dnsbl tests/unit/test_policy_config
+tests_unit_test_policy_SOURCES = tests/unit/test_policy.c
+tests_unit_test_policy_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_policy_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_whitelist_SOURCES = tests/unit/test_whitelist.c
+tests_unit_test_whitelist_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_whitelist_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_netaddr_SOURCES = tests/unit/test_netaddr.c
+tests_unit_test_netaddr_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_netaddr_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_dnsbl_SOURCES = tests/unit/test_dnsbl.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_dnsbl_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_dnsbl_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_policy_config_SOURCES = tests/unit/test_policy_config.c
+tests_unit_test_policy_config_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_policy_config_LDADD = $(POLICY_LIBS) $(CMOCKA_LIBS)
+endif
+
+# Integration: DNSBL and reverse DNS against nsd (tests/integration/test_policy_dns.py).
+noinst_PROGRAMS += tests/integration/dnssignals
+tests_integration_dnssignals_SOURCES = tests/integration/dnssignals.c
+tests_integration_dnssignals_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_integration_dnssignals_LDADD = $(POLICY_LIBS)
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dnsbl_zones fuzz/fuzz_netaddr
+fuzz_fuzz_dnsbl_zones_SOURCES = fuzz/fuzz_dnsbl_zones.c
+fuzz_fuzz_dnsbl_zones_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dnsbl_zones_LDADD = $(POLICY_LIBS)
+fuzz_fuzz_netaddr_SOURCES = fuzz/fuzz_netaddr.c
+fuzz_fuzz_netaddr_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_netaddr_LDADD = $(POLICY_LIBS)
 endif

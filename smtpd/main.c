@@ -31,6 +31,7 @@
 #include "common/token.h"
 #include "store/store.h"
 #include "smtpd/pool.h"
+#include "smtpd/reinject.h"
 #include "smtpd/server.h"
 #include "smtpd/session.h"
 #include "smtpd/tls.h"
@@ -86,6 +87,8 @@ main(int argc, char **argv)
 	struct token_key *key;
 	struct tmpl_set *tmpl;
 	struct store *store;
+	struct reinject *rj;
+	struct reinject_limits rl;
 	int foreground = 0, debug = 0, check = 0, ch, rc = 0;
 	char err[CONFIG_ERR_MAX];
 	struct config *cf;
@@ -124,6 +127,19 @@ main(int argc, char **argv)
 		config_free(cf);
 		return 2;
 	}
+	policy_params_from_config(cf, &env.policy);
+	{
+		enum dnsbl_zones_err ze = dnsbl_zones_parse(cf->dnsbl_zones,
+		    strlen(cf->dnsbl_zones), &env.dnsbl_zones);
+
+		if (ze != DNSBL_ZONES_OK) {
+			fprintf(stderr, "ecluse-smtpd: %s: [policy] dnsbl_zones: %s\n", path,
+			    dnsbl_zones_strerror(ze));
+			SSL_CTX_free(env.tls);
+			config_free(cf);
+			return 2;
+		}
+	}
 	snprintf(tpath, sizeof(tpath), "%s/templates", datadir);
 	if ((tmpl = tmpl_set_load(tpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-smtpd: templates: %s\n", err);
@@ -160,6 +176,7 @@ main(int argc, char **argv)
 	env.auth.receiver = cf->hostname;
 	env.auth.spf_timeout_ms = AUTH_SPF_TIMEOUT_MS;
 	env.auth.msg_timeout_ms = AUTH_MSG_TIMEOUT_MS;
+	env.auth.dkim_keys = dkim_keys_new();
 	env.auth.resolver = resolver_new(env.base, cf->dns_servers, cf->dns_timeout_ms,
 	    cf->dns_tries, err, sizeof(err));
 	if (env.auth.resolver == NULL) {
@@ -176,10 +193,16 @@ main(int argc, char **argv)
 		sigterm = evsignal_new(env.base, SIGTERM, on_signal, env.base);
 		evsignal_add(sigint, NULL);
 		evsignal_add(sigterm, NULL);
+		rl.retry_first = cf->reinject_retry_first;
+		rl.retry_max = cf->reinject_retry_max;
+		rl.lifetime = cf->reinject_lifetime;
+		rl.concurrency = cf->reinject_concurrency;
+		rj = reinject_new(env.base, env.pool, store, cf, &rl);
 		log_info("event=start listen=%s:%u hostname=%s domains=%zu tls=%s version=%s",
 		    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
 		    env.tls ? "yes" : "no", PACKAGE_VERSION);
 		event_base_dispatch(env.base);
+		reinject_free(rj);
 		event_free(sigint);
 		event_free(sigterm);
 	}
@@ -189,6 +212,7 @@ main(int argc, char **argv)
 	event_free(store_ev);
 	pool_free(env.pool);
 	resolver_free(env.auth.resolver);
+	dkim_keys_free(env.auth.dkim_keys);
 	evdns_base_free(dns, 0);
 	event_base_free(env.base);
 	token_key_free(key);

@@ -201,17 +201,20 @@ scan_message(const unsigned char *m, size_t len, bool *eightbit, bool *utf8)
 
 /* ---------------------------------------------------------------- logging */
 
+/* One line per outcome; retry_in: seconds to the next attempt, or -1. */
 static void
-log_outcome(const struct job *j, const char *event, const char *why)
+log_outcome(const struct job *j, const char *event, const char *why, int64_t retry_in)
 {
-	char from[ADDR_LOG_MAX], w[REINJECT_ERROR_MAX * 4];
+	char from[ADDR_LOG_MAX], w[REINJECT_ERROR_MAX * 4], next[32] = "";
 	const struct store_held *h = &j->claim.msg;
 
+	if (retry_in >= 0)
+		snprintf(next, sizeof(next), " retry_in=%" PRId64, retry_in);
 	log_info("held=%" PRId64 " event=%s from=<%s> rcpts=%zu accepted=%zu refused=%zu "
-	    "hop=%s:%u attempts=%u reason=\"%s\"", j->claim.id, event,
+	    "hop=%s:%u attempts=%u%s reason=\"%s\"", j->claim.id, event,
 	    log_escape(from, sizeof(from), h->mail_from, strlen(h->mail_from)), h->nrcpts,
 	    j->accepted, j->nrefused, j->hop ? j->hop->host : "-", j->hop ? j->hop->port : 0,
-	    j->claim.attempts, log_escape(w, sizeof(w), why, strlen(why)));
+	    j->claim.attempts, next, log_escape(w, sizeof(w), why, strlen(why)));
 }
 
 static void
@@ -289,7 +292,7 @@ job_fail(struct job *j, const char *why)
 		log_err("held=%" PRId64 " event=reinject_store_error op=fail error=\"%s: %s\"",
 		    j->claim.id, store_strerror(e), store_last_error(r->st));
 	} else {
-		log_outcome(j, "reinject_failed", why);
+		log_outcome(j, "reinject_failed", why, -1);
 		snprintf(what, sizeof(what), "reinject held=%" PRId64 " failed: %s",
 		    j->claim.id, why);
 		audit(r, j, what);
@@ -315,11 +318,8 @@ job_retry(struct job *j, const char *why)
 	if ((e = store_reinject_retry(r->st, &j->claim, why, next)) != STORE_OK)
 		log_err("held=%" PRId64 " event=reinject_store_error op=retry error=\"%s: %s\"",
 		    j->claim.id, store_strerror(e), store_last_error(r->st));
-	else {
-		log_outcome(j, "reinject_deferred", why);
-		log_info("held=%" PRId64 " event=reinject_next_attempt in=%" PRId64,
-		    j->claim.id, next - now);
-	}
+	else
+		log_outcome(j, "reinject_deferred", why, next - now);
 	job_free(j);
 }
 
@@ -336,7 +336,7 @@ job_busy(struct job *j, const char *why)
 		log_err("held=%" PRId64 " event=reinject_store_error op=retry error=\"%s: %s\"",
 		    j->claim.id, store_strerror(e), store_last_error(r->st));
 	else
-		log_outcome(j, "reinject_deferred", why);
+		log_outcome(j, "reinject_deferred", why, REINJECT_BUSY_DELAY);
 	job_free(j);
 }
 
@@ -367,7 +367,7 @@ report_done(struct job *j)
 		    "duplicate=possible", j->claim.id, store_strerror(e),
 		    store_last_error(r->st));
 	} else {
-		log_outcome(j, "reinject_delivered", j->reply);
+		log_outcome(j, "reinject_delivered", j->reply, -1);
 		for (i = 0; i < j->nrefused; i++) {
 			const char *rc = j->claim.msg.rcpts[j->refused[i].rcpt];
 
@@ -464,6 +464,13 @@ job_data(struct job *j)
 		    j->nrefused > 0 ? j->refused[0].text : "none sent");
 		put_client(j, 0);
 		job_fail(j, why);
+		return;
+	}
+	if ((int64_t)time(NULL) >= j->lease_end - REINJECT_LEASE_MARGIN) {
+		/* the loop was held up (store calls wait for locks): the deadline is late,
+		 * and the end of data must never go out after the lease */
+		put_client(j, 0);
+		job_retry(j, "attempt over its time budget before DATA");
 		return;
 	}
 	j->state = J_DATA;

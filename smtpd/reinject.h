@@ -84,7 +84,7 @@ struct event_base;
 struct reinject;
 
 /* The values an operator may change; main fills it from the config (or the
- * REINJECT_* defaults). */
+ * REINJECT_* defaults). reinject_new raises a value under its minimum to it. */
 struct reinject_limits {
 	unsigned	retry_first;	/* seconds; >= 1 */
 	unsigned	retry_max;	/* seconds; >= retry_first */

@@ -28,13 +28,16 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "common/header.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
 #include "smtpd/client.h"
 #include "smtpd/data.h"
 #include "smtpd/parse.h"
+#include "smtpd/netaddr.h"
+#include "smtpd/rdns.h"
 #include "smtpd/session.h"
-#include "smtpd/verdict.h"
+#include "smtpd/whitelist.h"
 
 /* RFC 5321 4.5.3.1.4: a command line is at most 512 octets including CRLF. */
 #define SMTP_CMD_LINE_MAX 512
@@ -99,6 +102,17 @@ struct session {
 	struct evbuffer		*head;		/* header fields ecluse adds */
 	struct evbuffer		*body;		/* msg without forged A-R fields */
 	struct hold_ticket	*ticket;	/* held copy being committed */
+	/* verdict signals, gathered while the client talks */
+	struct rdns		*rdns;		/* started at connect */
+	struct dnsbl		*dnsbl;
+	int			 rdns_done, dnsbl_done;
+	char			 net[STORE_NET_MAX];	/* the client's network */
+	int			 first_contact;	/* sender history, at MAIL */
+	int			 unusual_origin;
+	int			 has_standing;	/* whitelist standing of the transaction */
+	struct whitelist_standing standing;
+	struct whitelist_standing pending_standing;	/* of the RCPT in flight */
+	const struct auth_result *auth_res;	/* end of data: checks done */
 	struct event		*close_ev;	/* polls a TLS close until flushed */
 	unsigned		 close_polls;
 };
@@ -205,6 +219,9 @@ tx_reset(struct session *s)
 	memset(&s->from, 0, sizeof(s->from));
 	auth_free(s->auth);
 	s->auth = NULL;
+	s->auth_res = NULL;
+	s->has_standing = 0;
+	s->first_contact = s->unusual_origin = 0;
 	if (s->msg != NULL) {
 		evbuffer_free(s->msg);
 		s->msg = NULL;
@@ -236,6 +253,8 @@ session_free(struct session *s)
 	tx_reset(s);
 	log_info("session=%s event=disconnect client=%s transactions=%u errors=%u", s->id,
 	    s->ip, s->ntx, s->errors);
+	rdns_free(s->rdns);
+	dnsbl_free(s->dnsbl);
 	if (s->close_ev != NULL)
 		event_free(s->close_ev);
 	bufferevent_free(s->bev);
@@ -305,6 +324,10 @@ on_rcpt_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 		reply(s, "451 4.4.1 next hop unavailable, try again later");
 	} else {
 		if (r->code / 100 == 2) {
+			if (!s->has_standing) {
+				s->standing = s->pending_standing;
+				s->has_standing = 1;
+			}
 			s->rcpts = xreallocarray(s->rcpts, s->nrcpts + 1, sizeof(*s->rcpts));
 			s->rcpts[s->nrcpts++] = xstrndup(s->pending.addr, s->pending.len);
 		}
@@ -408,6 +431,20 @@ up_connect(struct session *s)
 	}
 }
 
+/* The whitelist entries that may let this sender reach the pending recipient. */
+static void
+whitelist_of(struct session *s, struct whitelist_standing *st)
+{
+	struct store_wl_entry *v = NULL;
+	size_t n = 0;
+
+	if (s->from.len == 0 || store_wl_lookup(s->env->store, s->pending.addr,
+	    s->from.addr, (int64_t)time(NULL), &v, &n) != STORE_OK)
+		n = 0;	/* the null sender is never whitelisted; a store error: unknown */
+	whitelist_standing(v, n, (const struct sockaddr *)&s->sa, st);
+	store_wl_free(v, n);
+}
+
 static void
 cmd_rcpt(struct session *s, const char *arg, size_t len)
 {
@@ -457,6 +494,14 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		reply(s, "550 5.7.1 <%s>: relay access denied", s->pending.addr);
 		return;
 	}
+	/* DESIGN rule 2: recipients whose whitelist standing differs would need
+	 * different verdicts: the client sends them in another transaction. */
+	whitelist_of(s, &s->pending_standing);
+	if (s->has_standing && !whitelist_standing_equal(&s->standing, &s->pending_standing)) {
+		reply(s, "452 4.5.3 <%s>: other whitelist standing, send it in another "
+		    "transaction", s->pending.addr);
+		return;
+	}
 	if (s->hop != NULL && s->nrcpts == 0 && !same_hop(s->hop, &d->next_hop)) {
 		/* nothing accepted yet: the transaction may still choose its next hop */
 		pool_put(s->env->pool, s->up, !s->up_mail);
@@ -481,6 +526,27 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		send_mail(s);
 	} else
 		up_connect(s);
+}
+
+/* Where this sender's mail usually comes from (store, synchronous read). */
+static void
+history(struct session *s)
+{
+	struct store_seen *a = NULL, *d = NULL;
+	size_t na = 0, nd = 0;
+	bool first = false, unusual = false;
+
+	if (s->from.len == 0 || s->net[0] == '\0')
+		return;
+	if (store_seen_get(s->env->store, s->from.addr, &a, &na) != STORE_OK)
+		na = 0;
+	if (store_seen_get(s->env->store, s->from.addr + s->from.at + 1, &d, &nd) != STORE_OK)
+		nd = 0;
+	policy_history(a, na, d, nd, s->net, &first, &unusual);
+	s->first_contact = first;
+	s->unusual_origin = unusual;
+	store_seen_free(a, na);
+	store_seen_free(d, nd);
 }
 
 static void
@@ -526,6 +592,7 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	}
 	s->in_tx = 1;
 	s->ntx++;
+	history(s);
 	/* SPF runs while the client sends recipients and data */
 	s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
 	    strlen(s->helo), s->from.addr, s->from.len);
@@ -572,6 +639,11 @@ on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 	} else {
 		pass_reply(s, r);
 		s->up_mail = 0;	/* the next hop's transaction is over */
+		/* history learns from delivered mail only: a held or refused spammer
+		 * must not become "known" by trying twice */
+		if (r->code / 100 == 2 && s->from.len > 0 && s->net[0] != '\0')
+			(void)store_seen_submit(s->env->store, s->from.addr, s->net,
+			    (int64_t)time(NULL), NULL, NULL);
 		log_tx(s, r->code / 100 == 2 ? "relayed" : r->code / 100 == 4 ? "tempfail" :
 		    "refused", r->text);
 	}
@@ -605,17 +677,29 @@ make_head(struct session *s, const struct auth_result *res)
 		evbuffer_add(s->head, res->authres, strlen(res->authres));
 }
 
-/* The message to forward: as received, less the Authentication-Results fields that
- * claim our authserv-id (RFC 8601 5: a forgery of our own verdict). */
+/* The message to forward: as received, less the fields that speak in ecluse's name:
+ * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
+ * verdict) and our own X-Ecluse-* fields (a sender could claim a release). */
 static void
 make_body(struct session *s, const char *msg, size_t len, const struct auth_result *res)
 {
-	size_t i, at = 0;
+	struct header_iter it;
+	struct header_field f;
+	size_t at = 0, i;
 
 	s->body = evbuffer_new();
-	for (i = 0; res != NULL && i < res->nremove; i++) {
-		evbuffer_add(s->body, msg + at, res->remove[i].off - at);
-		at = res->remove[i].off + res->remove[i].len;
+	header_iter_init(&it, msg, len);
+	while (header_next(&it, &f) == HEADER_OK) {
+		size_t off = (size_t)(f.raw - msg);
+		int drop = header_name_is(&f, "X-Ecluse-Released") ||
+		    header_name_is(&f, "X-Ecluse-Monitor");
+
+		for (i = 0; res != NULL && i < res->nremove && !drop; i++)
+			drop = res->remove[i].off == off;
+		if (drop) {
+			evbuffer_add(s->body, msg + at, off - at);
+			at = off + f.raw_len;
+		}
 	}
 	evbuffer_add(s->body, msg + at, len - at);
 }
@@ -686,8 +770,9 @@ on_held(void *arg, enum store_err err, int64_t id)
 
 /* Keeps the message, as it would have been relayed, and replies once it is safe. */
 static void
-hold(struct session *s, const struct auth_result *res, const struct verdict_result *vr)
+hold(struct session *s, const struct auth_result *res, const char *reasons)
 {
+	struct whitelist_origin origin;
 	struct store_hold h;
 	struct hold_ticket *tk;
 	time_t now = time(NULL);
@@ -703,11 +788,11 @@ hold(struct session *s, const struct auth_result *res, const struct verdict_resu
 	h.client_addr = s->ip;
 	h.helo = s->helo;
 	h.auth_results = res != NULL && res->authres != NULL ? res->authres : "";
-	/* A release whitelists the sender under the domain it authenticated as, if any:
-	 * the DMARC-aligned author domain (RFC 9989) of a passing message. */
-	h.auth_domain = res != NULL && res->dmarc.result == DMARC_RES_PASS ? res->dmarc.author : "";
+	/* A release whitelists the sender under the domain it authenticated as, if any */
+	whitelist_origin(res, (const struct sockaddr *)&s->sa, &origin);
+	h.auth_domain = origin.auth_domain;
 	h.verdict = "hold";
-	h.reasons = vr->reason;
+	h.reasons = reasons;
 	h.message_len = evbuffer_get_length(all);
 	h.message = evbuffer_pullup(all, -1);
 	h.received = now;
@@ -735,10 +820,12 @@ hold(struct session *s, const struct auth_result *res, const struct verdict_resu
 static void
 decide(struct session *s, const struct auth_result *res, int in_loop)
 {
-	struct verdict_input vin;
-	struct verdict_result vr;
+	struct policy_input in;
+	struct policy_verdict v;
+	const struct dnsbl_result *bl = NULL;
 	size_t len = evbuffer_get_length(s->msg);
 	const char *msg = (const char *)evbuffer_pullup(s->msg, -1);
+	const char *would;
 
 	/* A header section the iterator cannot read (no header at all, a line without
 	 * a colon) holds no field to remove; too many forged fields is an attack. */
@@ -746,50 +833,79 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
 		    "claiming %s", s->env->auth.authserv_id);
 		log_tx(s, "refused", "forged Authentication-Results");
-		tx_reset(s);
-		if (!in_loop)
-			resume(s);
-		else
-			s->busy = 0;
-		return;
+		goto done;
 	}
-	memset(&vin, 0, sizeof(vin));
-	vin.client_ip = s->ip;
-	vin.helo = s->helo;
-	vin.mail_from = s->from.addr;
-	vin.rcpts = (const char *const *)s->rcpts;
-	vin.nrcpts = s->nrcpts;
-	vin.msg = msg;
-	vin.msglen = len;
-	vin.auth = res;
-	verdict_decide(&vin, &vr);
+	memset(&in, 0, sizeof(in));
+	in.auth = res;
+	in.client = (const struct sockaddr *)&s->sa;
+	in.helo = s->helo;
+	in.helo_len = strlen(s->helo);
+	in.rdns = s->rdns != NULL ? rdns_result(s->rdns)->status : RDNS_UNKNOWN;
+	in.ndnsbl = s->dnsbl != NULL ? dnsbl_results(s->dnsbl, &bl) : 0;
+	in.dnsbl = bl;
+	in.first_contact = s->first_contact;
+	in.unusual_origin = s->unusual_origin;
+	in.whitelisted = s->has_standing && whitelist_standing_match(&s->standing, res);
+	policy_decide(&s->env->policy, &in, &v);
+	log_info("session=%s event=verdict action=%s score=%u reasons=\"%s\"", s->id,
+	    policy_action_name(v.action), v.score, v.reasons);
 	make_head(s, res);
 	make_body(s, msg, len, res);
-	if (vr.verdict != VERDICT_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
+	if (v.action != POLICY_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
 		/* roll-out without risk: everything goes through, marked */
-		log_info("session=%s event=monitor would=%s reason=\"%s\"", s->id,
-		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
-		evbuffer_add_printf(s->head, "X-Ecluse-Monitor: would %s; %s\r\n",
-		    vr.verdict == VERDICT_REJECT ? "reject" : "hold", vr.reason);
-		vr.verdict = VERDICT_RELAY;
+		would = v.action == POLICY_REJECT ? "reject" : "hold";
+		evbuffer_add_printf(s->head, "X-Ecluse-Monitor: would %s; score=%u; %s\r\n",
+		    would, v.score, v.reasons);
+		v.action = POLICY_RELAY;
 	}
-	if (vr.verdict == VERDICT_QUARANTINE && !in_loop) {
-		hold(s, res, &vr);
+	if (v.action == POLICY_QUARANTINE && !in_loop) {
+		hold(s, res, v.reasons);
 		return;
 	}
-	if (vr.verdict == VERDICT_RELAY) {
+	if (v.action == POLICY_RELAY) {
 		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
 		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
 		    evbuffer_get_length(s->body), on_data_reply, s);
 		return;
 	}
+	/* hostile: refused, no release possible */
 	reply(s, "550 5.7.1 message refused by policy");
-	log_tx(s, "refused", vr.reason);
+	log_tx(s, "refused", v.reasons);
+done:
 	tx_reset(s);
 	if (!in_loop)
 		resume(s);
 	else
 		s->busy = 0;
+}
+
+/* The verdict waits for every check started for it: authentication at the end of
+ * data, reverse DNS and DNSBL since the connection (each bounded by its deadline). */
+static void
+maybe_decide(struct session *s)
+{
+	if (s->auth_res == NULL || (s->rdns != NULL && !s->rdns_done) ||
+	    (s->dnsbl != NULL && !s->dnsbl_done))
+		return;
+	decide(s, s->auth_res, 0);
+}
+
+static void
+on_rdns(void *arg)
+{
+	struct session *s = arg;
+
+	s->rdns_done = 1;
+	maybe_decide(s);
+}
+
+static void
+on_dnsbl(void *arg)
+{
+	struct session *s = arg;
+
+	s->dnsbl_done = 1;
+	maybe_decide(s);
 }
 
 static void
@@ -801,7 +917,8 @@ on_auth(void *arg, const struct auth_result *res)
 	    "dns_questions=%zu%s", s->id, spf_result_name(res->spf.result), res->ndkim,
 	    dmarc_res_name(res->dmarc.result), res->dmarc.author, res->dns_questions,
 	    res->timed_out ? " timed_out=yes" : "");
-	decide(s, res, 0);
+	s->auth_res = res;
+	maybe_decide(s);
 }
 
 static void
@@ -1186,6 +1303,18 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	set_read_timeout(s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
+	{
+		struct netaddr na;
+		unsigned t = env->cf->dns_timeout_ms * env->cf->dns_tries;
+
+		if (netaddr_from_sockaddr(sa, &na) == 0)
+			netaddr_network(&na, s->net, sizeof(s->net));
+		/* answered while the client talks; PTR then A/AAAA: two rounds */
+		s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
+		if (env->dnsbl_zones.n > 0)
+			s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones,
+			    sa, t, on_dnsbl, s);
+	}
 	evbuffer_add_printf(bufferevent_get_output(s->bev), "220 %s ESMTP ecluse\r\n",
 	    s->cf->hostname);
 	return s;

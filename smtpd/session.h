@@ -17,6 +17,8 @@
 #include "common/token.h"
 #include "store/store.h"
 #include "common/config.h"
+#include "smtpd/dnsbl.h"
+#include "smtpd/policy.h"
 #include "smtpd/pool.h"
 
 /* Read-only context shared by every session of the daemon. */
@@ -29,6 +31,8 @@ struct smtpd_env {
 	struct store		*store;		/* held copies (group-committed) */
 	const struct token_key	*token_key;	/* signs release links */
 	const struct tmpl_set	*tmpl;		/* reply texts (templates/) */
+	struct policy_params	 policy;	/* weights and thresholds ([policy]) */
+	struct dnsbl_zones	 dnsbl_zones;
 };
 
 struct session;

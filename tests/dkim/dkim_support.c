@@ -22,7 +22,7 @@ struct dnstable {
 	size_t		 n;
 };
 
-static void
+static __attribute__((noreturn)) void
 die(const char *what, const char *arg)
 {
 	fprintf(stderr, "dkim test support: %s: %s\n", what, arg);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <ctype.h>
 #include <cmocka.h>
 
 #include <openssl/evp.h>
@@ -19,6 +21,7 @@
 
 #include "auth/dkim.h"
 #include "auth/dkim_canon.h"
+#include "auth/dkim_sig.h"
 #include "common/header.h"
 #include "tests/dkim/dkim_support.h"
 
@@ -43,12 +46,20 @@ struct run {
 };
 
 static void
-run_msg(struct run *r, char *msg, size_t len, const struct dnstable *t)
+run_keys(struct run *r, char *msg, size_t len, const struct dnstable *t,
+    struct dkim_keys *keys)
 {
 	r->msg = msg;
 	r->cache = dns_cache_new();
 	r->ctx = dkim_new(msg, len, NOW);
+	dkim_use_keys(r->ctx, keys);
 	r->asked = dnstable_drive(t, r->ctx, r->cache);
+}
+
+static void
+run_msg(struct run *r, char *msg, size_t len, const struct dnstable *t)
+{
+	run_keys(r, msg, len, t, NULL);
 }
 
 static void
@@ -289,36 +300,48 @@ static const struct variant variants[] = {
 };
 
 static void
+run_variant(const struct variant *c, const struct dnstable *rfc, struct dkim_keys *keys)
+{
+	struct dnstable *t = c->dns ? dnstable_parse(c->dns) : NULL;
+	char p[1200];
+	struct run r;
+	size_t len, i, want = c->expect[1] ? 2 : 1;
+	char *msg;
+
+	print_message("variant (%s): %s\n", keys ? "key cache" : "no key cache", c->what);
+	path_of(p, sizeof(p), c->file);
+	msg = test_read_file(p, &len, 1);
+	if (c->from)
+		msg = patch(msg, &len, c->from, c->to);
+	run_keys(&r, msg, len, t ? t : rfc, keys);
+	assert_int_equal(dkim_nresults(r.ctx), want);
+	for (i = 0; i < want; i++) {
+		const struct dkim_sigres *res = dkim_result(r.ctx, i);
+
+		print_message("  sig %zu: %s (%s)\n", i, dkim_result_name(res->result),
+		    res->reason);
+		assert_string_equal(dkim_result_name(res->result), c->expect[i]);
+	}
+	run_free(&r);
+	dnstable_free(t);
+}
+
+/*
+ * Every variant without a key cache, then twice through one shared cache: the
+ * later rounds reuse decoded keys and verify contexts after passes and failures
+ * with the same key, and must give the same results.
+ */
+static void
 test_variants(void **state)
 {
 	struct dnstable *rfc = rfc_dns();
-	size_t v, i;
+	struct dkim_keys *keys = dkim_keys_new();
+	size_t v, round;
 
-	for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
-		const struct variant *c = &variants[v];
-		struct dnstable *t = c->dns ? dnstable_parse(c->dns) : NULL;
-		char p[1200];
-		struct run r;
-		size_t len, want = c->expect[1] ? 2 : 1;
-		char *msg;
-
-		print_message("variant: %s\n", c->what);
-		path_of(p, sizeof(p), c->file);
-		msg = test_read_file(p, &len, 1);
-		if (c->from)
-			msg = patch(msg, &len, c->from, c->to);
-		run_msg(&r, msg, len, t ? t : rfc);
-		assert_int_equal(dkim_nresults(r.ctx), want);
-		for (i = 0; i < want; i++) {
-			const struct dkim_sigres *res = dkim_result(r.ctx, i);
-
-			print_message("  sig %zu: %s (%s)\n", i,
-			    dkim_result_name(res->result), res->reason);
-			assert_string_equal(dkim_result_name(res->result), c->expect[i]);
-		}
-		run_free(&r);
-		dnstable_free(t);
-	}
+	for (round = 0; round < 3; round++)
+		for (v = 0; v < sizeof(variants) / sizeof(variants[0]); v++)
+			run_variant(&variants[v], rfc, round ? keys : NULL);
+	dkim_keys_free(keys);
 	dnstable_free(rfc);
 }
 
@@ -361,6 +384,74 @@ test_restart(void **state)
 	dnstable_free(dns);
 }
 
+/*
+ * RFC 8463 signing is deterministic: a signer made of this module's
+ * canonicalization and the A.1 secret key must reproduce the published b= of the
+ * A.3 ed25519 signature byte for byte. Header selection is done here the RFC 6376
+ * 5.4.2 way (bottom-up, a name with no instance left adds nothing).
+ */
+static void
+test_rfc8463_resign(void **state)
+{
+	unsigned char seed[crypto_sign_SEEDBYTES], pk[crypto_sign_PUBLICKEYBYTES];
+	unsigned char sk[crypto_sign_SECRETKEYBYTES], hash[32], sig[crypto_sign_BYTES];
+	struct header_field f[16];
+	struct header_iter it;
+	struct dkim_sig dsig;
+	const char *reason;
+	char p[1200], b64[128], want[128];
+	size_t len, nf = 0, i, k, seedlen, w = 0;
+	unsigned char taken[16] = { 0 };
+	EVP_MD_CTX *md = EVP_MD_CTX_new();
+	char *text, *msg;
+
+	path_of(p, sizeof(p), "rfc8463-A1-ed25519-private-seed.b64");
+	text = test_read_file(p, &len, 0);
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '\r'))
+		len--;
+	assert_int_equal(sodium_base642bin(seed, sizeof(seed), text, len, NULL, &seedlen, NULL,
+	    sodium_base64_VARIANT_ORIGINAL), 0);
+	assert_int_equal(seedlen, sizeof(seed));
+	free(text);
+	assert_int_equal(crypto_sign_seed_keypair(pk, sk, seed), 0);
+
+	path_of(p, sizeof(p), "rfc8463-A3-signed.eml");
+	msg = test_read_file(p, &len, 1);
+	header_iter_init(&it, msg, len);
+	while (nf < 16 && header_next(&it, &f[nf]) == HEADER_OK)
+		nf++;
+	assert_true(header_name_is(&f[0], "DKIM-Signature"));
+	assert_int_equal(dkim_sig_parse(f[0].raw, f[0].raw_len, f[0].value, f[0].value_len,
+	    &dsig, &reason), DKIM_SIG_OK);
+	assert_int_equal(dsig.alg, DKIM_ALG_ED25519_SHA256);
+
+	assert_int_equal(EVP_DigestInit_ex(md, EVP_sha256(), NULL), 1);
+	for (i = 0; i < dsig.nh; i++)
+		for (k = nf; k-- > 1;)
+			if (!taken[k] && f[k].name_len == dsig.h[i].len &&
+			    strncasecmp(f[k].name, dsig.h[i].name, f[k].name_len) == 0) {
+				taken[k] = 1;
+				dkim_canon_header(dsig.hcanon, f[k].raw, f[k].raw_len, 0, 0, 1,
+				    hash_out, md);
+				break;
+			}
+	dkim_canon_header(dsig.hcanon, f[0].raw, f[0].raw_len, dsig.b_off, dsig.b_len_raw, 0,
+	    hash_out, md);
+	assert_int_equal(EVP_DigestFinal_ex(md, hash, NULL), 1);
+	EVP_MD_CTX_free(md);
+	assert_int_equal(crypto_sign_detached(sig, NULL, hash, sizeof(hash), sk), 0);
+	sodium_memzero(sk, sizeof(sk));
+	sodium_memzero(seed, sizeof(seed));
+	sodium_bin2base64(b64, sizeof(b64), sig, sizeof(sig), sodium_base64_VARIANT_ORIGINAL);
+
+	for (i = dsig.b_off; i < dsig.b_off + dsig.b_len_raw; i++)
+		if (!isspace((unsigned char)f[0].raw[i]))
+			want[w++] = f[0].raw[i];
+	want[w] = '\0';
+	assert_string_equal(b64, want);
+	free(msg);
+}
+
 static int
 setup(void **state)
 {
@@ -383,6 +474,7 @@ main(void)
 		cmocka_unit_test(test_body_hashes),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_rfc8463_resign),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """test_dkim_signed.py - DKIM verification of messages signed at test time.
 
-Keys are made at test time (python3-cryptography), messages are signed by Debian's
-python3-dkim (dkimpy), and each case runs the C verifier through the harness
+Keys are made at test time (RSA with the openssl command, ed25519 with python3-nacl,
+so that only python3-dkim's own dependencies are needed), messages are signed by
+Debian's python3-dkim (dkimpy), and each case runs the C verifier through the harness
 tests/dkim/dkim_check with the case's DNS table. Every case prints one TAP line.
 
 Where a case expects pass or fail from a single signature, dkimpy's own verifier
@@ -24,8 +25,6 @@ import time
 import dkim
 import nacl.encoding
 import nacl.signing
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519, rsa
 from dkim.crypto import HASH_ALGORITHMS, parse_pem_private_key
 
 HARNESS = os.environ.get("DKIM_CHECK", "tests/dkim/dkim_check")
@@ -68,22 +67,16 @@ class Key:
     def __init__(self, kind, bits=None):
         self.kind = kind
         if kind == "rsa":
-            k = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-            self.private = k.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.TraditionalOpenSSL,
-                                           serialization.NoEncryption())
-            der = k.public_key().public_bytes(serialization.Encoding.DER,
-                                              serialization.PublicFormat.SubjectPublicKeyInfo)
+            # PKCS#1, the form dkimpy reads; the public key as SubjectPublicKeyInfo
+            self.private = subprocess.run(["openssl", "genrsa", "-traditional", str(bits)],
+                                          check=True, capture_output=True).stdout
+            der = subprocess.run(["openssl", "rsa", "-pubout", "-outform", "DER"],
+                                 input=self.private, check=True, capture_output=True).stdout
             self.p = base64.b64encode(der).decode()
         else:
-            k = ed25519.Ed25519PrivateKey.generate()
-            seed = k.private_bytes(serialization.Encoding.Raw,
-                                   serialization.PrivateFormat.Raw,
-                                   serialization.NoEncryption())
-            self.private = base64.b64encode(seed)
-            raw = k.public_key().public_bytes(serialization.Encoding.Raw,
-                                              serialization.PublicFormat.Raw)
-            self.p = base64.b64encode(raw).decode()
+            k = nacl.signing.SigningKey.generate()
+            self.private = k.encode(encoder=nacl.encoding.Base64Encoder)
+            self.p = k.verify_key.encode(encoder=nacl.encoding.Base64Encoder).decode()
 
     def record(self, extra=""):
         k = "rsa" if self.kind == "rsa" else "ed25519"

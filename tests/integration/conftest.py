@@ -75,16 +75,32 @@ def sink(make_sink):
 
 
 @pytest.fixture
-def make_smtpd(procs, smtpd_binary, tmp_path):
+def make_smtpd(procs, smtpd_binary, tmp_path, root_dns):
     count = [0]
 
     def make(domains, sections=None, hostname=harness.HOSTNAME, **smtpd_keys):
         count[0] += 1
         workdir = tmp_path / f"smtpd{count[0]}"
         workdir.mkdir()
+        sections = dict(sections or {})
+        # Hermetic: SPF, DKIM and DMARC ask a real DNS server on loopback, never the
+        # machine's resolver (which a test machine may not be able to reach).
+        sections.setdefault("dns", {"servers": root_dns.servers})
+        # The relay tests test the relay: a policy that holds nothing, unless a test
+        # sets its own [policy] (the quarantine tests do).
+        sections.setdefault("policy", {"quarantine_threshold": 100000,
+                                       "reject_threshold": 100000})
         return harness.Smtpd(procs, smtpd_binary, workdir, domains, smtpd_keys, sections,
                              hostname)
     return make
+
+
+@pytest.fixture(scope="session")
+def root_dns():
+    """nsd serving only the root zone: every name is NXDOMAIN, answered at once."""
+    from dnsserver import NsdServer, ZONES
+    with NsdServer({".": (ZONES / "root.zone").read_text()}) as server:
+        yield server
 
 
 @pytest.fixture

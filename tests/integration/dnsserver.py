@@ -111,6 +111,9 @@ class NsdServer:
             "    server-count: 1",
             "    verbosity: 1",
             "    hide-version: yes",
+            # Response Rate Limiting is on by default: tests and benchmarks ask
+            # thousands of questions a second from 127.0.0.1, which RRL would drop.
+            "    rrl-ratelimit: 0",
             "remote-control:",
             "    control-enable: no",
         ]

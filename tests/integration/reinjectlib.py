@@ -1,20 +1,22 @@
 """reinjectlib.py - what test_reinject_*.py share: a store with held messages in it
 (tests/integration/store_tool), and the re-injection runner as a process.
 
-  Store(path)     hold(), release(), show(), audit() on one store file, through
-                  store_tool (the calls ecluse-smtpd's quarantine and ecluse-web or
-                  eclusectl make);
+  Store(path)     one store file: hold() and token releases through store_tool (the
+                  calls ecluse-smtpd's quarantine and ecluse-web make), operator
+                  releases and show() through eclusectl, audit() through store_tool;
   Runner          the runner (tests/integration/reinject_run, wired as ecluse-smtpd's
                   main wires it) with a config written from Python values; kill() is
                   a kill -9, restart() starts it again on the same config and store.
   release_header  the regular expression of the header the runner adds.
 """
 
+import json
 import os
 import re
 import signal
 import subprocess
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 import harness
@@ -36,6 +38,12 @@ def tool(name):
     return path
 
 
+def epoch(text):
+    """Unix seconds of a time eclusectl prints ("2024-03-05T10:00:00Z")."""
+    return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+               .replace(tzinfo=timezone.utc).timestamp())
+
+
 def split_release_header(data):
     """(id, how, rest) of a delivered message that starts with the release header."""
     m = RELEASE_HEADER.match(data)
@@ -47,12 +55,21 @@ class Store:
     def __init__(self, path):
         self.path = Path(path)
         self.tool = tool("store_tool")
+        self.config = self.path.parent / "eclusectl.conf"
+        self.config.write_text(harness.config_text({"store": {"path": self.path}}))
 
     def run(self, *args, check=True):
         r = subprocess.run([self.tool, self.path, *map(str, args)], capture_output=True,
                            timeout=harness.WAIT_MAX)
         if check:
             assert r.returncode == 0, f"store_tool {args}: {r.stderr.decode()}"
+        return r
+
+    def ctl(self, *args, check=True):
+        r = subprocess.run([harness.build_dir() / "ctl" / "eclusectl", "-c", self.config,
+                            *map(str, args)], capture_output=True, timeout=harness.WAIT_MAX)
+        if check:
+            assert r.returncode == 0, f"eclusectl {args}: {r.stderr.decode()}"
         return r
 
     def hold(self, message, mail_from="a@example.org", rcpts=("b@example.net",)):
@@ -63,11 +80,15 @@ class Store:
         return int(out)
 
     def release(self, held_id, how="token", check=True):
-        return self.run("release", held_id, how, check=check)
+        """how: "token" (the sender solved the challenge, as ecluse-web releases) or
+        "operator" (eclusectl held release)."""
+        if how == "operator":
+            return self.ctl("held", "release", held_id, check=check)
+        return self.run("release", held_id, "token", check=check)
 
     def show(self, held_id):
-        out = self.run("show", held_id).stdout.decode()
-        return dict(line.split("=", 1) for line in out.splitlines())
+        """eclusectl held show ID --json, as a dict."""
+        return json.loads(self.ctl("held", "show", held_id, "--json").stdout)
 
     def state(self, held_id):
         return self.show(held_id)["state"]

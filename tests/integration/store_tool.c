@@ -5,8 +5,9 @@
  *
  *   store_tool DB hold FROM RCPT[,RCPT...] FILE   prints the new id
  *   store_tool DB release ID token|operator
- *   store_tool DB show ID                          key=value lines
  *   store_tool DB audit                            one line per entry, oldest first
+ *
+ * (eclusectl held show and held release are the operator's: the tests use them.)
  *
  * Exit 0 on success, 1 with the store's error on stderr.
  */
@@ -78,6 +79,7 @@ hold(struct store *st, const char *from, char *rcptlist, const char *file)
 	h.auth_results = "mx.ecluse.test; spf=none";
 	h.verdict = "hold";
 	h.reasons = "test";
+	h.auth_domain = "";
 	h.subject = "";
 	h.date = "";
 	h.message = msg;
@@ -93,22 +95,6 @@ hold(struct store *st, const char *from, char *rcptlist, const char *file)
 	if (held_err != STORE_OK)
 		return fail(NULL, "hold", held_err);
 	printf("%" PRId64 "\n", held_id);
-	return 0;
-}
-
-static int
-show(struct store *st, int64_t id)
-{
-	struct store_held h;
-	enum store_err e;
-
-	if ((e = store_held_get(st, id, false, &h)) != STORE_OK)
-		return fail(st, "show", e);
-	printf("state=%s\nreleased=%" PRId64 "\ndelivered=%" PRId64 "\ntoken_spent=%d\n"
-	    "error=%s\n", store_state_name(h.state), h.released, h.delivered,
-	    h.token_spent, h.error);
-	store_held_clear(&h);
-	store_close(st);
 	return 0;
 }
 
@@ -137,7 +123,7 @@ main(int argc, char **argv)
 	enum store_err e;
 
 	if (argc < 3 || sodium_init() < 0) {
-		fprintf(stderr, "usage: store_tool DB hold|release|show|audit ...\n");
+		fprintf(stderr, "usage: store_tool DB hold|release|audit ...\n");
 		return 2;
 	}
 	if ((e = store_open(argv[1], &st, err, sizeof(err))) != STORE_OK) {
@@ -155,11 +141,9 @@ main(int argc, char **argv)
 		store_close(st);
 		return 0;
 	}
-	if (strcmp(argv[2], "show") == 0 && argc == 4)
-		return show(st, strtoll(argv[3], NULL, 10));
 	if (strcmp(argv[2], "audit") == 0 && argc == 3)
 		return audit(st);
 	store_close(st);
-	fprintf(stderr, "usage: store_tool DB hold|release|show|audit ...\n");
+	fprintf(stderr, "usage: store_tool DB hold|release|audit ...\n");
 	return 2;
 }

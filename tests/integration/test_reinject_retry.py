@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 import harness
-from reinjectlib import Runner, Store, split_release_header
+from reinjectlib import Runner, Store, epoch, split_release_header
 
 
 @pytest.fixture
@@ -65,7 +65,7 @@ def test_backoff_schedule_then_lifetime_ends(store, make_sink, make_runner):
     info = store.wait_state(held, "failed")
     assert info["error"].startswith("MAIL: 451 4.3.0 try again later")
     assert "given up" in info["error"]
-    end = int(info["released"]) + 14
+    end = epoch(info["released"]) + 14
     times = attempt_times(runner)
     # each attempt is due at the previous one (whole seconds, as the store counts)
     # plus the backoff, or at the end of the lifetime if that comes first; the runner

@@ -126,6 +126,18 @@ def test_forged_authentication_results_removed(smtpd, sink):
     assert rest == body.replace(f"Authentication-Results: {HOSTNAME.upper()}; dkim=pass header.d=bank.example\r\n".encode(), b"")
 
 
+def test_forged_ecluse_fields_removed(smtpd, sink):
+    """A sender cannot claim that ecluse released (or monitored) its message."""
+    c = session(smtpd, "client.test")
+    body = (b"X-Ecluse-Released: by sender after challenge; id=1\r\n"
+            b"x-ecluse-monitor: would hold\r\n\tfolded\r\n"
+            b"From: a@example.org\r\nSubject: t\r\n\r\nX-Ecluse-Released: in the body stays\r\n")
+    assert transaction(c, data=body).code == 250
+    (m,) = sink.wait_messages(1)
+    _, rest = split_received(m["data"])
+    assert rest == b"From: a@example.org\r\nSubject: t\r\n\r\nX-Ecluse-Released: in the body stays\r\n"
+
+
 def test_transaction_log_line(smtpd, sink):
     transaction(session(smtpd))
     poll("a transaction log line",

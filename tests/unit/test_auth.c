@@ -78,7 +78,7 @@ on_result(void *arg, const struct auth_result *r)
 static struct auth_session *
 start(const char *ip, const char *mail_from, unsigned spf_ms, unsigned msg_ms)
 {
-	struct auth_params p = { base, res, "mx.test", "receiver.test", spf_ms, msg_ms };
+	struct auth_params p = { base, res, "mx.test", "receiver.test", spf_ms, msg_ms, NULL };
 	struct sockaddr_in sin;
 
 	memset(&sin, 0, sizeof(sin));

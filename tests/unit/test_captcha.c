@@ -414,10 +414,11 @@ test_render_many(void **state)
 	/*
 	 * Five glyphs blacken more than INK_FLOOR pixels, which the noise alone never
 	 * reaches (test_render_text_drives_ink); and the image is not a black smear:
-	 * under a fifth of the text band is black.
+	 * under a third of the text band is black. (A fifth was too tight: six wide
+	 * glyphs such as "MWMWMW" with a thick noise stroke reach it at random.)
 	 */
 	assert_true(min_ink > INK_FLOOR);
-	assert_true(max_ink < (CAPTCHA_WIDTH - 16) * (CAPTCHA_HEIGHT - 16) / 5);
+	assert_true(max_ink < (CAPTCHA_WIDTH - 16) * (CAPTCHA_HEIGHT - 16) / 3);
 }
 
 static void
