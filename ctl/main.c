@@ -21,6 +21,7 @@ static const struct ctl_cmd *const commands[] = {
 	&cmd_held_entry,
 	&cmd_whitelist_entry,
 	&cmd_stats_entry,
+	&cmd_challenge_entry,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

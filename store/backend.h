@@ -96,6 +96,9 @@ struct store_backend {
 	enum store_err (*challenge_check)(struct store_conn *c, const char *id,
 	    const char *answer, int64_t now, unsigned max_tries, int64_t *held_id,
 	    enum store_answer *res);
+	/* id NULL: the newest challenge created after since. */
+	enum store_err (*challenge_answer)(struct store_conn *c, int64_t held_id,
+	    const char *id, int64_t since, char **answer);
 	enum store_err (*attempt_hit)(struct store_conn *c, enum store_attempt_kind kind,
 	    const char *key, int64_t now, int64_t window_secs, uint64_t *count);
 

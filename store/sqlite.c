@@ -351,6 +351,7 @@ const struct store_backend store_sqlite_backend = {
 	.seen_get = sq_seen_get,
 	.challenge_new = sq_challenge_new,
 	.challenge_check = sq_challenge_check,
+	.challenge_answer = sq_challenge_answer,
 	.attempt_hit = sq_attempt_hit,
 	.recipient_id = sq_recipient_id,
 	.recipient_address = sq_recipient_address,

@@ -105,6 +105,8 @@ enum store_err sq_challenge_new(struct store_conn *c, int64_t held_id, const cha
 enum store_err sq_challenge_check(struct store_conn *c, const char *id,
     const char *answer, int64_t now, unsigned max_tries, int64_t *held_id,
     enum store_answer *res);
+enum store_err sq_challenge_answer(struct store_conn *c, int64_t held_id, const char *id,
+    int64_t since, char **answer);
 enum store_err sq_attempt_hit(struct store_conn *c, enum store_attempt_kind kind,
     const char *key, int64_t now, int64_t window_secs, uint64_t *count);
 enum store_err sq_recipient_id(struct store_conn *c, const char *address, int64_t now,

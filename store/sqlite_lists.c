@@ -391,6 +391,38 @@ sq_challenge_check(struct store_conn *c, const char *id, const char *answer, int
 	return e;
 }
 
+static const char sql_challenge_open[] =
+    "SELECT answer FROM challenge WHERE held_id = ?1 AND created > ?2"
+    " AND (?3 IS NULL OR id = ?3) ORDER BY created DESC, id LIMIT 1";
+
+enum store_err
+sq_challenge_answer(struct store_conn *c, int64_t held_id, const char *id, int64_t since,
+    char **answer)
+{
+	enum store_err e = sq_begin_read(c);
+	sqlite3_stmt *st;
+	int rc;
+
+	if (e != STORE_OK)
+		return e;
+	if ((st = sq_stmt(c, sql_challenge_open)) == NULL)
+		return sq_end(c, STORE_IO);
+	sqlite3_bind_int64(st, 1, held_id);
+	sqlite3_bind_int64(st, 2, since);
+	if (id != NULL)
+		sq_bind_text(st, 3, id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*answer = sq_col_text(st, 0);
+	sq_reset(st);
+	if (rc == SQLITE_DONE)
+		e = sq_fail(c, STORE_NOTFOUND, "no open challenge for message %lld",
+		    (long long)held_id);
+	else if (rc != SQLITE_ROW)
+		e = sq_error(c, rc);
+	return sq_end(c, e);
+}
+
 /* ------------------------------------------------------------ rate limits */
 
 /* SET expressions see the row as it was: both CASEs test the old window. */

@@ -687,6 +687,20 @@ store_challenge_check(struct store *st, const char *id, const char *answer, int6
 }
 
 enum store_err
+store_challenge_answer(struct store *st, int64_t held_id, const char *id, int64_t now,
+    char **answer)
+{
+	*answer = NULL;
+	if (held_id <= 0)
+		return invalid(st, "id %lld: not a message id", (long long)held_id);
+	if (id != NULL && (!text_ok(id, STORE_CHALLENGE_ID_LEN) || id[0] == '\0'))
+		return invalid(st, "challenge id: empty or over %d bytes", STORE_CHALLENGE_ID_LEN);
+	/* older ones are refused by store_challenge_check: not open any more */
+	return result(st, st->be->challenge_answer(st->conn, held_id, id,
+	    now - STORE_CHALLENGE_TTL, answer));
+}
+
+enum store_err
 store_attempt_hit(struct store *st, enum store_attempt_kind kind, const char *key,
     int64_t now, int64_t window_secs, uint64_t *count)
 {

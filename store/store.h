@@ -414,6 +414,16 @@ enum store_answer {
 enum store_err store_challenge_check(struct store *st, const char *id, const char *answer,
     int64_t now, unsigned max_tries, int64_t *held_id, enum store_answer *res);
 
+/*
+ * The answer of an open challenge (created within STORE_CHALLENGE_TTL of now) of held
+ * message held_id, for the operator (eclusectl challenge-answer: support, and tests
+ * that play the sender): challenge id when not NULL, else the newest one (of several
+ * made in the same second, the one with the smallest id). *answer is the caller's to
+ * free. Nothing on the web side calls it. NOTFOUND when there is none.
+ */
+enum store_err store_challenge_answer(struct store *st, int64_t held_id, const char *id,
+    int64_t now, char **answer);
+
 enum store_attempt_kind {
 	STORE_ATTEMPT_TOKEN,	/* tries on one release token */
 	STORE_ATTEMPT_CLIENT,	/* requests from one client address */

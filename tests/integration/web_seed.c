@@ -76,6 +76,7 @@ hold(int argc, char **argv)
 	h.client_addr = "192.0.2.25";
 	h.helo = "mx.example.net";
 	h.auth_results = "test; spf=none";
+	h.auth_domain = "";
 	h.verdict = "hold";
 	h.reasons = "test";
 	h.subject = argv[6];
