@@ -104,7 +104,10 @@ release_web_ecluse_web_SOURCES = \
 	release-web/assets.c release-web/assets.h \
 	release-web/csrf.c release-web/csrf.h \
 	release-web/page.c release-web/page.h \
-	release-web/release.c release-web/release.h
+	release-web/release.c release-web/release.h \
+	release-web/admin.c release-web/admin.h \
+	release-web/admin_server.c release-web/admin_auth.c release-web/admin_auth.h \
+	release-web/json.c release-web/json.h
 release_web_ecluse_web_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
 release_web_ecluse_web_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SODIUM_CFLAGS) -pthread
 release_web_ecluse_web_LDADD = release-web/libweb.a $(CAPTCHA_LIBS) store/libstore.a \
