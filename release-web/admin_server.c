@@ -122,8 +122,7 @@ fail(struct MHD_Connection *c, unsigned status, const char *why)
 
 /* The token's name, or NULL after logging the refusal. */
 static const char *
-authenticate(const struct admin_ctx *a, struct MHD_Connection *c, const char *client,
-    const char *path)
+authenticate(const struct admin_ctx *a, struct MHD_Connection *c, const char *client)
 {
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
 	const char *name = NULL, *why = "missing";
@@ -136,8 +135,8 @@ authenticate(const struct admin_ctx *a, struct MHD_Connection *c, const char *cl
 			name = admin_tokens_check(&a->tokens, h + 7, n - 7);
 	}
 	if (name == NULL)
-		log_warn("event=admin_unauthorized name=unknown token=%s client=%s path=\"%s\"",
-		    why, client, path);
+		log_warn("event=admin_unauthorized name=unknown token=%s client=%s",
+		    why, client);
 	return name;
 }
 
@@ -167,7 +166,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		if (ac->uri == NULL)
 			return fail(c, 414, "request target too long");
 		client_of(c, client);
-		if (authenticate(a, c, client, ac->uri) == NULL)
+		if (authenticate(a, c, client) == NULL)
 			return fail(c, 401, "missing or wrong bearer token");
 		if (strcmp(method, "POST") == 0) {
 			if (ct != NULL && (strncasecmp(ct, form_type, l) != 0 ||
@@ -192,7 +191,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    "this method takes no body" : "body too large");
 	client_of(c, client);
 	/* authenticated on the first call; the name again, for the audit */
-	if ((name = authenticate(a, c, client, ac->uri)) == NULL)
+	if ((name = authenticate(a, c, client)) == NULL)
 		return fail(c, 401, "missing or wrong bearer token");
 	memset(&rq, 0, sizeof(rq));
 	{
