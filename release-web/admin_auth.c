@@ -60,8 +60,8 @@ admin_tokens_parse(const char *buf, size_t len, struct admin_tokens *out,
 		e = i;
 		while (e > s && buf[e - 1] == ' ')
 			e--;
-		if (i < len)
-			i++;	/* the comma */
+		if (i < len && ++i == len)
+			return fail(out, why, "empty item");	/* a trailing comma */
 		if (e == s)
 			return fail(out, why, "empty item");
 		if (out->n >= ADMIN_TOKENS_MAX)
