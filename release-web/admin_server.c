@@ -78,20 +78,19 @@ client_of(struct MHD_Connection *c, char addr[CLIENT_MAX])
 		    CLIENT_MAX);
 }
 
+/* libmicrohttpd leaves the body out of a reply to HEAD itself. */
 static enum MHD_Result
-send_json(struct MHD_Connection *c, struct admin_reply *r, int head)
+send_json(struct MHD_Connection *c, struct admin_reply *r)
 {
 	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(head ? 0 : r->len, r->body,
-	    head ? MHD_RESPMEM_PERSISTENT : MHD_RESPMEM_MUST_FREE);
+	resp = MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
 	if (resp == NULL) {
 		free(r->body);
 		return MHD_NO;
 	}
-	if (!head)
-		r->body = NULL;	/* libmicrohttpd frees it */
+	r->body = NULL;	/* libmicrohttpd frees it */
 	if (MHD_add_response_header(resp, "Content-Type",
 	    "application/json; charset=utf-8") != MHD_YES ||
 	    MHD_add_response_header(resp, "Cache-Control", "no-store") != MHD_YES ||
@@ -117,7 +116,7 @@ fail(struct MHD_Connection *c, unsigned status, const char *why)
 
 	memset(&r, 0, sizeof(r));
 	admin_error(&r, status, why);
-	return send_json(c, &r, 0);
+	return send_json(c, &r);
 }
 
 /* The token's name, or NULL after logging the refusal. */
@@ -211,7 +210,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		rq.now = (long long)time(NULL);
 		admin_handle(a, &rq, &r);
 	}
-	return send_json(c, &r, strcmp(method, "HEAD") == 0);
+	return send_json(c, &r);
 }
 
 static void

@@ -3,7 +3,8 @@
  *
  *   ecluse-web -c FILE [-f] [-d] [-n] [-D DATADIR]
  *
- * Reads the config ([web] listen, base_url, captcha_font; [store] path), the
+ * Reads the config ([web] listen, base_url, captcha_font, and admin_listen and
+ * admin_tokens for the admin API on its own listener; [store] path), the
  * templates (DATADIR/templates), the static assets (DATADIR/static) and the CAPTCHA
  * font, binds, drops root to [smtpd] user, loads the token key (created by the
  * unprivileged user when missing, so that ecluse-smtpd can read it too), and serves

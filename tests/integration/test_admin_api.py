@@ -178,8 +178,10 @@ def test_missing_and_wrong_tokens(admin):
     assert admin.request("GET", "/api/v1/held/1")[2]["state"] == "held"
     assert "event=admin_unauthorized name=unknown token=missing" in admin.logtext()
     assert "event=admin_unauthorized name=unknown token=wrong" in admin.logtext()
-    # both configured tokens work
+    # both configured tokens work; HEAD is a GET without the body
     assert admin.request("GET", "/api/v1/stats", token=OTHER)[0] == 200
+    st, h, js = admin.request("HEAD", "/api/v1/stats")
+    assert st == 200 and js is None and int(h["content-length"]) > 0
 
 
 def test_audit_names_the_token(admin):
