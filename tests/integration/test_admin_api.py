@@ -244,6 +244,9 @@ def test_bad_parameters(admin):
     st, _, js = admin.request("POST", "/api/v1/whitelist",
                               body="scope=global&sender=" + "a" * 5000)
     assert st == 413
+    # a request target past 2048 bytes
+    st, _, js = admin.request("GET", "/api/v1/held?rcpt=" + "a" * 3000)
+    assert st == 414 and js["status"] == 414
     # nothing was added by the refused requests
     assert admin.request("GET", "/api/v1/whitelist")[2]["entries"] == []
 
