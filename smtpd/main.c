@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/dns.h>
@@ -116,6 +117,34 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	log_info("event=reload domains=%zu", cf->ndomains);
 }
 
+struct purge {
+	struct store		*store;
+	const struct smtpd_env	*env;
+	struct event		*ev;
+};
+
+/* The scheduled clean-up of the store (expired held copies lose their content). */
+static void
+on_purge(evutil_socket_t fd, short what, void *arg)
+{
+	struct purge *pg = arg;
+	struct store_purge_result r;
+	struct timeval tv = { (time_t)pg->env->cf->purge_interval, 0 };
+	enum store_err e;
+
+	e = store_purge(pg->store, (int64_t)time(NULL),
+	    (int64_t)pg->env->cf->keep_days * 86400, &r);
+	if (e != STORE_OK)
+		log_err("event=purge_failed error=\"%s: %s\"", store_strerror(e),
+		    store_last_error(pg->store));
+	else if (r.expired + r.removed + r.challenges + r.whitelist + r.senders > 0)
+		log_info("event=purge expired=%llu removed=%llu challenges=%llu whitelist=%llu "
+		    "senders=%llu", (unsigned long long)r.expired,
+		    (unsigned long long)r.removed, (unsigned long long)r.challenges,
+		    (unsigned long long)r.whitelist, (unsigned long long)r.senders);
+	evtimer_add(pg->ev, &tv);
+}
+
 static void
 on_store(evutil_socket_t fd, short what, void *arg)
 {
@@ -140,6 +169,7 @@ main(int argc, char **argv)
 	struct store *store;
 	struct reinject *rj;
 	struct reload rl_state;
+	struct purge pg;
 	struct event *sighup = NULL;
 	struct reinject_limits rl;
 	int foreground = 0, debug = 0, check = 0, ch, rc = 0;
@@ -257,12 +287,17 @@ main(int argc, char **argv)
 		rl_state.rj = rj;
 		sighup = evsignal_new(env.base, SIGHUP, on_hup, &rl_state);
 		evsignal_add(sighup, NULL);
+		pg.store = store;
+		pg.env = &env;
+		pg.ev = evtimer_new(env.base, on_purge, &pg);
+		on_purge(-1, 0, &pg);	/* once at start, then on schedule */
 		log_info("event=start listen=%s:%u hostname=%s domains=%zu tls=%s version=%s",
 		    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
 		    env.tls ? "yes" : "no", PACKAGE_VERSION);
 		event_base_dispatch(env.base);
 		reinject_free(rj);
 		event_free(sighup);
+		event_free(pg.ev);
 		event_free(sigint);
 		event_free(sigterm);
 	}
