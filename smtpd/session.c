@@ -91,6 +91,8 @@ struct session {
 	char			**rcpts;	/* accepted recipients */
 	size_t			 nrcpts;
 	const struct hostport	*hop;		/* next hop of the transaction */
+	const struct domain_config *dom;	/* of the first accepted recipient */
+	const struct domain_config *pending_dom;	/* of the RCPT in flight */
 	struct smtp_client	*up;		/* connection to it */
 	int			 up_reused;	/* came from the pool: may be stale */
 	int			 up_mail;	/* MAIL accepted by the next hop */
@@ -213,6 +215,7 @@ tx_reset(struct session *s)
 	s->nrcpts = 0;
 	s->in_tx = 0;
 	s->hop = NULL;
+	s->dom = NULL;
 	s->up_mail = 0;
 	s->up_reused = 0;
 	s->tx_broken = 0;
@@ -327,6 +330,7 @@ on_rcpt_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 			if (!s->has_standing) {
 				s->standing = s->pending_standing;
 				s->has_standing = 1;
+				s->dom = s->pending_dom;
 			}
 			s->rcpts = xreallocarray(s->rcpts, s->nrcpts + 1, sizeof(*s->rcpts));
 			s->rcpts[s->nrcpts++] = xstrndup(s->pending.addr, s->pending.len);
@@ -497,6 +501,13 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	/* DESIGN rule 2: recipients whose whitelist standing differs would need
 	 * different verdicts: the client sends them in another transaction. */
 	whitelist_of(s, &s->pending_standing);
+	s->pending_dom = d;
+	if (s->dom != NULL && (s->dom->quarantine_threshold != d->quarantine_threshold ||
+	    s->dom->reject_threshold != d->reject_threshold)) {
+		reply(s, "452 4.5.3 <%s>: other domain policy, send it in another transaction",
+		    s->pending.addr);
+		return;
+	}
 	if (s->has_standing && !whitelist_standing_equal(&s->standing, &s->pending_standing)) {
 		reply(s, "452 4.5.3 <%s>: other whitelist standing, send it in another "
 		    "transaction", s->pending.addr);
@@ -821,6 +832,7 @@ static void
 decide(struct session *s, const struct auth_result *res, int in_loop)
 {
 	struct policy_input in;
+	struct policy_params params;
 	struct policy_verdict v;
 	const struct dnsbl_result *bl = NULL;
 	size_t len = evbuffer_get_length(s->msg);
@@ -846,7 +858,13 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	in.first_contact = s->first_contact;
 	in.unusual_origin = s->unusual_origin;
 	in.whitelisted = s->has_standing && whitelist_standing_match(&s->standing, res);
-	policy_decide(&s->env->policy, &in, &v);
+	/* the recipients' domain decides how strict (all share it: see cmd_rcpt) */
+	params = s->env->policy;
+	if (s->dom != NULL) {
+		params.quarantine_threshold = s->dom->quarantine_threshold;
+		params.reject_threshold = s->dom->reject_threshold;
+	}
+	policy_decide(&params, &in, &v);
 	log_info("session=%s event=verdict action=%s score=%u reasons=\"%s\"", s->id,
 	    policy_action_name(v.action), v.score, v.reasons);
 	make_head(s, res);

@@ -280,12 +280,13 @@ class Sink:
 
 def config_text(sections, domains=None):
     """An ecluse.conf from {section: {key: value}} (in order), then one
-    [domain NAME] per entry of domains ({name: next_hop})."""
+    [domain NAME] per entry of domains ({name: next_hop} or {name: {key: value}})."""
     lines = []
     for section, keys in sections.items():
         lines += [f"[{section}]"] + [f"{k} = {v}" for k, v in keys.items()] + [""]
     for name, hop in (domains or {}).items():
-        lines += [f"[domain {name}]", f"next_hop = {hop}", ""]
+        keys = hop if isinstance(hop, dict) else {"next_hop": hop}
+        lines += [f"[domain {name}]"] + [f"{k} = {v}" for k, v in keys.items()] + [""]
     return "\n".join(lines)
 
 

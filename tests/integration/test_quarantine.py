@@ -137,3 +137,21 @@ def test_expired_held_copy_purged_on_schedule(make_smtpd, sink, tmp_path):
     poll("the held copy to expire",
          lambda: json.loads(ctl(d, "held", "list", "--json"))["held"][0]["state"] == "expired")
     assert "event=purge expired=1" in d.log()
+
+
+def test_per_domain_thresholds(make_smtpd, sink, dns):  # noqa: F811
+    """[domain] quarantine_threshold: a lenient domain relays what the default holds;
+    recipients of domains with other thresholds are split (one verdict each)."""
+    d = make_smtpd({"example.net": sink.addr,
+                    "lenient.example": {"next_hop": sink.addr,
+                                        "quarantine_threshold": 50,
+                                        "reject_threshold": 60}},
+                   sections={"dns": {"servers": dns.servers},
+                             "web": {"base_url": "https://release.test"},
+                             "policy": {"mode": "enforce"}})
+    _, r = send(d, "stranger@unknown.test", rcpts=("u@lenient.example",))
+    assert r.code == 250, r
+    _, r = send(d, "stranger@unknown.test", rcpts=("b@example.net",))
+    assert r.code == 550, r
+    rr, _ = send(d, "stranger@unknown.test", rcpts=("u@lenient.example", "b@example.net"))
+    assert rr[1].code == 452 and rr[1].text.startswith("4.5.3"), rr[1]
