@@ -387,13 +387,59 @@ done:
 	store_held_clear(&h);
 }
 
+/* A host name (RFC 1035 2.3.1 letters, digits and hyphens, RFC 1123 2.1 leading
+ * digits) with at least one dot: what a recipient may allow as "everyone at". */
+static int
+domain_ok(const char *s, size_t len)
+{
+	size_t i, label = 0, dots = 0;
+
+	if (len == 0 || len > STORE_DOMAIN_MAX)
+		return 0;
+	for (i = 0; i < len; i++) {
+		char ch = s[i];
+
+		if (ch == '.') {
+			if (label == 0 || s[i - 1] == '-')
+				return 0;
+			label = 0;
+			dots++;
+		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+		    (ch >= '0' && ch <= '9') || (ch == '-' && label > 0)) {
+			if (++label > 63)	/* RFC 1035 2.3.4 */
+				return 0;
+		} else
+			return 0;
+	}
+	return dots > 0 && label > 0 && s[len - 1] != '-';
+}
+
+/* A domain, or local@domain with a local part of printable ASCII outside the
+ * characters that quote or delimit an address (RFC 5321 4.1.2 dot-string, loosely). */
+static int
+sender_ok(const char *s, size_t len)
+{
+	const char *at = memchr(s, '@', len);
+	size_t i, llen;
+
+	if (at == NULL)
+		return domain_ok(s, len);
+	llen = (size_t)(at - s);
+	if (llen == 0 || llen > 64 || len > STORE_ADDR_MAX)	/* RFC 5321 4.5.3.1.1 */
+		return 0;
+	for (i = 0; i < llen; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f || strchr("\"(),:;<>@[\\]", s[i]) != NULL)
+			return 0;
+	return domain_ok(at + 1, len - llen - 1);
+}
+
 /* Allows (add) or removes (remove) the sender field for this recipient only. */
 static void
 do_wl(struct ctx *c, const struct form_field *sender, int add, const struct store_actor *by)
 {
 	enum store_err e;
 
-	if (sender == NULL || sender->len == 0) {
+	if (sender == NULL || !sender_ok(sender->val, sender->len)) {
 		show(c, 400, "bad_sender");
 		return;
 	}
