@@ -224,8 +224,12 @@ one(struct run *r, const char *rcpt, const int64_t *ids, size_t n)
 			.now = r->now,
 		};
 
-		if (digest_build(&in, &head, &headlen, &body, &bodylen, &why) != DIGEST_OK)
+		const char *bwhy;
+
+		if (digest_build(&in, &head, &headlen, &body, &bodylen, &bwhy) != DIGEST_OK) {
+			why = bwhy;
 			goto done;
+		}
 	}
 	s.rcpt = rcpt;
 	s.head = head;
