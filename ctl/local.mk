@@ -15,6 +15,11 @@ TESTS += tests/unit/test_ctl_output
 tests_unit_test_ctl_output_SOURCES = tests/unit/test_ctl_output.c ctl/output.c
 tests_unit_test_ctl_output_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_ctl_output_LDADD = $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_digest
+TESTS += tests/unit/test_digest
+tests_unit_test_digest_SOURCES = tests/unit/test_digest.c ctl/digest.c
+tests_unit_test_digest_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(SODIUM_CFLAGS)
+tests_unit_test_digest_LDADD = common/libcommon.a $(SODIUM_LIBS) $(CMOCKA_LIBS)
 endif
 
 # Digest mail templates, installed with the pages' (release-web/local.mk).
