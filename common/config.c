@@ -24,7 +24,7 @@
 /* RFC 1035 2.3.4: a domain name is at most 255 octets. */
 #define DOMAIN_NAME_MAX 255
 
-enum key_type { K_STR, K_UINT, K_SIZE, K_HOSTPORT, K_MODE };
+enum key_type { K_STR, K_UINT, K_SIZE, K_HOSTPORT, K_MODE, K_BOOL, K_LANG };
 
 struct key {
 	const char	*section;
@@ -64,8 +64,12 @@ static const struct key keys[] = {
 	{ "web", "listen", K_HOSTPORT, F(web_listen), "127.0.0.1:8025", 0, 0 },
 	{ "web", "base_url", K_STR, F(base_url), "http://127.0.0.1:8025", 0, 0 },
 	{ "web", "captcha_font", K_STR, F(captcha_font), "/usr/share/hershey-fonts/futural.jhf", 0, 0 },
+	{ "web", "admin_listen", K_HOSTPORT, F(admin_listen), "", 0, 0 },
+	{ "web", "admin_tokens", K_STR, F(admin_tokens), "", 0, 0 },
 	{ "store", "path", K_STR, F(store_path), "/var/lib/ecluse/ecluse.db", 0, 0 },
 	{ "store", "token_key", K_STR, F(token_key), "", 0, 0 },
+	{ "store", "keep_days", K_UINT, F(keep_days), "90", 1, 3650 },
+	{ "store", "purge_interval", K_UINT, F(purge_interval), "3600", 10, 86400 },
 	{ "dns", "servers", K_STR, F(dns_servers), "", 0, 0 },
 	{ "dns", "timeout_ms", K_UINT, F(dns_timeout_ms), "2000", 10, 60000 },
 	{ "dns", "tries", K_UINT, F(dns_tries), "3", 1, 10 },
@@ -95,6 +99,11 @@ static const struct key keys[] = {
 
 static const struct key domain_keys[] = {
 	{ "domain", "next_hop", K_HOSTPORT, D(next_hop), NULL, 0, 0 },
+	{ "domain", "language", K_LANG, D(language), "en", 0, 0 },
+	{ "domain", "digest", K_BOOL, D(digest), "yes", 0, 0 },
+	/* no default here: 0 until config_load copies the [policy] value */
+	{ "domain", "quarantine_threshold", K_UINT, D(quarantine_threshold), NULL, 1, 100000 },
+	{ "domain", "reject_threshold", K_UINT, D(reject_threshold), NULL, 1, 100000 },
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -194,6 +203,20 @@ set_value(const struct key *k, void *base, const char *v)
 		*(struct hostport *)field = hp;
 		return NULL;
 	}
+	case K_BOOL:
+		if (strcmp(v, "yes") == 0)
+			*(int *)field = 1;
+		else if (strcmp(v, "no") == 0)
+			*(int *)field = 0;
+		else
+			return "expected yes or no";
+		return NULL;
+	case K_LANG:
+		if (strcmp(v, "en") != 0 && strcmp(v, "fr") != 0)
+			return "expected en or fr";
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
+		return NULL;
 	case K_MODE:
 		if (strcmp(v, "enforce") == 0)
 			*(enum policy_mode *)field = POLICY_ENFORCE;
@@ -285,6 +308,10 @@ on_key(void *user, const char *section, const char *name, const char *value)
 			d->name = xstrdup(dname);
 			for (i = 0; d->name[i]; i++)
 				d->name[i] = (char)tolower((unsigned char)d->name[i]);
+			for (i = 0; i < NKEYS(domain_keys); i++)
+				if (domain_keys[i].def != NULL &&
+				    set_value(&domain_keys[i], d, domain_keys[i].def) != NULL)
+					abort();	/* a default that does not parse */
 		}
 		for (i = 0; i < NKEYS(domain_keys); i++)
 			if (strcmp(domain_keys[i].name, name) == 0) {
@@ -351,12 +378,26 @@ config_load(const char *path, char *err, size_t errsz)
 		snprintf(err, errsz, "%s:%d: %s", path, line, why);
 		goto fail;
 	}
-	for (i = 0; i < cf->ndomains; i++)
-		if (cf->domains[i].next_hop.host == NULL) {
+	for (i = 0; i < cf->ndomains; i++) {
+		struct domain_config *d = &cf->domains[i];
+
+		if (d->next_hop.host == NULL) {
 			snprintf(err, errsz, "%s: [domain %s] next_hop: required", path,
-			    cf->domains[i].name);
+			    d->name);
 			goto fail;
 		}
+		/* after the whole file: [policy] may come after the domain sections */
+		if (d->quarantine_threshold == 0)
+			d->quarantine_threshold = cf->quarantine_threshold;
+		if (d->reject_threshold == 0)
+			d->reject_threshold = cf->reject_threshold;
+		if (d->quarantine_threshold > d->reject_threshold) {
+			snprintf(err, errsz, "%s: [domain %s] quarantine_threshold: greater "
+			    "than reject_threshold (%u > %u)", path, d->name,
+			    d->quarantine_threshold, d->reject_threshold);
+			goto fail;
+		}
+	}
 	if (cf->reinject_retry_max < cf->reinject_retry_first) {
 		snprintf(err, errsz, "%s: [smtpd] reinject_retry_max: less than "
 		    "reinject_retry_first", path);
@@ -437,6 +478,7 @@ config_free(struct config *cf)
 	for (i = 0; i < cf->ndomains; i++) {
 		free(cf->domains[i].name);
 		free(cf->domains[i].next_hop.host);
+		free(cf->domains[i].language);
 	}
 	free(cf->domains);
 	free(cf->path);

@@ -27,6 +27,12 @@ struct hostport {
 struct domain_config {
 	char		*name;		/* lower case, no trailing dot */
 	struct hostport	 next_hop;	/* required */
+	char		*language;	/* "en" or "fr": digests and recipient pages */
+	int		 digest;	/* 1: send quarantine digests (default), 0: not */
+	/* The verdict thresholds for mail to this domain: the [policy] values unless the
+	 * section sets them; config_load checks quarantine <= reject. */
+	unsigned	 quarantine_threshold;
+	unsigned	 reject_threshold;
 };
 
 enum policy_mode { POLICY_ENFORCE, POLICY_MONITOR };
@@ -62,10 +68,14 @@ struct config {
 	struct hostport	 web_listen;
 	char		*base_url;
 	char		*captcha_font;	/* Hershey .jhf font the CAPTCHA is drawn with */
+	struct hostport	 admin_listen;	/* admin API; host NULL: off */
+	char		*admin_tokens;	/* "name:token,..."; parsed by ecluse-web */
 
 	/* [store] */
 	char		*store_path;
 	char		*token_key;	/* release-token key file; "" in the file: beside path */
+	unsigned	 keep_days;	/* finished messages and history are kept this long */
+	unsigned	 purge_interval;	/* seconds between clean-ups */
 
 	/* [dns] */
 	char		*dns_servers;	/* "host:port,..."; empty: system resolver */

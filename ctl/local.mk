@@ -4,6 +4,7 @@ ctl_eclusectl_SOURCES = ctl/ctl.h ctl/main.c \
 	ctl/cmd_auth.c \
 	ctl/cmd_held.c ctl/cmd_whitelist.c ctl/cmd_stats.c ctl/cmd_challenge.c \
 	ctl/cmd_digest.c ctl/digest.c ctl/digest.h \
+	ctl/cmd_domains.c \
 	ctl/ctlstore.h ctl/ctlstore.c ctl/output.h ctl/output.c
 ctl_eclusectl_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
 ctl_eclusectl_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS) $(SODIUM_CFLAGS)

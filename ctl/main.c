@@ -23,6 +23,7 @@ static const struct ctl_cmd *const commands[] = {
 	&cmd_stats_entry,
 	&cmd_challenge_entry,
 	&cmd_digest_entry,
+	&cmd_domains_entry,
 };
 
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))

@@ -12,11 +12,20 @@ noinst_LIBRARIES += release-web/libweb.a
 release_web_libweb_a_SOURCES = \
 	release-web/form.c release-web/form.h \
 	release-web/lang.c release-web/lang.h \
-	release-web/router.c release-web/router.h
+	release-web/router.c release-web/router.h \
+	release-web/json.c release-web/json.h \
+	release-web/admin_auth.c release-web/admin_auth.h
+release_web_libweb_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 
 if HAVE_CMOCKA
-check_PROGRAMS += tests/unit/test_form tests/unit/test_router tests/unit/test_lang
-TESTS += tests/unit/test_form tests/unit/test_router tests/unit/test_lang
+check_PROGRAMS += tests/unit/test_form tests/unit/test_router tests/unit/test_lang \
+	tests/unit/test_admin
+TESTS += tests/unit/test_form tests/unit/test_router tests/unit/test_lang \
+	tests/unit/test_admin
+tests_unit_test_admin_SOURCES = tests/unit/test_admin.c
+tests_unit_test_admin_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_admin_LDADD = release-web/libweb.a common/libcommon.a $(SODIUM_LIBS) \
+	$(CMOCKA_LIBS)
 tests_unit_test_form_SOURCES = tests/unit/test_form.c
 tests_unit_test_form_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_form_LDADD = release-web/libweb.a common/libcommon.a $(CMOCKA_LIBS)
@@ -29,7 +38,11 @@ tests_unit_test_lang_LDADD = release-web/libweb.a $(CMOCKA_LIBS)
 endif
 
 if ENABLE_FUZZING
-noinst_PROGRAMS += fuzz/fuzz_template fuzz/fuzz_form fuzz/fuzz_router
+noinst_PROGRAMS += fuzz/fuzz_template fuzz/fuzz_form fuzz/fuzz_router \
+	fuzz/fuzz_admin_json
+fuzz_fuzz_admin_json_SOURCES = fuzz/fuzz_admin_json.c
+fuzz_fuzz_admin_json_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_admin_json_LDADD = release-web/libweb.a common/libcommon.a $(SODIUM_LIBS)
 fuzz_fuzz_template_SOURCES = fuzz/fuzz_template.c
 fuzz_fuzz_template_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_template_LDADD = common/libcommon.a
@@ -129,7 +142,9 @@ release_web_ecluse_web_SOURCES = \
 	release-web/csrf.c release-web/csrf.h \
 	release-web/page.c release-web/page.h \
 	release-web/release.c release-web/release.h \
-	release-web/recipient.c release-web/recipient.h
+	release-web/recipient.c release-web/recipient.h \
+	release-web/admin.c release-web/admin.h \
+	release-web/admin_server.c
 release_web_ecluse_web_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
 release_web_ecluse_web_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(SODIUM_CFLAGS) -pthread
 release_web_ecluse_web_LDADD = release-web/libweb.a $(CAPTCHA_LIBS) store/libstore.a \

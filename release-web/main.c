@@ -3,7 +3,8 @@
  *
  *   ecluse-web -c FILE [-f] [-d] [-n] [-D DATADIR]
  *
- * Reads the config ([web] listen, base_url, captcha_font; [store] path), the
+ * Reads the config ([web] listen, base_url, captcha_font, and admin_listen and
+ * admin_tokens for the admin API on its own listener; [store] path), the
  * templates (DATADIR/templates), the static assets (DATADIR/static) and the CAPTCHA
  * font, binds, drops root to [smtpd] user, loads the token key (created by the
  * unprivileged user when missing, so that ecluse-smtpd can read it too), and serves
@@ -34,6 +35,7 @@
 #include "common/template.h"
 #include "common/token.h"
 #include "common/xmalloc.h"
+#include "release-web/admin.h"
 #include "release-web/assets.h"
 #include "release-web/csrf.h"
 #include "release-web/page.h"
@@ -165,10 +167,13 @@ main(int argc, char **argv)
 	struct csrf *csrf;
 	struct config *cf;
 	struct server *srv;
+	struct admin_ctx admin;
+	struct admin_server *asrv = NULL;
 	struct web w;
 	sigset_t sigs;
 	char *keypath;
-	int ch, fg = 0, debug = 0, check = 0, fd, sig, rc = 2;
+	const char *why;
+	int ch, fg = 0, debug = 0, check = 0, fd, afd = -1, sig, rc = 2;
 
 	while ((ch = getopt(argc, argv, "c:dfnD:")) != -1) {
 		switch (ch) {
@@ -188,6 +193,13 @@ main(int argc, char **argv)
 	}
 	log_init("ecluse-web", fg || check, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
 	memset(&w, 0, sizeof(w));
+	memset(&admin, 0, sizeof(admin));
+	if (cf->admin_listen.host != NULL && admin_tokens_parse(cf->admin_tokens,
+	    strlen(cf->admin_tokens), &admin.tokens, &why) != 0) {
+		fprintf(stderr, "ecluse-web: %s: [web] admin_tokens: %s (required with "
+		    "admin_listen)\n", conf, why);
+		goto out;
+	}
 	if (origin_of(cf->base_url, origin, &w.https) != 0) {
 		fprintf(stderr, "ecluse-web: %s: [web] base_url: expected http:// or https:// "
 		    "and a host (got \"%s\")\n", conf, cf->base_url);
@@ -222,6 +234,8 @@ main(int argc, char **argv)
 	}
 
 	fd = listen_on(&cf->web_listen);
+	if (cf->admin_listen.host != NULL)
+		afd = listen_on(&cf->admin_listen);
 	drop_root(cf->user);
 
 	keypath = token_key_path(cf->store_path);
@@ -254,9 +268,18 @@ main(int argc, char **argv)
 		log_fatal("event=start_failed error=\"%s\"", err);
 	log_info("event=started listen=%s:%u base_url=%s threads=%u", cf->web_listen.host,
 	    cf->web_listen.port, cf->base_url, lim.threads);
+	if (afd >= 0) {
+		admin.w = &w;
+		admin.cf = cf;
+		if ((asrv = admin_server_start(&admin, afd, err, sizeof(err))) == NULL)
+			log_fatal("event=start_failed error=\"%s\"", err);
+		log_info("event=admin_started listen=%s:%u tokens=%zu",
+		    cf->admin_listen.host, cf->admin_listen.port, admin.tokens.n);
+	}
 	while (sigwait(&sigs, &sig) != 0)
 		;
 	log_info("event=stopping signal=%d", sig);
+	admin_server_stop(asrv);
 	server_stop(srv);
 	web_store_close_all();
 	csrf_free(csrf);
@@ -264,6 +287,7 @@ main(int argc, char **argv)
 	free(keypath);
 	rc = 0;
 out:
+	admin_tokens_clear(&admin.tokens);
 	captcha_font_free(font);
 	assets_free(assets);
 	tmpl_set_free(tmpl);
