@@ -11,11 +11,13 @@
  * Never empty: a recipient with nothing pending gets nothing.
  * The envelope sender is null (RFC 5321 4.5.5: an automatic notice must not draw
  * bounces); the recipient's domain must be served ([domain NAME]), else it is skipped.
- * Language: English until a per-domain language key exists.
+ * Language: the domain's "language" key ([domain NAME]); a domain with "digest = no"
+ * gets none (its recipients' messages stay pending, and are not counted as failures).
  *
  * Prints one line per recipient ("sent ADDRESS messages=N" or "failed ADDRESS
  * REASON"), or with --json one object {"digests":[{"rcpt","messages","sent","error"}
- * ...],"sent":N,"failed":N}. Exit status 0
+ * ...],"sent":N,"failed":N,"skipped":N}, skipped counting recipients of domains
+ * without digests. Exit status 0
  * when every digest went out (or none was due), CTL_EXIT_FAILURE otherwise.
  */
 #include "config.h"
@@ -153,7 +155,7 @@ struct run {
 	const struct tmpl_set	*tmpl;
 	const struct token_key	*key;
 	int			 json;
-	size_t			 nsent, nfailed;
+	size_t			 nsent, nfailed, nskipped;
 	int64_t			 now;
 };
 
@@ -202,6 +204,10 @@ one(struct run *r, const char *rcpt, const int64_t *ids, size_t n)
 		why = "recipient domain not served";
 		goto done;
 	}
+	if (!d->digest) {
+		r->nskipped++;
+		goto out;
+	}
 	/* newest first, as the page lists them */
 	for (i = n; i-- > 0; ) {
 		e = store_held_get(r->st, ids[i], false, &held[got]);
@@ -218,7 +224,9 @@ one(struct run *r, const char *rcpt, const int64_t *ids, size_t n)
 	}
 	{
 		struct digest_in in = {
-			.tmpl = r->tmpl, .lang = "en", .key = r->key,
+			.tmpl = r->tmpl,
+			.lang = d->language != NULL && d->language[0] != '\0' ? d->language : "en",
+			.key = r->key,
 			.base_url = r->cf->base_url, .hostname = r->cf->hostname,
 			.rcpt = rcpt, .rcpt_id = (uint64_t)rid, .held = held, .nheld = got,
 			.now = r->now,
@@ -253,6 +261,7 @@ done:
 		r->nsent++;
 	else
 		r->nfailed++;
+out:
 	for (i = 0; i < got; i++)
 		store_held_clear(&held[i]);
 	free(held);
@@ -283,7 +292,8 @@ send_all(struct run *r)
 		one(r, v[i].rcpt, ids, k);
 	}
 	if (r->json)
-		printf("],\"sent\":%zu,\"failed\":%zu}\n", r->nsent, r->nfailed);
+		printf("],\"sent\":%zu,\"failed\":%zu,\"skipped\":%zu}\n", r->nsent,
+		    r->nfailed, r->nskipped);
 	free(ids);
 	store_digest_free(v, n);
 	return r->nfailed == 0 ? 0 : CTL_EXIT_FAILURE;

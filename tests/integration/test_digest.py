@@ -25,13 +25,13 @@ def web():
     assert w.stop() == 0
 
 
-def conf(web, sink, tmp_path):
+def conf(web, sink, tmp_path, extra=""):
     path = tmp_path / "ctl.conf"
     path.write_text(config_text(
         {"smtpd": {"hostname": "mx.test.example"},
          "web": {"base_url": web.base},
          "store": {"path": web.store}},
-        {"example.org": sink.addr}))
+        {"example.org": sink.addr}) + extra)
     return str(path)
 
 
@@ -106,7 +106,7 @@ def test_digest_per_recipient_links_and_once(web, sink, tmp_path):
     # nothing new: nothing sent, and no connection made
     conns = sink.connections()
     out = digest_send(path)
-    assert out == {"digests": [], "sent": 0, "failed": 0}
+    assert out == {"digests": [], "sent": 0, "failed": 0, "skipped": 0}
     assert len(sink.all_messages()) == 2 and sink.connections() == conns
 
     # a new held message: a digest with it alone
@@ -132,3 +132,21 @@ def test_failed_delivery_stays_pending(web, make_sink, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert json.loads(p.stdout)["failed"] == 1
     assert len(sink.all_messages()) == 2
+
+
+def test_language_and_digest_off_per_domain(web, sink, tmp_path):
+    web.hold(sender="alice@example.net", rcpt="zoe@example.fr", subject="Bonjour")
+    web.hold(sender="alice@example.net", rcpt="max@quiet.example", subject="Hush")
+    path = conf(web, sink, tmp_path,
+                "\n[domain example.fr]\nnext_hop = %s\nlanguage = fr\n"
+                "\n[domain quiet.example]\nnext_hop = %s\ndigest = no\n"
+                % (sink.addr, sink.addr))
+    out = digest_send(path)
+    assert out["sent"] == 1 and out["skipped"] == 1, out
+    assert out["digests"][0]["rcpt"] == "zoe@example.fr"
+    msgs = sink.wait_messages(1)
+    msg, text, htm = parts(msgs[0]["data"])
+    assert msg["Subject"] == "Messages retenus pour vous : 1"
+    assert "Toujours accepter cet exp\u00e9diteur" in text and "Bonjour" in text
+    assert '<html lang="fr">' in htm
+    assert len(sink.all_messages()) == 1
