@@ -147,6 +147,14 @@ put_subject(struct buf *b, const char *s, size_t len)
 	put(b, "\r\n", 2);
 }
 
+/* The pages open in the mail's language: "?lang=fr" (ecluse-web's explicit choice),
+ * nothing for English, the pages' default. */
+static const char *
+lang_q(const struct digest_in *in)
+{
+	return strcmp(in->lang, "fr") == 0 ? "?lang=fr" : "";
+}
+
 /* The vars of one message row: shown texts and both links. */
 static void
 row_vars(const struct digest_in *in, const struct store_held *h, const char *page_url,
@@ -157,7 +165,7 @@ row_vars(const struct digest_in *in, const struct store_held *h, const char *pag
 	struct tm tm;
 
 	token_make(in->key, TOKEN_RELEASE, (uint64_t)h->id, h->expires, tok);
-	snprintf(release_url, URL_MAX, "%s/r/%s", in->base_url, tok);
+	snprintf(release_url, URL_MAX, "%s/r/%s%s", in->base_url, tok, lang_q(in));
 	snprintf(allow_url, LINK_MAX, "%s#held-%lld", page_url, (long long)h->id);
 	printable(h->mail_from, text);
 	tmpl_vars_set_str(v, "sender", text);
@@ -223,7 +231,7 @@ digest_build(const struct digest_in *in, char **head, size_t *headlen, char **bo
 		return DIGEST_E_URL;
 	}
 	token_make(in->key, TOKEN_RECIPIENT, in->rcpt_id, in->now + DIGEST_PAGE_TTL, tok);
-	snprintf(page_url, sizeof(page_url), "%s/u/%s", in->base_url, tok);
+	snprintf(page_url, sizeof(page_url), "%s/u/%s%s", in->base_url, tok, lang_q(in));
 	*why = "template missing or failed to render";
 	for (i = 0; i < n; i++) {
 		v = tmpl_vars_new();

@@ -149,4 +149,7 @@ def test_language_and_digest_off_per_domain(web, sink, tmp_path):
     assert msg["Subject"] == "Messages retenus pour vous : 1"
     assert "Toujours accepter cet exp\u00e9diteur" in text and "Bonjour" in text
     assert '<html lang="fr">' in htm
+    page = re.search(re.escape(web.base) + r"/u/[A-Za-z0-9_-]+\?lang=fr", text).group(0)
+    st, body = fetch(page)
+    assert st == 200 and "Messages retenus pour zoe@example.fr" in body
     assert len(sink.all_messages()) == 1

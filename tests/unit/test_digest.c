@@ -174,6 +174,7 @@ test_french_seven_bit(void **state)
 	txt = part(body, "text/plain");
 	assert_non_null(strstr(txt, "Toujours accepter cet exp\xc3\xa9" "diteur"));
 	assert_non_null(strstr(txt, "2023-11-14 22:12 UTC"));	/* no Date: received */
+	assert_non_null(strstr(txt, "?lang=fr#held-3"));
 	free(txt);
 	free(head);
 	free(body);
