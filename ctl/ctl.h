@@ -27,6 +27,7 @@ extern const struct ctl_cmd cmd_held_entry;
 extern const struct ctl_cmd cmd_whitelist_entry;
 extern const struct ctl_cmd cmd_stats_entry;
 extern const struct ctl_cmd cmd_challenge_entry;
+extern const struct ctl_cmd cmd_digest_entry;
 extern const struct ctl_cmd cmd_domains_entry;
 
 #endif

@@ -22,6 +22,7 @@ static const struct ctl_cmd *const commands[] = {
 	&cmd_whitelist_entry,
 	&cmd_stats_entry,
 	&cmd_challenge_entry,
+	&cmd_digest_entry,
 	&cmd_domains_entry,
 };
 

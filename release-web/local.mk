@@ -106,7 +106,31 @@ nobase_dist_pkgdata_DATA = static/style.css \
 	templates/fr/unknown.html \
 	templates/fr/unknown.title \
 	templates/fr/used.html \
-	templates/fr/used.title
+	templates/fr/used.title \
+	templates/en/recipient.html \
+	templates/en/recipient.title \
+	templates/en/recipient-held.html \
+	templates/en/recipient-wl.html \
+	templates/en/rnotfound.html \
+	templates/en/rnotfound.title \
+	templates/en/rexpired.html \
+	templates/en/rexpired.title \
+	templates/en/runknown.html \
+	templates/en/runknown.title \
+	templates/en/rforbidden.html \
+	templates/en/rforbidden.title \
+	templates/fr/recipient.html \
+	templates/fr/recipient.title \
+	templates/fr/recipient-held.html \
+	templates/fr/recipient-wl.html \
+	templates/fr/rnotfound.html \
+	templates/fr/rnotfound.title \
+	templates/fr/rexpired.html \
+	templates/fr/rexpired.title \
+	templates/fr/runknown.html \
+	templates/fr/runknown.title \
+	templates/fr/rforbidden.html \
+	templates/fr/rforbidden.title
 
 sbin_PROGRAMS += release-web/ecluse-web
 release_web_ecluse_web_SOURCES = \
@@ -118,6 +142,7 @@ release_web_ecluse_web_SOURCES = \
 	release-web/csrf.c release-web/csrf.h \
 	release-web/page.c release-web/page.h \
 	release-web/release.c release-web/release.h \
+	release-web/recipient.c release-web/recipient.h \
 	release-web/admin.c release-web/admin.h \
 	release-web/admin_server.c
 release_web_ecluse_web_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'

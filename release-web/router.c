@@ -92,6 +92,15 @@ router_match(const char *method, size_t mlen, const char *path, size_t plen,
 			m->route = ROUTE_CAPTCHA;
 		else
 			return ROUTER_NOT_FOUND;
+	} else if (has_prefix(path, plen, "/u/", 3)) {
+		size_t n = token_span(path + 3, plen - 3);
+
+		if (n == 0 || 3 + n != plen)
+			return ROUTER_NOT_FOUND;
+		m->route = ROUTE_RECIPIENT;
+		m->arg = path + 3;
+		m->arglen = n;
+		post_ok = 1;
 	} else if (has_prefix(path, plen, "/static/", 8)) {
 		if (!asset_name_ok(path + 8, plen - 8))
 			return ROUTER_NOT_FOUND;

@@ -4,7 +4,7 @@
  * The path is the one libmicrohttpd hands over, before any percent-decoding (the
  * daemon turns MHD's unescaping off) and without the query. Matching is exact and
  * strict: no percent-encoding, no empty or dot segments, no trailing slash variants;
- * a release token is 1 to ROUTER_TOKEN_MAX base64url characters, a static asset name
+ * a release or recipient token is 1 to ROUTER_TOKEN_MAX base64url characters, a static asset name
  * is [a-z0-9-]+ "." [a-z]+. Anything else is "not found" (404); a known path with a
  * method it does not take is ROUTER_METHOD (405, with the Allow value to send).
  * The token and name in a match point into the caller's path buffer.
@@ -25,6 +25,7 @@ enum route {
 	ROUTE_RELEASE,		/* GET, POST /r/TOKEN */
 	ROUTE_CAPTCHA,		/* GET /r/TOKEN/captcha.png */
 	ROUTE_STATIC,		/* GET /static/NAME */
+	ROUTE_RECIPIENT,	/* GET, POST /u/TOKEN: a recipient's page */
 };
 
 enum method { METHOD_GET, METHOD_HEAD, METHOD_POST, METHOD_OTHER };

@@ -20,6 +20,7 @@
 #include "release-web/headers.h"
 #include "release-web/lang.h"
 #include "release-web/page.h"
+#include "release-web/recipient.h"
 #include "release-web/release.h"
 #include "release-web/router.h"
 #include "release-web/server.h"
@@ -228,6 +229,21 @@ dispatch(const struct web *w, struct MHD_Connection *c, struct request *rq)
 			release_post(w, &q, &r);
 		} else
 			release_get(w, &q, &r);
+		break;
+	case ROUTE_RECIPIENT:
+		client_of(c, addr, key);
+		q.token = rq->m.arg;
+		q.tokenlen = rq->m.arglen;
+		q.client = addr;
+		q.client_key = key;
+		q.origin = header(c, "Origin");
+		q.https = w->https;
+		if (rq->m.method == METHOD_POST) {
+			q.body = rq->body;
+			q.bodylen = rq->len;
+			recipient_post(w, &q, &r);
+		} else
+			recipient_get(w, &q, &r);
 		break;
 	}
 	return send_reply(w, c, &r);

@@ -107,6 +107,11 @@ struct store_backend {
 	enum store_err (*recipient_address)(struct store_conn *c, int64_t id,
 	    char **address);
 
+	enum store_err (*digest_pending)(struct store_conn *c, int64_t now, size_t limit,
+	    struct store_digest_item **v, size_t *n);
+	enum store_err (*digest_mark)(struct store_conn *c, const char *rcpt,
+	    const int64_t *ids, size_t n, int64_t now);
+
 	enum store_err (*audit_add)(struct store_conn *c, int64_t now,
 	    const struct store_actor *by, const char *what);
 	enum store_err (*audit_list)(struct store_conn *c, int64_t before_id, size_t limit,

@@ -7,7 +7,7 @@ store_libstore_a_SOURCES = \
 	store/display.h store/display.c \
 	store/writer.h store/writer.c \
 	store/sqlite_int.h store/sqlite.c store/sqlite_schema.c \
-	store/sqlite_held.c store/sqlite_lists.c store/sqlite_purge.c
+	store/sqlite_held.c store/sqlite_lists.c store/sqlite_purge.c store/sqlite_digest.c
 store_libstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(SODIUM_CFLAGS) -pthread
 STORE_LIBS = $(SQLITE_LIBS) $(SODIUM_LIBS) -lpthread
 

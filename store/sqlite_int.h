@@ -112,6 +112,10 @@ enum store_err sq_attempt_hit(struct store_conn *c, enum store_attempt_kind kind
 enum store_err sq_recipient_id(struct store_conn *c, const char *address, int64_t now,
     int64_t *id);
 enum store_err sq_recipient_address(struct store_conn *c, int64_t id, char **address);
+enum store_err sq_digest_pending(struct store_conn *c, int64_t now, size_t limit,
+    struct store_digest_item **v, size_t *n);
+enum store_err sq_digest_mark(struct store_conn *c, const char *rcpt, const int64_t *ids,
+    size_t n, int64_t now);
 enum store_err sq_audit_add(struct store_conn *c, int64_t now,
     const struct store_actor *by, const char *what);
 enum store_err sq_audit_list(struct store_conn *c, int64_t before_id, size_t limit,

@@ -111,8 +111,17 @@ static const char migration_1[] =
     " origin TEXT NOT NULL,"
     " what TEXT NOT NULL);";
 
+/* Which held messages a recipient's digest listed (store_digest_mark). */
+static const char migration_2[] =
+    "CREATE TABLE digested ("
+    " held_id INTEGER NOT NULL REFERENCES held (id) ON DELETE CASCADE,"
+    " address TEXT NOT NULL COLLATE NOCASE,"
+    " at INTEGER NOT NULL,"
+    " PRIMARY KEY (held_id, address)) WITHOUT ROWID;";
+
 static const char *const migrations[] = {
 	migration_1,
+	migration_2,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -735,6 +735,48 @@ store_recipient_address(struct store *st, int64_t id, char **address)
 	return result(st, st->be->recipient_address(st->conn, id, address));
 }
 
+/* ------------------------------------------------------------ digests */
+
+void
+store_digest_free(struct store_digest_item *v, size_t n)
+{
+	size_t i;
+
+	if (v == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		free(v[i].rcpt);
+	free(v);
+}
+
+enum store_err
+store_digest_pending(struct store *st, int64_t now, size_t limit,
+    struct store_digest_item **v, size_t *n)
+{
+	*v = NULL;
+	*n = 0;
+	if (limit > STORE_LIST_MAX)
+		return invalid(st, "limit %zu over %d", limit, STORE_LIST_MAX);
+	return result(st, st->be->digest_pending(st->conn, now,
+	    limit == 0 ? STORE_LIST_MAX : limit, v, n));
+}
+
+enum store_err
+store_digest_mark(struct store *st, const char *rcpt, const int64_t *ids, size_t n,
+    int64_t now)
+{
+	size_t i;
+
+	if (!addr_ok(rcpt))
+		return invalid(st, "digest: recipient not an address");
+	if (n == 0 || n > STORE_LIST_MAX)
+		return invalid(st, "digest: %zu messages", n);
+	for (i = 0; i < n; i++)
+		if (ids[i] <= 0)
+			return invalid(st, "digest: id %lld", (long long)ids[i]);
+	return result(st, st->be->digest_mark(st->conn, rcpt, ids, n, now));
+}
+
 /* ------------------------------------------------------------ audit log */
 
 void

@@ -445,6 +445,30 @@ enum store_err store_recipient_id(struct store *st, const char *address, int64_t
 /* The address of recipient id (allocated; free()). NOTFOUND when none. */
 enum store_err store_recipient_address(struct store *st, int64_t id, char **address);
 
+/* ------------------------------------------------------------------ digests */
+
+/*
+ * A recipient's digest mail lists the messages held for them since their last one;
+ * the store records which (message, recipient) pairs a digest listed, so that no
+ * message is listed twice. The record goes with the message when it is purged.
+ */
+struct store_digest_item {
+	int64_t	 held_id;
+	char	*rcpt;		/* as the message's envelope has it */
+};
+void store_digest_free(struct store_digest_item *v, size_t n);
+
+/* (message, recipient) pairs of messages still held and not expired at now that no
+ * digest listed yet, ordered by recipient (case-insensitively) then message id; at
+ * most limit (0: STORE_LIST_MAX). */
+enum store_err store_digest_pending(struct store *st, int64_t now, size_t limit,
+    struct store_digest_item **v, size_t *n);
+/* Records, in one transaction, that rcpt's digest at now listed the n messages ids
+ * (1..STORE_LIST_MAX); marking a pair again is a no-op. NOTFOUND (nothing recorded)
+ * when an id names no message. */
+enum store_err store_digest_mark(struct store *st, const char *rcpt, const int64_t *ids,
+    size_t n, int64_t now);
+
 /* ------------------------------------------------------------------ audit log */
 
 struct store_audit_entry {

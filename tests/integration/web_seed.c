@@ -11,6 +11,9 @@
  *       -> "entries=N"
  *   web_seed release STORE ID   (as an operator: the token stays unspent)
  *   web_seed delete STORE ID
+ *   web_seed rtoken STORE KEYFILE ADDRESS EXPIRES_IN_SECONDS [KIND]
+ *       -> "RID TOKEN"  (a recipient page token; KIND 1 makes a release-kind token
+ *                        for the same id, which the page must refuse)
  */
 #include "config.h"
 
@@ -161,9 +164,36 @@ change(const char *what, const char *path, const char *id)
 	return 0;
 }
 
+static int
+rtoken(int argc, char **argv)
+{
+	struct store *st = open_store(argv[2]);
+	struct token_key *key;
+	char err[256], tok[TOKEN_LEN + 1];
+	int64_t rid, now = (int64_t)time(NULL);
+	enum token_kind kind = argc == 7 && strcmp(argv[6], "1") == 0 ? TOKEN_RELEASE :
+	    TOKEN_RECIPIENT;
+
+	if (token_key_load(argv[3], &key, err, sizeof(err)) != TOKEN_KEY_OK) {
+		fprintf(stderr, "web_seed: %s\n", err);
+		return 1;
+	}
+	if (store_recipient_id(st, argv[4], now, &rid) != STORE_OK) {
+		fprintf(stderr, "web_seed: recipient_id: %s\n", store_last_error(st));
+		return 1;
+	}
+	token_make(key, kind, (uint64_t)rid, now + strtoll(argv[5], NULL, 10), tok);
+	printf("%lld %s\n", (long long)rid, tok);
+	token_key_free(key);
+	store_close(st);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+	if ((argc == 6 || argc == 7) && strcmp(argv[1], "rtoken") == 0)
+		return rtoken(argc, argv);
 	if (argc == 8 && strcmp(argv[1], "hold") == 0)
 		return hold(argc, argv);
 	if (argc == 4 && strcmp(argv[1], "show") == 0)

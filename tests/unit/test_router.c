@@ -36,6 +36,9 @@ test_routes(void **state)
 		{ "POST", "/r/abc/captcha.png", ROUTER_METHOD, ROUTE_CAPTCHA, "abc", "GET, HEAD" },
 		{ "GET", "/static/style.css", ROUTER_OK, ROUTE_STATIC, "style.css", NULL },
 		{ "GET", "/static/logo-2.png", ROUTER_OK, ROUTE_STATIC, "logo-2.png", NULL },
+		{ "GET", "/u/" TOK, ROUTER_OK, ROUTE_RECIPIENT, TOK, NULL },
+		{ "POST", "/u/" TOK, ROUTER_OK, ROUTE_RECIPIENT, TOK, NULL },
+		{ "PUT", "/u/abc", ROUTER_METHOD, ROUTE_RECIPIENT, "abc", "GET, HEAD, POST" },
 		/* wrong methods on known paths */
 		{ "POST", "/", ROUTER_METHOD, ROUTE_HOME, NULL, "GET, HEAD" },
 		{ "PUT", "/r/abc", ROUTER_METHOD, ROUTE_RELEASE, "abc", "GET, HEAD, POST" },
@@ -72,7 +75,7 @@ test_not_found(void **state)
 	static const char *const paths[] = {
 		"", "//", "/r", "/r/", "/r//", "/r/abc/", "/r/abc/x", "/r/abc/captcha.png/",
 		"/r/abc/captcha.PNG", "/r/abc/captcha.pngx", "/r//captcha.png", "/r/abc/../captcha.png",
-		"/r/ab%41", "/r/ab.c", "/r/ab+c", "/r/ab=", "/r/../static/style.css",
+		"/r/ab%41", "/u", "/u/", "/u/abc/", "/u/abc/captcha.png", "/u/ab%41", "/r/ab.c", "/r/ab+c", "/r/ab=", "/r/../static/style.css",
 		"/R/abc", "/r/abc?x", "/static/", "/static/style", "/static/.css",
 		"/static/style.", "/static/a.b.css", "/static/../etc/passwd",
 		"/static/Style.css", "/static/style.css/", "/static//style.css",

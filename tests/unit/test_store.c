@@ -189,7 +189,7 @@ test_open_creates_and_migrates(void **state)
 	store_close(st);
 
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -199,14 +199,14 @@ test_open_creates_and_migrates(void **state)
 	free(mode);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('held', 'held_rcpt', 'body', 'reinject', 'whitelist',"
-	    " 'sender_seen', 'challenge', 'attempt', 'recipient', 'audit')"), 10);
+	    " 'sender_seen', 'challenge', 'attempt', 'recipient', 'audit', 'digested')"), 11);
 	sqlite3_close(db);
 
 	/* A second open finds the schema current and changes nothing. */
 	st = open_store();
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
 	sqlite3_close(db);
 }
 
@@ -223,7 +223,7 @@ test_open_empty_file(void **state)
 	assert_int_equal(hold_simple(st, "a@sender.example", "bob@example.org", T0), 1);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 1);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
 	sqlite3_close(db);
 }
@@ -1604,6 +1604,69 @@ test_state_names(void **state)
 	store_close(NULL);
 }
 
+/* Digests: each (held message, recipient) is pending until a digest marked it; only
+ * held, unexpired messages are pending; marks survive reopening. */
+static void
+test_digest(void **state)
+{
+	static const char *const two[] = { "bob@example.org", "Carol@example.org" };
+	struct store *st = open_store();
+	struct store_hold h1 = sample("alice@example.net", two, 2, "m1\r\n", T0);
+	struct store_hold h2 = sample("dave@example.net", rcpts1, 1, "m2\r\n", T0 + 1);
+	struct store_hold h3 = sample("eve@example.net", rcpts1, 1, "m3\r\n", T0 + 2);
+	struct store_digest_item *v;
+	int64_t a, b, c, ids[2];
+	size_t n;
+
+	a = hold(st, &h1);
+	b = hold(st, &h2);
+	c = hold(st, &h3);
+	assert_int_equal(store_held_delete(st, c, T0 + 3, &admin), STORE_OK);
+	assert_int_equal(store_digest_pending(st, T0 + 10, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].rcpt, "bob@example.org");
+	assert_int_equal(v[0].held_id, a);
+	assert_string_equal(v[1].rcpt, "bob@example.org");
+	assert_int_equal(v[1].held_id, b);
+	assert_string_equal(v[2].rcpt, "Carol@example.org");
+	assert_int_equal(v[2].held_id, a);
+	store_digest_free(v, n);
+	/* a limit cuts the list */
+	assert_int_equal(store_digest_pending(st, T0 + 10, 1, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	store_digest_free(v, n);
+	/* bob's digest listed both: only carol's pair stays pending (any case) */
+	ids[0] = a;
+	ids[1] = b;
+	assert_int_equal(store_digest_mark(st, "BOB@example.org", ids, 2, T0 + 20), STORE_OK);
+	assert_int_equal(store_digest_mark(st, "bob@example.org", ids, 2, T0 + 21), STORE_OK);
+	store_close(st);
+	st = open_store();
+	assert_int_equal(store_digest_pending(st, T0 + 30, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rcpt, "Carol@example.org");
+	store_digest_free(v, n);
+	/* expired messages are not pending */
+	assert_int_equal(store_digest_pending(st, T0 + 15 * DAY, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_null(v);
+	/* bad input: nothing recorded */
+	ids[0] = a;
+	ids[1] = 999;
+	assert_int_equal(store_digest_mark(st, "carol@example.org", ids, 2, T0), STORE_NOTFOUND);
+	assert_int_equal(store_digest_pending(st, T0 + 30, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	store_digest_free(v, n);
+	assert_int_equal(store_digest_mark(st, "carol", ids, 1, T0), STORE_INVALID);
+	assert_int_equal(store_digest_mark(st, "carol@example.org", ids, 0, T0), STORE_INVALID);
+	ids[0] = 0;
+	assert_int_equal(store_digest_mark(st, "carol@example.org", ids, 1, T0), STORE_INVALID);
+	assert_int_equal(store_digest_pending(st, T0, STORE_LIST_MAX + 1, &v, &n),
+	    STORE_INVALID);
+	store_digest_free(NULL, 0);
+	store_close(st);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
 
 int
@@ -1639,6 +1702,7 @@ main(void)
 		T(test_deleting_drops_challenges),
 		T(test_attempt_counters),
 		T(test_recipient_ids),
+		T(test_digest),
 		T(test_audit),
 		T(test_stats),
 		T(test_purge),
