@@ -468,9 +468,9 @@ async function challengeAnswer(page, url) {
 const contexts = [];
 
 // A new browser profile context: English by default; French with lang 'fr'.
-async function newPage(lang = 'en') {
+async function newPage(lang = 'en', viewport = DESKTOP) {
   const ctx = await browser.newContext({
-    viewport: DESKTOP,
+    viewport,
     locale: lang === 'fr' ? 'fr-FR' : 'en-GB',
     extraHTTPHeaders: { 'Accept-Language': lang === 'fr' ? 'fr-FR,fr;q=0.9' : 'en-GB,en;q=0.9' },
   });
@@ -536,6 +536,20 @@ async function look(page, name) {
   await page.setViewportSize(DESKTOP);
 }
 
+// Where the page stands in the window once shown (after the browser's own scrolling,
+// e.g. to a focused field): {scrollY, and per selector whether it is wholly in view}.
+async function inView(page, selectors) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return page.evaluate((sels) => {
+    const out = { scrollY: window.scrollY };
+    for (const s of sels) {
+      const r = document.querySelector(s)?.getBoundingClientRect();
+      out[s] = !!r && r.top >= 0 && r.bottom <= window.innerHeight;
+    }
+    return out;
+  }, selectors);
+}
+
 async function open(page, url) {
   const resp = await page.goto(url, { waitUntil: 'load' });
   assert(resp, `no response for ${url}`);
@@ -597,6 +611,13 @@ test('the link opens the release page, with the message and a picture', async ()
   assert(await page.locator('#answer').isVisible(), 'no answer box');
   assert(await page.locator('form button[type="submit"]').isVisible(), 'no button');
   await look(page, 'release');
+  // on a phone the page opens at its top: first what happened, then the form (its own
+  // browser profile, so that its picture does not replace the one above)
+  const phone = await newPage('en', PHONE);
+  assert(await open(phone, flow.url) === 200, 'the release page on a phone is not 200');
+  await captcha(phone);
+  const v = await inView(phone, ['h1']);
+  assert(v.scrollY === 0 && v.h1, `on a phone the page opens scrolled down by ${v.scrollY}px, past its heading`);
 });
 
 test('the answer from "eclusectl challenge-answer" releases the message', async () => {
@@ -661,6 +682,8 @@ test('a wrong answer says so and shows a new picture; the right one then works',
   assert(await open(page, url) === 200, 'release page not 200');
   let src = await captcha(page);
   for (let i = 1; i <= 2; i++) {
+    // the second time on a phone: the notice and the new picture must be in view
+    if (i === 2) await page.setViewportSize(PHONE);
     const right = await challengeAnswer(page, url);
     // a typo: the same length, not the answer
     const wrong = right.slice(1) + (right[0] === 'A' ? 'B' : 'A');
@@ -675,6 +698,12 @@ test('a wrong answer says so and shows a new picture; the right one then works',
     src = now;
     assert(await page.locator('#answer').inputValue() === '', 'the wrong answer is still in the box');
     if (i === 1) await look(page, 'wrong-answer');
+    if (i === 2) {
+      const v = await inView(page, ['[role="alert"]', 'img.captcha', '#answer']);
+      assert(v['[role="alert"]'] && v['img.captcha'] && v['#answer'],
+        `on a phone after a wrong answer, not all in view: ${JSON.stringify(v)}`);
+      await page.setViewportSize(DESKTOP);
+    }
   }
   const status = await submit(page, await challengeAnswer(page, url));
   assert(status === 200, `right answer after wrong ones: HTTP ${status}`);
