@@ -253,10 +253,13 @@ async function stopAll() {
   return problems;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, async () => {
-    await stopAll();
+    interrupted = true;     // what fails from here on is the stop, not a finding
     console.log(`# stopped by ${sig}`);
+    await stopAll();
+    if (workdir) console.log(`# logs, store and sink kept in ${workdir}`);
     process.exit(130);
   });
 }
@@ -398,7 +401,10 @@ async function setUp() {
   E.key = path.join(workdir, 'token.key');      // [store] token_key's default: beside the store
   const v = await startDaemons({ conf: E.conf, db: E.db, dns, sinkPort: sink.port });
   Object.assign(E, v);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  // our own signal handlers close the browser and stop the daemons; playwright's would
+  // exit before the daemons are stopped
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true,
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
 }
 
@@ -785,6 +791,7 @@ async function main() {
   let passed = 0;
   let failed = 0;
   const report = (ok, name, e) => {
+    if (interrupted) return;
     if (ok) { passed++; console.log(`ok - ${name}`); return; }
     failed++;
     console.log(`not ok - ${name}: ${firstLine(e)}`);
@@ -800,6 +807,7 @@ async function main() {
   }
   if (setUpOk) {
     for (const c of cases) {
+      if (interrupted) break;
       let timer;
       try {
         await Promise.race([c.fn(), new Promise((_, reject) => {
