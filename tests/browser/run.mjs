@@ -15,6 +15,13 @@
 // status, the picture shown, the page fitting the screen) or on what the mail servers
 // see (SMTP replies, the messages the sink stored).
 //
+// The spent link is the one released above. The messages of the other page cases are
+// held through the store API by tests/integration/web_seed (as ecluse-smtpd holds
+// them, with a token signed by the same key), so that they do not depend on the
+// verdict's weights; and an expired link cannot come from ecluse-smtpd within a test
+// ([policy] release_lifetime is at least an hour): web_seed makes one whose expiry is
+// an hour past.
+//
 // The pages are looked at at desktop (1280x800) and phone (390x844) widths; with
 // --screenshots they are saved as PNG into docs/screenshots/ (or DIR), named
 // PAGE-desktop.png and PAGE-phone.png. Without it nothing is written outside the
