@@ -44,7 +44,7 @@ reject_threshold = 100000
 [domain example.net]
 next_hop = 127.0.0.1:$SINK
 CONF
-	"$B/smtpd/ecluse-smtpd" -c "$work/$1/ecluse.conf" -f -d "$top" 2>"$work/$1/log" &
+	"$B/smtpd/ecluse-smtpd" -c "$work/$1/ecluse.conf" -f -D "$top" 2>"$work/$1/log" &
 	echo $! > "$work/$1.pid"
 	sleep 1
 	t0=$(date +%s.%N)

@@ -37,7 +37,7 @@ servers = $DNS
 [domain example.net]
 next_hop = 127.0.0.1:$SINK
 CONF
-"$B/smtpd/ecluse-smtpd" -c "$work/ecluse.conf" -f -d "$top" 2>"$work/smtpd.log" & echo $! > "$work/smtpd.pid"
+"$B/smtpd/ecluse-smtpd" -c "$work/ecluse.conf" -f -D "$top" 2>"$work/smtpd.log" & echo $! > "$work/smtpd.pid"
 sleep 1
 run() {  # port -> messages per second
 	t0=$(date +%s.%N)

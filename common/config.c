@@ -66,6 +66,8 @@ static const struct key keys[] = {
 	{ "web", "captcha_font", K_STR, F(captcha_font), "/usr/share/hershey-fonts/futural.jhf", 0, 0 },
 	{ "store", "path", K_STR, F(store_path), "/var/lib/ecluse/ecluse.db", 0, 0 },
 	{ "store", "token_key", K_STR, F(token_key), "", 0, 0 },
+	{ "store", "keep_days", K_UINT, F(keep_days), "90", 1, 3650 },
+	{ "store", "purge_interval", K_UINT, F(purge_interval), "3600", 10, 86400 },
 	{ "dns", "servers", K_STR, F(dns_servers), "", 0, 0 },
 	{ "dns", "timeout_ms", K_UINT, F(dns_timeout_ms), "2000", 10, 60000 },
 	{ "dns", "tries", K_UINT, F(dns_tries), "3", 1, 10 },

@@ -66,6 +66,8 @@ struct config {
 	/* [store] */
 	char		*store_path;
 	char		*token_key;	/* release-token key file; "" in the file: beside path */
+	unsigned	 keep_days;	/* finished messages and history are kept this long */
+	unsigned	 purge_interval;	/* seconds between clean-ups */
 
 	/* [dns] */
 	char		*dns_servers;	/* "host:port,..."; empty: system resolver */

@@ -1,11 +1,11 @@
 /*
  * main.c - ecluse-smtpd: options, config, privileges, the event loop.
  *
- *   ecluse-smtpd -c FILE [-f] [-v] [-n] [-d DATADIR]
+ *   ecluse-smtpd -c FILE [-f] [-d] [-n] [-D DATADIR]
  *
- * -f stays in the foreground and logs to stderr; -v logs debug lines; -n checks the
- * configuration (and the TLS files) and exits; -d names the folder holding
- * templates/ (default: where make install puts it). Exit 2 on a
+ * -f stays in the foreground and logs to stderr; -d logs debug lines; -n checks the
+ * configuration (and the TLS files) and exits; -D names the folder holding
+ * templates/ (default: where make install puts it). The same flags as ecluse-web. Exit 2 on a
  * configuration error (the message names file, line and key), 1 on a start-up failure.
  */
 #include "config.h"
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/dns.h>
@@ -27,6 +28,7 @@
 #include "auth/resolver.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "common/template.h"
 #include "common/token.h"
 #include "store/store.h"
@@ -44,7 +46,7 @@
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-v] [-n] [-d DATADIR]\n");
+	fprintf(stderr, "usage: ecluse-smtpd -c FILE [-f] [-d] [-n] [-D DATADIR]\n");
 	exit(2);
 }
 
@@ -63,6 +65,84 @@ drop_privileges(const char *user)
 	    setuid(pw->pw_uid) != 0)
 		log_fatal("event=start error=\"cannot drop privileges to %s: %s\"", user,
 		    strerror(errno));
+}
+
+/* SIGHUP: the configuration is read again. New sessions use the new one; a session
+ * keeps the configuration it started with, so nothing is dropped and the replaced
+ * configurations stay allocated until exit (one per reload: small). The listening
+ * address, TLS files, store and templates are read at start only. */
+struct reload {
+	const char		*path;
+	struct smtpd_env	*env;
+	struct reinject		*rj;
+	struct config		**retired;
+	size_t			 nretired;
+};
+
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct reload *rl = arg;
+	struct smtpd_env *env = rl->env;
+	const struct config *old = env->cf;
+	char err[CONFIG_ERR_MAX];
+	struct dnsbl_zones zones;
+	struct config *cf;
+
+	if ((cf = config_load(rl->path, err, sizeof(err))) == NULL) {
+		log_err("event=reload_failed error=\"%s\" config=kept", err);
+		return;
+	}
+	if (dnsbl_zones_parse(cf->dnsbl_zones, strlen(cf->dnsbl_zones), &zones) !=
+	    DNSBL_ZONES_OK) {
+		log_err("event=reload_failed error=\"%s: [policy] dnsbl_zones\" config=kept",
+		    rl->path);
+		config_free(cf);
+		return;
+	}
+	if (cf->smtpd_listen.port != old->smtpd_listen.port ||
+	    strcmp(cf->smtpd_listen.host, old->smtpd_listen.host) != 0 ||
+	    strcmp(cf->tls_cert, old->tls_cert) != 0 || strcmp(cf->tls_key, old->tls_key) != 0 ||
+	    strcmp(cf->store_path, old->store_path) != 0)
+		log_warn("event=reload what=\"listen, tls and store changes need a restart\"");
+	rl->retired = xreallocarray(rl->retired, rl->nretired + 1, sizeof(*rl->retired));
+	rl->retired[rl->nretired++] = (struct config *)old;
+	env->cf = cf;
+	policy_params_from_config(cf, &env->policy);
+	env->dnsbl_zones = zones;
+	env->auth.authserv_id = cf->authserv_id;
+	env->auth.receiver = cf->hostname;
+	pool_set_config(env->pool, cf);
+	reinject_set_config(rl->rj, cf);
+	log_info("event=reload domains=%zu", cf->ndomains);
+}
+
+struct purge {
+	struct store		*store;
+	const struct smtpd_env	*env;
+	struct event		*ev;
+};
+
+/* The scheduled clean-up of the store (expired held copies lose their content). */
+static void
+on_purge(evutil_socket_t fd, short what, void *arg)
+{
+	struct purge *pg = arg;
+	struct store_purge_result r;
+	struct timeval tv = { (time_t)pg->env->cf->purge_interval, 0 };
+	enum store_err e;
+
+	e = store_purge(pg->store, (int64_t)time(NULL),
+	    (int64_t)pg->env->cf->keep_days * 86400, &r);
+	if (e != STORE_OK)
+		log_err("event=purge_failed error=\"%s: %s\"", store_strerror(e),
+		    store_last_error(pg->store));
+	else if (r.expired + r.removed + r.challenges + r.whitelist + r.senders > 0)
+		log_info("event=purge expired=%llu removed=%llu challenges=%llu whitelist=%llu "
+		    "senders=%llu", (unsigned long long)r.expired,
+		    (unsigned long long)r.removed, (unsigned long long)r.challenges,
+		    (unsigned long long)r.whitelist, (unsigned long long)r.senders);
+	evtimer_add(pg->ev, &tv);
 }
 
 static void
@@ -88,6 +168,9 @@ main(int argc, char **argv)
 	struct tmpl_set *tmpl;
 	struct store *store;
 	struct reinject *rj;
+	struct reload rl_state;
+	struct purge pg;
+	struct event *sighup = NULL;
 	struct reinject_limits rl;
 	int foreground = 0, debug = 0, check = 0, ch, rc = 0;
 	char err[CONFIG_ERR_MAX];
@@ -97,12 +180,12 @@ main(int argc, char **argv)
 	struct evdns_base *dns;
 	struct event *sigint, *sigterm;
 
-	while ((ch = getopt(argc, argv, "c:fvnd:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:fdnD:")) != -1) {
 		switch (ch) {
 		case 'c': path = optarg; break;
 		case 'f': foreground = 1; break;
-		case 'v': debug = 1; break;
-		case 'd': datadir = optarg; break;
+		case 'd': debug = 1; break;
+		case 'D': datadir = optarg; break;
 		case 'n': check = 1; break;
 		default: usage();
 		}
@@ -198,11 +281,23 @@ main(int argc, char **argv)
 		rl.lifetime = cf->reinject_lifetime;
 		rl.concurrency = cf->reinject_concurrency;
 		rj = reinject_new(env.base, env.pool, store, cf, &rl);
+		memset(&rl_state, 0, sizeof(rl_state));
+		rl_state.path = path;
+		rl_state.env = &env;
+		rl_state.rj = rj;
+		sighup = evsignal_new(env.base, SIGHUP, on_hup, &rl_state);
+		evsignal_add(sighup, NULL);
+		pg.store = store;
+		pg.env = &env;
+		pg.ev = evtimer_new(env.base, on_purge, &pg);
+		on_purge(-1, 0, &pg);	/* once at start, then on schedule */
 		log_info("event=start listen=%s:%u hostname=%s domains=%zu tls=%s version=%s",
 		    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
 		    env.tls ? "yes" : "no", PACKAGE_VERSION);
 		event_base_dispatch(env.base);
 		reinject_free(rj);
+		event_free(sighup);
+		event_free(pg.ev);
 		event_free(sigint);
 		event_free(sigterm);
 	}
@@ -218,6 +313,12 @@ main(int argc, char **argv)
 	token_key_free(key);
 	tmpl_set_free(tmpl);
 	SSL_CTX_free(env.tls);
-	config_free(cf);
+	if (sighup != NULL) {
+		while (rl_state.nretired > 0)
+			config_free(rl_state.retired[--rl_state.nretired]);
+		free(rl_state.retired);
+		config_free((struct config *)env.cf);
+	} else
+		config_free(cf);
 	return rc;
 }

@@ -19,6 +19,7 @@ struct hop {
 	unsigned		 total;		/* busy + idle */
 	struct smtp_client	**idle;
 	size_t			 nidle;
+	size_t			 cap;		/* of idle: a reload may change the limit */
 	struct smtp_client	**resetting;	/* RSET in flight, owned by the pool */
 	size_t			 nresetting;
 };
@@ -55,8 +56,8 @@ hop_get(struct relay_pool *p, const struct hostport *hp)
 	h->pool = p;
 	h->host = xstrdup(hp->host);
 	h->port = hp->port;
-	h->idle = xcalloc(p->cf->relay_pool_idle ? p->cf->relay_pool_idle : 1,
-	    sizeof(*h->idle));
+	h->cap = p->cf->relay_pool_idle ? p->cf->relay_pool_idle : 1;
+	h->idle = xcalloc(h->cap, sizeof(*h->idle));
 	p->hops = xreallocarray(p->hops, p->nhops + 1, sizeof(*p->hops));
 	p->hops[p->nhops++] = h;
 	return h;
@@ -129,7 +130,7 @@ keep(struct relay_pool *p, struct smtp_client *c)
 {
 	struct hop *h = client_owner(c);
 
-	if (h->nidle >= p->cf->relay_pool_idle) {
+	if (h->nidle >= p->cf->relay_pool_idle || h->nidle >= h->cap) {
 		pool_drop(p, c);
 		return;
 	}
@@ -164,6 +165,12 @@ pool_put(struct relay_pool *p, struct smtp_client *c, int clean)
 	h->resetting = xreallocarray(h->resetting, h->nresetting + 1, sizeof(*h->resetting));
 	h->resetting[h->nresetting++] = c;
 	client_command(c, "RSET", 4, on_rset, p);
+}
+
+void
+pool_set_config(struct relay_pool *p, const struct config *cf)
+{
+	p->cf = cf;
 }
 
 void

@@ -19,6 +19,8 @@ struct relay_pool;
 
 struct relay_pool *pool_new(struct event_base *base, struct evdns_base *dns,
     const struct config *cf);
+/* After a reload: limits and timeouts of cf from now on (cf borrowed as in pool_new). */
+void pool_set_config(struct relay_pool *p, const struct config *cf);
 void pool_free(struct relay_pool *p);
 
 /* An idle connection to hop, ready for MAIL, or NULL. */

@@ -769,3 +769,9 @@ reinject_free(struct reinject *r)
 	event_free(r->timer);
 	free(r);
 }
+
+void
+reinject_set_config(struct reinject *r, const struct config *cf)
+{
+	r->cf = cf;
+}

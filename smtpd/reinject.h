@@ -96,6 +96,9 @@ struct reinject_limits {
 struct reinject *reinject_new(struct event_base *base, struct relay_pool *pool,
     struct store *st, const struct config *cf, const struct reinject_limits *lim);
 
+/* After a reload: the served domains of cf from the next delivery on (cf borrowed). */
+void reinject_set_config(struct reinject *r, const struct config *cf);
+
 /*
  * Stops: connections of attempts in progress are closed and their messages put back
  * in the queue, due at once (one that had sent its end of data may then be delivered

@@ -331,7 +331,7 @@ class Smtpd:
             smtpd_keys = {"listen": f"127.0.0.1:{port}", "hostname": hostname,
                           **(smtpd or {})}
             self.config.write_text(config_text({"smtpd": smtpd_keys, **more}, domains))
-            return [binary, "-c", self.config, "-f", "-d", REPO]
+            return [binary, "-c", self.config, "-f", "-D", REPO]
         self.proc, self.port = start_daemon(procs, "ecluse-smtpd", prepare)
 
     @property

@@ -120,3 +120,20 @@ def test_held_copy_survives_kill_after_550(mx, sink):
     (h,) = json.loads(ctl(mx, "held", "list", "--json"))["held"]
     _, rest = split_received(ctl(mx, "held", "show", str(h["id"]), "--raw"))
     assert rest == sent.replace(b"\r\n..dot", b"\r\n.dot")
+
+
+def test_expired_held_copy_purged_on_schedule(make_smtpd, sink, tmp_path):
+    """[store] purge: a held copy past its release window becomes expired and loses
+    its content when ecluse-smtpd cleans the store (at start, then on schedule)."""
+    db = tmp_path / "seeded.db"
+    seed = BUILD / "tests" / "integration" / "web_seed"
+    p = subprocess.run([seed, "hold", db, tmp_path / "token.key", "late@unknown.test",
+                        "b@example.net", "too late", "-10"], capture_output=True, timeout=60)
+    assert p.returncode == 0, p.stderr
+    d = make_smtpd({"example.net": sink.addr}, sections={"store": {"path": db}})
+    (h,) = json.loads(ctl(d, "held", "list", "--json"))["held"]
+    assert h["state"] in ("held", "expired")
+    from harness import poll
+    poll("the held copy to expire",
+         lambda: json.loads(ctl(d, "held", "list", "--json"))["held"][0]["state"] == "expired")
+    assert "event=purge expired=1" in d.log()
