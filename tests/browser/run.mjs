@@ -374,7 +374,7 @@ async function startDaemons(env) {
     const v = { ...env, smtpdPort: await tcpPort(), webPort: await tcpPort() };
     v.base = `http://127.0.0.1:${v.webPort}`;
     fs.writeFileSync(env.conf, configText(v));
-    const smtpd = start('ecluse-smtpd', BIN.smtpd, ['-c', env.conf, '-f', '-d', REPO]);
+    const smtpd = start('ecluse-smtpd', BIN.smtpd, ['-c', env.conf, '-f', '-D', REPO]);
     const web = start('ecluse-web', BIN.web, ['-c', env.conf, '-f', '-D', REPO]);
     const okS = await waitListening(smtpd, v.smtpdPort);
     const okW = await waitListening(web, v.webPort);
