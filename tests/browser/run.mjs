@@ -15,6 +15,13 @@
 // status, the picture shown, the page fitting the screen) or on what the mail servers
 // see (SMTP replies, the messages the sink stored).
 //
+// The spent link is the one released above. The messages of the other page cases are
+// held through the store API by tests/integration/web_seed (as ecluse-smtpd holds
+// them, with a token signed by the same key), so that they do not depend on the
+// verdict's weights; and an expired link cannot come from ecluse-smtpd within a test
+// ([policy] release_lifetime is at least an hour): web_seed makes one whose expiry is
+// an hour past.
+//
 // The pages are looked at at desktop (1280x800) and phone (390x844) widths; with
 // --screenshots they are saved as PNG into docs/screenshots/ (or DIR), named
 // PAGE-desktop.png and PAGE-phone.png. Without it nothing is written outside the
@@ -253,10 +260,13 @@ async function stopAll() {
   return problems;
 }
 
-for (const sig of ['SIGINT', 'SIGTERM']) {
+let interrupted = false;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(sig, async () => {
-    await stopAll();
+    interrupted = true;     // what fails from here on is the stop, not a finding
     console.log(`# stopped by ${sig}`);
+    await stopAll();
+    if (workdir) console.log(`# logs, store and sink kept in ${workdir}`);
     process.exit(130);
   });
 }
@@ -398,7 +408,10 @@ async function setUp() {
   E.key = path.join(workdir, 'token.key');      // [store] token_key's default: beside the store
   const v = await startDaemons({ conf: E.conf, db: E.db, dns, sinkPort: sink.port });
   Object.assign(E, v);
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  // our own signal handlers close the browser and stop the daemons; playwright's would
+  // exit before the daemons are stopped
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true,
+    handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false });
   if (shotsDir) fs.mkdirSync(shotsDir, { recursive: true });
 }
 
@@ -468,9 +481,9 @@ async function challengeAnswer(page, url) {
 const contexts = [];
 
 // A new browser profile context: English by default; French with lang 'fr'.
-async function newPage(lang = 'en') {
+async function newPage(lang = 'en', viewport = DESKTOP) {
   const ctx = await browser.newContext({
-    viewport: DESKTOP,
+    viewport,
     locale: lang === 'fr' ? 'fr-FR' : 'en-GB',
     extraHTTPHeaders: { 'Accept-Language': lang === 'fr' ? 'fr-FR,fr;q=0.9' : 'en-GB,en;q=0.9' },
   });
@@ -536,6 +549,20 @@ async function look(page, name) {
   await page.setViewportSize(DESKTOP);
 }
 
+// Where the page stands in the window once shown (after the browser's own scrolling,
+// e.g. to a focused field): {scrollY, and per selector whether it is wholly in view}.
+async function inView(page, selectors) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  return page.evaluate((sels) => {
+    const out = { scrollY: window.scrollY };
+    for (const s of sels) {
+      const r = document.querySelector(s)?.getBoundingClientRect();
+      out[s] = !!r && r.top >= 0 && r.bottom <= window.innerHeight;
+    }
+    return out;
+  }, selectors);
+}
+
 async function open(page, url) {
   const resp = await page.goto(url, { waitUntil: 'load' });
   assert(resp, `no response for ${url}`);
@@ -597,6 +624,13 @@ test('the link opens the release page, with the message and a picture', async ()
   assert(await page.locator('#answer').isVisible(), 'no answer box');
   assert(await page.locator('form button[type="submit"]').isVisible(), 'no button');
   await look(page, 'release');
+  // on a phone the page opens at its top: first what happened, then the form (its own
+  // browser profile, so that its picture does not replace the one above)
+  const phone = await newPage('en', PHONE);
+  assert(await open(phone, flow.url) === 200, 'the release page on a phone is not 200');
+  await captcha(phone);
+  const v = await inView(phone, ['h1']);
+  assert(v.scrollY === 0 && v.h1, `on a phone the page opens scrolled down by ${v.scrollY}px, past its heading`);
 });
 
 test('the answer from "eclusectl challenge-answer" releases the message', async () => {
@@ -661,6 +695,8 @@ test('a wrong answer says so and shows a new picture; the right one then works',
   assert(await open(page, url) === 200, 'release page not 200');
   let src = await captcha(page);
   for (let i = 1; i <= 2; i++) {
+    // the second time on a phone: the notice and the new picture must be in view
+    if (i === 2) await page.setViewportSize(PHONE);
     const right = await challengeAnswer(page, url);
     // a typo: the same length, not the answer
     const wrong = right.slice(1) + (right[0] === 'A' ? 'B' : 'A');
@@ -675,6 +711,12 @@ test('a wrong answer says so and shows a new picture; the right one then works',
     src = now;
     assert(await page.locator('#answer').inputValue() === '', 'the wrong answer is still in the box');
     if (i === 1) await look(page, 'wrong-answer');
+    if (i === 2) {
+      const v = await inView(page, ['[role="alert"]', 'img.captcha', '#answer']);
+      assert(v['[role="alert"]'] && v['img.captcha'] && v['#answer'],
+        `on a phone after a wrong answer, not all in view: ${JSON.stringify(v)}`);
+      await page.setViewportSize(DESKTOP);
+    }
   }
   const status = await submit(page, await challengeAnswer(page, url));
   assert(status === 200, `right answer after wrong ones: HTTP ${status}`);
@@ -756,6 +798,7 @@ async function main() {
   let passed = 0;
   let failed = 0;
   const report = (ok, name, e) => {
+    if (interrupted) return;
     if (ok) { passed++; console.log(`ok - ${name}`); return; }
     failed++;
     console.log(`not ok - ${name}: ${firstLine(e)}`);
@@ -771,6 +814,7 @@ async function main() {
   }
   if (setUpOk) {
     for (const c of cases) {
+      if (interrupted) break;
       let timer;
       try {
         await Promise.race([c.fn(), new Promise((_, reject) => {
