@@ -27,6 +27,7 @@
 #include "common/xmalloc.h"
 #include "smtpd/client.h"
 #include "smtpd/reinject.h"
+#include "smtpd/whitelist.h"
 
 /* An error text: a reply line and some context; with what job_data and job_retry
  * add, under STORE_ERROR_MAX. */
@@ -367,7 +368,14 @@ report_done(struct job *j)
 		    "duplicate=possible", j->claim.id, store_strerror(e),
 		    store_last_error(r->st));
 	} else {
+		char net[STORE_NET_MAX];
+
 		log_outcome(j, "reinject_delivered", j->reply, -1);
+		/* a released message is delivered mail: its sender is now known from there */
+		if (j->claim.msg.mail_from[0] != '\0' && whitelist_client_net(
+		    j->claim.msg.client_addr, strlen(j->claim.msg.client_addr), net) == 0)
+			(void)store_seen_submit(r->st, j->claim.msg.mail_from, net, now, NULL,
+			    NULL);
 		for (i = 0; i < j->nrefused; i++) {
 			const char *rc = j->claim.msg.rcpts[j->refused[i].rcpt];
 
