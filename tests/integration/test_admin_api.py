@@ -10,15 +10,11 @@ import http.client
 import json
 import os
 import re
-import signal
-import socket
 import subprocess
-import tempfile
-import time
 
 import pytest
 
-from webenv import SEED, SRC, WEB, free_port
+from webenv import SRC, Web, free_port
 
 DOC = os.path.join(SRC, "docs", "api.md")
 TOKEN = "Q2hhbmdlIHRoaXMgdG9rZW4"
@@ -27,60 +23,24 @@ OTHER = "c2Vjb25kLXRva2VuLWhlcmU"
 VOLATILE = {"received", "expires", "created", "released", "delivered", "oldest_held"}
 
 
-class Admin:
+class Admin(Web):
+    """ecluse-web (webenv.Web) with the admin API on a second port, the tokens and
+    domains docs/api.md uses, and its three held messages (ids 1, 2, 3)."""
+
     def __init__(self):
-        self.dir = tempfile.TemporaryDirectory(prefix="ecluse-admin-")
-        d = self.dir.name
-        self.store = os.path.join(d, "ecluse.db")
-        self.key = os.path.join(d, "token.key")
-        self.port, self.aport = free_port(), free_port()
+        self.aport = free_port()
         self.url = "http://127.0.0.1:%d" % self.aport
-        self.conf = os.path.join(d, "ecluse.conf")
-        with open(self.conf, "w") as f:
-            f.write("[web]\nlisten = 127.0.0.1:%d\nadmin_listen = 127.0.0.1:%d\n"
-                    "admin_tokens = ops:%s, backup:%s\n[store]\npath = %s\n"
-                    "[domain example.org]\nnext_hop = 127.0.0.1:2526\n"
-                    "[domain example.fr]\nnext_hop = 127.0.0.1:2527\nlanguage = fr\n"
-                    "digest = no\nquarantine_threshold = 4\nreject_threshold = 12\n"
-                    % (self.port, self.aport, TOKEN, OTHER, self.store))
-        # the three messages docs/api.md describes, ids 1, 2, 3
+        super().__init__(
+            "[web]\nadmin_listen = 127.0.0.1:%d\nadmin_tokens = ops:%s, backup:%s\n"
+            "[domain example.org]\nnext_hop = 127.0.0.1:2526\n"
+            "[domain example.fr]\nnext_hop = 127.0.0.1:2527\nlanguage = fr\n"
+            "digest = no\nquarantine_threshold = 4\nreject_threshold = 12\n"
+            % (self.aport, TOKEN, OTHER), wait_port=self.aport, prefix="ecluse-admin-")
         for sender, rcpt, subject in (
                 ("alice@example.net", "bob@example.org", "Quarterly figures"),
                 ("carol@example.com", "dave@example.org", "Invoice 2211"),
                 ("mallory@example.biz", "bob@example.org", "You won")):
-            subprocess.run([SEED, "hold", self.store, self.key, sender, rcpt, subject,
-                            "86400"], check=True, capture_output=True)
-        self.log = open(os.path.join(d, "web.log"), "w+")
-        self.proc = subprocess.Popen([WEB, "-c", self.conf, "-f", "-D", SRC],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.aport), 0.2).close()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("ecluse-web did not start: " + self.logtext())
-                time.sleep(0.05)
-
-    def logtext(self):
-        self.log.flush()
-        with open(self.log.name) as f:
-            return f.read()
-
-    def stop(self):
-        if self.proc.poll() is None:
-            os.kill(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.kill(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
-        rc = self.proc.returncode
-        text = self.logtext()
-        self.log.close()
-        self.dir.cleanup()
-        return rc, text
+            self.hold(sender, rcpt, subject)
 
     def request(self, method, path, body=None, token=TOKEN, headers=None):
         h = dict(headers or {})
@@ -103,7 +63,8 @@ class Admin:
 def admin():
     a = Admin()
     yield a
-    rc, log = a.stop()
+    rc = a.stop()
+    log = a.final_log
     assert rc == 0, log
     assert "ERROR: AddressSanitizer" not in log and "runtime error" not in log, log
 
@@ -252,9 +213,8 @@ def test_bad_parameters(admin):
 
 
 def test_output_escaped(admin):
-    subprocess.run([SEED, "hold", admin.store, admin.key, "eve@example.net",
-                    "bob@example.org", 'quote " back \\ nl \n tab \t bell \x07 \u00e9',
-                    "86400"], check=True)
+    admin.hold("eve@example.net", "bob@example.org",
+               'quote " back \\ nl \n tab \t bell \x07 \u00e9')
     st, _, js = admin.request("GET", "/api/v1/held/4")
     assert st == 200
     assert js["subject"] == 'quote " back \\ nl \n tab \t bell \x07 \u00e9'

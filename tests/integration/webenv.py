@@ -29,8 +29,11 @@ def free_port():
 
 
 class Web:
-    def __init__(self):
-        self.dir = tempfile.TemporaryDirectory(prefix="ecluse-web-")
+    """extra_conf: more config text (sections may repeat [web]); wait_port: a second
+    port (the admin API's) that must be listening too before the tests start."""
+
+    def __init__(self, extra_conf="", wait_port=None, prefix="ecluse-web-"):
+        self.dir = tempfile.TemporaryDirectory(prefix=prefix)
         d = self.dir.name
         self.store = os.path.join(d, "ecluse.db")
         self.key = os.path.join(d, "token.key")
@@ -40,18 +43,20 @@ class Web:
         with open(self.conf, "w") as f:
             f.write("[web]\nlisten = 127.0.0.1:%d\nbase_url = %s\n"
                     "[store]\npath = %s\n" % (self.port, self.base, self.store))
+            f.write(extra_conf)
         self.log = open(os.path.join(d, "web.log"), "w+")
         self.proc = subprocess.Popen([WEB, "-c", self.conf, "-f", "-D", SRC],
                                      stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 10
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), 0.2).close()
-                break
-            except OSError:
-                if self.proc.poll() is not None or time.time() > deadline:
-                    raise RuntimeError("ecluse-web did not start: " + self.logtext())
-                time.sleep(0.05)
+        for port in [self.port] + ([wait_port] if wait_port else []):
+            deadline = time.time() + 10
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), 0.2).close()
+                    break
+                except OSError:
+                    if self.proc.poll() is not None or time.time() > deadline:
+                        raise RuntimeError("ecluse-web did not start: " + self.logtext())
+                    time.sleep(0.05)
 
     def logtext(self):
         self.log.flush()
@@ -67,6 +72,7 @@ class Web:
                 os.kill(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
         rc = self.proc.returncode
+        self.final_log = self.logtext()
         self.log.close()
         self.dir.cleanup()
         return rc
