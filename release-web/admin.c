@@ -148,6 +148,24 @@ num(const struct form *f, const char *name)
 	return v != NULL ? strtoll(v, NULL, 10) : 0;
 }
 
+/* The "limit" of a list: ADMIN_LIST_DEFAULT when absent; 400 and -1 when out of range. */
+static int
+list_limit(const struct form *f, struct admin_reply *r, size_t *limit)
+{
+	int64_t l;
+
+	*limit = ADMIN_LIST_DEFAULT;
+	if (get(f, "limit") == NULL)
+		return 0;
+	l = num(f, "limit");
+	if (l < 1 || l > STORE_LIST_MAX) {
+		admin_error(r, 400, "limit: expected 1 to 10000");
+		return -1;
+	}
+	*limit = (size_t)l;
+	return 0;
+}
+
 static void
 held_json(struct json *j, const struct store_held *h, int full)
 {
@@ -223,16 +241,8 @@ held_list(const struct admin_ctx *a, struct store *st, const struct admin_req *r
 	flt.since = num(&f, "since");
 	flt.until = num(&f, "until");
 	flt.before_id = num(&f, "before");
-	flt.limit = ADMIN_LIST_DEFAULT;
-	if (get(&f, "limit") != NULL) {
-		int64_t l = num(&f, "limit");
-
-		if (l < 1 || l > STORE_LIST_MAX) {
-			admin_error(r, 400, "limit: expected 1 to 10000");
-			goto out;
-		}
-		flt.limit = (size_t)l;
-	}
+	if (list_limit(&f, r, &flt.limit) != 0)
+		goto out;
 	if ((s = get(&f, "state")) != NULL &&
 	    (flt.state = store_state_parse(s, strlen(s))) == 0) {
 		admin_error(r, 400, "state: expected held, released, delivered, expired, "
@@ -406,16 +416,8 @@ wl_list(struct store *st, const struct admin_req *rq, struct admin_reply *r)
 		goto out;
 	flt.sender = get(&f, "sender");
 	flt.after_id = num(&f, "after");
-	flt.limit = ADMIN_LIST_DEFAULT;
-	if (get(&f, "limit") != NULL) {
-		int64_t l = num(&f, "limit");
-
-		if (l < 1 || l > STORE_LIST_MAX) {
-			admin_error(r, 400, "limit: expected 1 to 10000");
-			goto out;
-		}
-		flt.limit = (size_t)l;
-	}
+	if (list_limit(&f, r, &flt.limit) != 0)
+		goto out;
 	if ((e = store_wl_list(st, &flt, &v, &n)) != STORE_OK) {
 		store_fail(r, "whitelist list", e);
 		goto out;
