@@ -182,17 +182,23 @@ wait_dns(struct auth_session *s)
 	return s->q != NULL;
 }
 
+const char *
+auth_serv_id(const struct auth_params *p)
+{
+	if (p->authserv_id != NULL && p->authserv_id[0] != '\0')
+		return p->authserv_id;
+	return p->receiver != NULL ? p->receiver : "";
+}
+
 static void
 build_authres(struct auth_session *s)
 {
 	struct authres_spf spf;
 	struct authres_dkim dk[DKIM_SIGS_MAX];
 	struct authres_dmarc dm;
-	const char *id = s->p.authserv_id;
+	const char *id = auth_serv_id(&s->p);
 	size_t i, n = s->res.ndkim;
 
-	if (id == NULL || id[0] == '\0')
-		id = s->p.receiver;
 	memset(&spf, 0, sizeof(spf));
 	spf.result = spf_result_name(s->res.spf.result);
 	if (s->res.spf.identity == SPF_ID_MAILFROM && s->res.spf.domain[0] != '\0')
@@ -222,7 +228,7 @@ build_authres(struct auth_session *s)
 	if (s->res.dmarc.result != DMARC_RES_PASS && s->res.dmarc.result != DMARC_RES_NONE)
 		dm.reason = s->res.dmarc.reason;
 	free(s->authres);
-	s->authres = id != NULL ? authres_build(id, &spf, dk, n, &dm) : NULL;
+	s->authres = id[0] != '\0' ? authres_build(id, &spf, dk, n, &dm) : NULL;
 	s->res.authres = s->authres;
 }
 
@@ -353,10 +359,8 @@ auth_message(struct auth_session *s, const char *msg, size_t len, auth_cb *cb, v
 	s->cb = cb;
 	s->cbarg = arg;
 	from_extract(msg, len, &s->res.from);
-	s->res.remove_err = authres_find(msg, len,
-	    s->p.authserv_id != NULL && s->p.authserv_id[0] != '\0' ? s->p.authserv_id :
-	    (s->p.receiver != NULL ? s->p.receiver : ""), s->res.remove, AUTH_REMOVE_MAX,
-	    &s->res.nremove);
+	s->res.remove_err = authres_find(msg, len, auth_serv_id(&s->p), s->res.remove,
+	    AUTH_REMOVE_MAX, &s->res.nremove);
 	arm(s->msg_timer, s->p.msg_timeout_ms);
 	if (s->stage == ST_WAIT_MESSAGE) {
 		s->stage = ST_DKIM;

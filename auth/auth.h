@@ -71,6 +71,9 @@ struct auth_result {
 
 typedef void auth_cb(void *arg, const struct auth_result *res);
 
+/* The authserv-id in use: p->authserv_id, else the receiver name, else "". */
+const char *auth_serv_id(const struct auth_params *p);
+
 struct auth_session;
 
 /*

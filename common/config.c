@@ -222,8 +222,10 @@ set_value(const struct key *k, void *base, const char *v)
 			*(enum policy_mode *)field = POLICY_ENFORCE;
 		else if (strcmp(v, "monitor") == 0)
 			*(enum policy_mode *)field = POLICY_MONITOR;
+		else if (strcmp(v, "off") == 0)
+			*(enum policy_mode *)field = POLICY_OFF;
 		else
-			return "expected enforce or monitor";
+			return "expected enforce, monitor or off";
 		return NULL;
 	case K_UINT:
 	case K_SIZE:

@@ -35,7 +35,9 @@ struct domain_config {
 	unsigned	 reject_threshold;
 };
 
-enum policy_mode { POLICY_ENFORCE, POLICY_MONITOR };
+/* off: no checks and no verdict, a plain relay MX (the operator's bypass while,
+ * say, the resolvers are down); what does not depend on the checks stays. */
+enum policy_mode { POLICY_ENFORCE, POLICY_MONITOR, POLICY_OFF };
 
 struct config {
 	char		*path;

@@ -500,9 +500,11 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	}
 	/* DESIGN rule 2: recipients whose whitelist standing differs would need
 	 * different verdicts: the client sends them in another transaction. */
-	whitelist_of(s, &s->pending_standing);
+	if (s->cf->policy_mode != POLICY_OFF)
+		whitelist_of(s, &s->pending_standing);
 	s->pending_dom = d;
-	if (s->dom != NULL && (s->dom->quarantine_threshold != d->quarantine_threshold ||
+	if (s->cf->policy_mode != POLICY_OFF && s->dom != NULL &&
+	    (s->dom->quarantine_threshold != d->quarantine_threshold ||
 	    s->dom->reject_threshold != d->reject_threshold)) {
 		reply(s, "452 4.5.3 <%s>: other domain policy, send it in another transaction",
 		    s->pending.addr);
@@ -603,10 +605,12 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	}
 	s->in_tx = 1;
 	s->ntx++;
-	history(s);
-	/* SPF runs while the client sends recipients and data */
-	s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
-	    strlen(s->helo), s->from.addr, s->from.len);
+	if (s->cf->policy_mode != POLICY_OFF) {
+		history(s);
+		/* SPF runs while the client sends recipients and data */
+		s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
+		    strlen(s->helo), s->from.addr, s->from.len);
+	}
 	reply(s, "250 2.1.0 OK");
 }
 
@@ -692,7 +696,8 @@ make_head(struct session *s, const struct auth_result *res)
  * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
  * verdict) and our own X-Ecluse-* fields (a sender could claim a release). */
 static void
-make_body(struct session *s, const char *msg, size_t len, const struct auth_result *res)
+make_body(struct session *s, const char *msg, size_t len,
+    const struct authres_range *remove, size_t nremove)
 {
 	struct header_iter it;
 	struct header_field f;
@@ -705,8 +710,8 @@ make_body(struct session *s, const char *msg, size_t len, const struct auth_resu
 		int drop = header_name_is(&f, "X-Ecluse-Released") ||
 		    header_name_is(&f, "X-Ecluse-Monitor");
 
-		for (i = 0; res != NULL && i < res->nremove && !drop; i++)
-			drop = res->remove[i].off == off;
+		for (i = 0; i < nremove && !drop; i++)
+			drop = remove[i].off == off;
 		if (drop) {
 			evbuffer_add(s->body, msg + at, off - at);
 			at = off + f.raw_len;
@@ -838,14 +843,33 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	size_t len = evbuffer_get_length(s->msg);
 	const char *msg = (const char *)evbuffer_pullup(s->msg, -1);
 	const char *would;
+	struct authres_range own[AUTH_REMOVE_MAX];
+	const struct authres_range *remove = own;
+	size_t nremove = 0;
+	enum authres_find_err rerr;
 
+	/* without checks (mode off) the forged fields are found here */
+	if (res != NULL) {
+		remove = res->remove;
+		nremove = res->nremove;
+		rerr = res->remove_err;
+	} else
+		rerr = authres_find(msg, len, auth_serv_id(&s->env->auth), own,
+		    AUTH_REMOVE_MAX, &nremove);
 	/* A header section the iterator cannot read (no header at all, a line without
 	 * a colon) holds no field to remove; too many forged fields is an attack. */
-	if (res != NULL && res->remove_err == AUTHRES_FIND_TOO_MANY) {
+	if (rerr == AUTHRES_FIND_TOO_MANY) {
 		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
-		    "claiming %s", s->env->auth.authserv_id);
+		    "claiming %s", auth_serv_id(&s->env->auth));
 		log_tx(s, "refused", "forged Authentication-Results");
 		goto done;
+	}
+	if (s->cf->policy_mode == POLICY_OFF) {
+		log_info("session=%s event=verdict action=relay score=0 reasons=\"checks off\"",
+		    s->id);
+		make_head(s, NULL);
+		make_body(s, msg, len, remove, nremove);
+		goto relay;
 	}
 	memset(&in, 0, sizeof(in));
 	in.auth = res;
@@ -868,7 +892,7 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	log_info("session=%s event=verdict action=%s score=%u reasons=\"%s\"", s->id,
 	    policy_action_name(v.action), v.score, v.reasons);
 	make_head(s, res);
-	make_body(s, msg, len, res);
+	make_body(s, msg, len, remove, nremove);
 	if (v.action != POLICY_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
 		/* roll-out without risk: everything goes through, marked */
 		would = v.action == POLICY_REJECT ? "reject" : "hold";
@@ -881,6 +905,7 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 		return;
 	}
 	if (v.action == POLICY_RELAY) {
+relay:
 		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
 		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
 		    evbuffer_get_length(s->body), on_data_reply, s);
@@ -1328,8 +1353,9 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 		if (netaddr_from_sockaddr(sa, &na) == 0)
 			netaddr_network(&na, s->net, sizeof(s->net));
 		/* answered while the client talks; PTR then A/AAAA: two rounds */
-		s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
-		if (env->dnsbl_zones.n > 0)
+		if (env->cf->policy_mode != POLICY_OFF)
+			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
+		if (env->cf->policy_mode != POLICY_OFF && env->dnsbl_zones.n > 0)
 			s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones,
 			    sa, t, on_dnsbl, s);
 	}
