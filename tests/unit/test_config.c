@@ -67,7 +67,7 @@ test_errors(void **state)
 		{ "[domain a..b]\nnext_hop = h:25\n", ":2: [domain a..b]: not a valid domain name" },
 		{ "[domain a.b]\nnext_hop = h\n", ":2: [domain a.b] next_hop: expected host:port" },
 		{ "[domain a.b]\nfoo = 1\n", ":2: [domain a.b] foo: unknown key" },
-		{ "[policy]\nmode = maybe\n", ":2: [policy] mode: expected enforce or monitor" },
+		{ "[policy]\nmode = maybe\n", ":2: [policy] mode: expected enforce, monitor or off" },
 		{ "[smtpd]\ntls_cert = /x\n", "tls_cert and tls_key" },
 		{ "no section line\n", ":1: " },
 		{ "[smtpd]\nmax_message_size = 99999999999999999999G\n", ":2: [smtpd] max_message_size: number out of range" },
