@@ -205,13 +205,20 @@ hash_out(void *arg, const void *p, size_t n)
 	EVP_DigestUpdate(arg, p, n);
 }
 
-/* Starts a SHA-256 in ctx->md; 0, or -1 when OpenSSL fails. */
+/* Starts a SHA-256 in ctx->md; 0, or -1 when OpenSSL fails. The digest is fetched
+ * once for the process: with EVP_sha256() OpenSSL 3 fetches it from its provider
+ * store, under a lock, at every init (two per message). Never freed: it lives as long
+ * as the process, like OpenSSL's own tables. */
 static int
 sha256_init(struct dkim_ctx *ctx)
 {
+	static EVP_MD *sha256;
+
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return -1;
 	if (ctx->md == NULL && (ctx->md = EVP_MD_CTX_new()) == NULL)
 		return -1;
-	return EVP_DigestInit_ex(ctx->md, EVP_sha256(), NULL) == 1 ? 0 : -1;
+	return EVP_DigestInit_ex(ctx->md, sha256, NULL) == 1 ? 0 : -1;
 }
 
 /* The body hash for (canon, l=), computed on first use and kept. */

@@ -171,3 +171,9 @@ noinst_PROGRAMS += bench/bench_dkim
 bench_bench_dkim_SOURCES = bench/bench_dkim.c
 bench_bench_dkim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 bench_bench_dkim_LDADD = $(DKIM_LIBS)
+
+# bench/bench_spf_dns: SPF checks per second against a real DNS server (bench/auth.sh).
+noinst_PROGRAMS += bench/bench_spf_dns
+bench_bench_spf_dns_SOURCES = bench/bench_spf_dns.c
+bench_bench_spf_dns_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
+bench_bench_spf_dns_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) $(CARES_LIBS)
