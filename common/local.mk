@@ -37,3 +37,13 @@ fuzz_fuzz_header_SOURCES = fuzz/fuzz_header.c
 fuzz_fuzz_header_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_header_LDADD = common/libcommon.a
 endif
+
+# Versions of a reloaded configuration shared by threads (ecluse-web's SIGHUP).
+common_libcommon_a_SOURCES += common/snapshot.c common/snapshot.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_snapshot
+TESTS += tests/unit/test_snapshot
+tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c
+tests_unit_test_snapshot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
+tests_unit_test_snapshot_LDADD = common/libcommon.a $(CMOCKA_LIBS)
+endif

@@ -20,7 +20,7 @@
 struct web;
 struct config;
 
-/* What the admin API reads, set up by main, read-only afterwards. */
+/* What the admin API reads: part of one version of the config (webconf.h). */
 struct admin_ctx {
 	const struct web	*w;	/* the store handles (web_store) */
 	const struct config	*cf;	/* the served domains */
@@ -53,9 +53,11 @@ void admin_handle(const struct admin_ctx *a, const struct admin_req *rq,
 void admin_error(struct admin_reply *r, unsigned status, const char *why);
 
 /* Serving: starts a libmicrohttpd daemon on listen_fd (bound and listening) for the
- * admin API. NULL and err on failure. */
+ * admin API; each request reads the admin_ctx of the current version in confs
+ * (webconf.h), from its first line to its completion. NULL and err on failure. */
 struct admin_server;
-struct admin_server *admin_server_start(const struct admin_ctx *a, int listen_fd,
+struct snapshot;
+struct admin_server *admin_server_start(struct snapshot *confs, int listen_fd,
     char *err, size_t errsz);
 void admin_server_stop(struct admin_server *s);
 

@@ -23,10 +23,12 @@
 #include <time.h>
 
 #include "common/log.h"
+#include "common/snapshot.h"
 #include "common/xmalloc.h"
 #include "release-web/admin.h"
 #include "release-web/form.h"
 #include "release-web/server.h"
+#include "release-web/webconf.h"
 
 /* Scripts and an operator: a couple of threads, a few dozen connections. */
 #define ADMIN_THREADS		2
@@ -41,6 +43,7 @@ struct admin_server {
 };
 
 struct admin_conn {
+	const struct web_conf *conf;	/* the version it started with */
 	char	*uri;		/* the raw request target, or NULL past ADMIN_URI_MAX */
 	char	*body;		/* FORM_MAX_BODY bytes */
 	size_t	 len;
@@ -54,8 +57,8 @@ on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 	struct admin_conn *ac = xcalloc(1, sizeof(*ac));
 	size_t n = strnlen(uri, ADMIN_URI_MAX + 1);
 
-	(void)cls;
 	(void)c;
+	ac->conf = snapshot_get(cls);
 	if (n <= ADMIN_URI_MAX)
 		ac->uri = xstrndup(uri, n);
 	return ac;
@@ -144,17 +147,19 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *version, const char *upload_data, size_t *upload_data_size,
     void **con_cls)
 {
-	const struct admin_ctx *a = cls;
 	struct admin_conn *ac = *con_cls;
+	const struct admin_ctx *a;
 	struct admin_req rq;
 	struct admin_reply r;
 	char client[CLIENT_MAX];
 	const char *q, *name;
 
+	(void)cls;
 	(void)url;
 	(void)version;
 	if (ac == NULL)
 		return MHD_NO;
+	a = &ac->conf->admin;
 	if (!ac->started) {
 		const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 		    "Content-Type");
@@ -219,10 +224,10 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct admin_conn *ac = *con_cls;
 
-	(void)cls;
 	(void)c;
 	(void)toe;
 	if (ac != NULL) {
+		snapshot_put(cls, ac->conf);
 		free(ac->uri);
 		free(ac->body);
 		free(ac);
@@ -231,19 +236,19 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 }
 
 struct admin_server *
-admin_server_start(const struct admin_ctx *a, int listen_fd, char *err, size_t errsz)
+admin_server_start(struct snapshot *confs, int listen_fd, char *err, size_t errsz)
 {
 	struct admin_server *s = xcalloc(1, sizeof(*s));
 
 	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, on_request, (void *)a,
+	    NULL, NULL, on_request, NULL,
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ADMIN_THREADS,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)ADMIN_MAX_CONNECTIONS,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)WEB_TIMEOUT,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, confs,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, confs,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errsz, "libmicrohttpd could not start the admin listener");

@@ -134,7 +134,7 @@ nobase_dist_pkgdata_DATA = static/style.css \
 
 sbin_PROGRAMS += release-web/ecluse-web
 release_web_ecluse_web_SOURCES = \
-	release-web/main.c \
+	release-web/main.c release-web/webconf.h \
 	release-web/web.h release-web/stores.c \
 	release-web/server.c release-web/server.h \
 	release-web/headers.c release-web/headers.h \

@@ -8,7 +8,7 @@
  * templates (DATADIR/templates), the static assets (DATADIR/static) and the CAPTCHA
  * font, binds, drops root to [smtpd] user, loads the token key (created by the
  * unprivileged user when missing, so that ecluse-smtpd can read it too), and serves
- * until SIGINT or SIGTERM. -f stays in the foreground and logs to stderr, -d adds
+ * until SIGINT or SIGTERM. SIGHUP reads the file again (see reload). -f stays in the foreground and logs to stderr, -d adds
  * debug lines, -n only checks the configuration, the templates and the assets; -D
  * names the data directory (default: the installed $(pkgdatadir)).
  * Exit 2 on a config, template, asset or font error (naming the file, and the line
@@ -32,6 +32,7 @@
 #include "captcha/captcha.h"
 #include "common/config.h"
 #include "common/log.h"
+#include "common/snapshot.h"
 #include "common/template.h"
 #include "common/token.h"
 #include "common/xmalloc.h"
@@ -41,14 +42,13 @@
 #include "release-web/page.h"
 #include "release-web/server.h"
 #include "release-web/web.h"
+#include "release-web/webconf.h"
 
 #ifndef ECLUSE_DATADIR
 #define ECLUSE_DATADIR "/usr/share/ecluse"
 #endif
 /* Pending connections the kernel keeps for us. */
 #define LISTEN_BACKLOG	511
-/* "https://" + a host name + ":65535" */
-#define ORIGIN_MAX	(8 + 255 + 6 + 1)
 
 static void
 usage(void)
@@ -60,7 +60,7 @@ usage(void)
 /* The origin (RFC 6454) of base_url: scheme "://" host [":" port], lower case, no
  * default port. Returns 0, or -1 when base_url is not an http or https URL. */
 static int
-origin_of(const char *url, char out[ORIGIN_MAX], int *https)
+origin_of(const char *url, char out[WEB_ORIGIN_MAX], int *https)
 {
 	const char *host;
 	size_t i, n;
@@ -74,7 +74,7 @@ origin_of(const char *url, char out[ORIGIN_MAX], int *https)
 	} else
 		return -1;
 	n = strcspn(host, "/?#");
-	if (n == 0 || memchr(host, '@', n) != NULL || (size_t)(host - url) + n >= ORIGIN_MAX)
+	if (n == 0 || memchr(host, '@', n) != NULL || (size_t)(host - url) + n >= WEB_ORIGIN_MAX)
 		return -1;
 	memcpy(out, url, (size_t)(host - url) + n);
 	out[(size_t)(host - url) + n] = '\0';
@@ -153,26 +153,139 @@ token_key_path(const char *store_path)
 	return p;
 }
 
+static void
+webconf_free(void *p)
+{
+	struct web_conf *wc = p;
+
+	if (wc == NULL)
+		return;
+	admin_tokens_clear(&wc->admin.tokens);
+	captcha_font_free(wc->font);
+	if (wc->owns_cf)
+		config_free(wc->cf);
+	free(wc);
+}
+
+/*
+ * A version of the config for the request threads: cf's values that ecluse-web
+ * reads, checked, and the parts that never change copied from fixed. The admin
+ * tokens are required when the admin API is served. Takes cf when owns_cf (freed on
+ * failure too). NULL and err ("FILE: [section] key: reason") on a bad value.
+ */
+static struct web_conf *
+webconf_new(struct config *cf, int owns_cf, const struct web *fixed, int admin,
+    char *err, size_t errsz)
+{
+	struct web_conf *wc = xcalloc(1, sizeof(*wc));
+	char reason[CAPTCHA_FONT_REASON_MAX];
+	const char *why;
+
+	wc->cf = cf;
+	wc->owns_cf = owns_cf;
+	wc->w = *fixed;
+	if (admin && admin_tokens_parse(cf->admin_tokens, strlen(cf->admin_tokens),
+	    &wc->admin.tokens, &why) != 0) {
+		snprintf(err, errsz, "%s: [web] admin_tokens: %s (required with "
+		    "admin_listen)", cf->path, why);
+		goto fail;
+	}
+	if (origin_of(cf->base_url, wc->origin, &wc->w.https) != 0) {
+		snprintf(err, errsz, "%s: [web] base_url: expected http:// or https:// and a "
+		    "host (got \"%s\")", cf->path, cf->base_url);
+		goto fail;
+	}
+	if (captcha_font_load(cf->captcha_font, &wc->font, reason, sizeof(reason)) !=
+	    CAPTCHA_FONT_OK) {
+		snprintf(err, errsz, "%s: [web] captcha_font: %s", cf->path, reason);
+		goto fail;
+	}
+	wc->w.origin = wc->origin;
+	wc->w.font = wc->font;
+	wc->w.store_path = cf->store_path;
+	wc->admin.w = &wc->w;
+	wc->admin.cf = cf;
+	return wc;
+fail:
+	webconf_free(wc);
+	return NULL;
+}
+
+static int
+hostport_eq(const struct hostport *a, const struct hostport *b)
+{
+	if (a->host == NULL || b->host == NULL)
+		return a->host == b->host;
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+/* The keys read at start only: a new value in the file is logged, not applied. */
+static void
+log_restart_keys(const struct config *run, const struct config *cf)
+{
+	static const char note[] = "changed in the file: needs a restart; the running "
+	    "value is kept";
+
+	if (!hostport_eq(&run->web_listen, &cf->web_listen))
+		log_warn("event=reload key=\"[web] listen\" note=\"%s\"", note);
+	if (!hostport_eq(&run->admin_listen, &cf->admin_listen))
+		log_warn("event=reload key=\"[web] admin_listen\" note=\"%s\"", note);
+	if (strcmp(run->store_path, cf->store_path) != 0)
+		log_warn("event=reload key=\"[store] path\" note=\"%s\"", note);
+	if (strcmp(run->token_key, cf->token_key) != 0)
+		log_warn("event=reload key=\"[store] token_key\" note=\"%s\"", note);
+	if (strcmp(run->user, cf->user) != 0)
+		log_warn("event=reload key=\"[smtpd] user\" note=\"%s\"", note);
+}
+
+/*
+ * SIGHUP, in the main thread (sigwait; never in a signal handler): reads the file
+ * again and publishes a new version for the requests that start from now on; those
+ * in flight finish with theirs. What can change: the domains, the admin tokens,
+ * base_url and the CAPTCHA font. The listeners, the store, the token key and the
+ * user stay as started (run: the start config). A file that does not load, or a
+ * value ecluse-web refuses, keeps the running version.
+ */
+static void
+reload(const char *conf, const struct config *run, const struct web *fixed,
+    struct snapshot *confs)
+{
+	char err[CONFIG_ERR_MAX];
+	struct web_conf *wc;
+	struct config *cf;
+
+	if ((cf = config_load(conf, err, sizeof(err))) == NULL ||
+	    (wc = webconf_new(cf, 1, fixed, run->admin_listen.host != NULL, err,
+	    sizeof(err))) == NULL) {
+		log_err("event=reload_failed error=\"%s\" config=kept", err);
+		return;
+	}
+	log_restart_keys(run, cf);
+	snapshot_publish(confs, wc);
+	log_info("event=reload domains=%zu admin_tokens=%zu base_url=%s", cf->ndomains,
+	    wc->admin.tokens.n, cf->base_url);
+}
+
 int
 main(int argc, char **argv)
 {
 	const char *conf = NULL, *datadir = ECLUSE_DATADIR;
-	char err[CONFIG_ERR_MAX], path[4096], origin[ORIGIN_MAX];
+	char err[CONFIG_ERR_MAX], path[4096];
 	struct server_limits lim = { WEB_THREADS, WEB_MAX_CONNECTIONS, WEB_MAX_PER_IP,
 	    WEB_TIMEOUT };
-	struct captcha_font *font = NULL;
 	struct token_key *key;
 	struct tmpl_set *tmpl = NULL;
 	struct assets *assets = NULL;
 	struct csrf *csrf;
 	struct config *cf;
 	struct server *srv;
-	struct admin_ctx admin;
 	struct admin_server *asrv = NULL;
-	struct web w;
+	struct web_conf *first = NULL;
+	struct snapshot *confs;
+	struct web fixed;
 	sigset_t sigs;
 	char *keypath;
-	const char *why;
+	size_t ntokens;
 	int ch, fg = 0, debug = 0, check = 0, fd, afd = -1, sig, rc = 2;
 
 	while ((ch = getopt(argc, argv, "c:dfnD:")) != -1) {
@@ -192,29 +305,23 @@ main(int argc, char **argv)
 		return 2;
 	}
 	log_init("ecluse-web", fg || check, debug ? LOG_LVL_DEBUG : LOG_LVL_INFO);
-	memset(&w, 0, sizeof(w));
-	memset(&admin, 0, sizeof(admin));
-	if (cf->admin_listen.host != NULL && admin_tokens_parse(cf->admin_tokens,
-	    strlen(cf->admin_tokens), &admin.tokens, &why) != 0) {
-		fprintf(stderr, "ecluse-web: %s: [web] admin_tokens: %s (required with "
-		    "admin_listen)\n", conf, why);
-		goto out;
-	}
-	if (origin_of(cf->base_url, origin, &w.https) != 0) {
-		fprintf(stderr, "ecluse-web: %s: [web] base_url: expected http:// or https:// "
-		    "and a host (got \"%s\")\n", conf, cf->base_url);
-		goto out;
-	}
 	if (sodium_init() < 0)
 		log_fatal("event=sodium_init_failed");
+	/* what no reload changes, shared by every version of the config */
+	memset(&fixed, 0, sizeof(fixed));
+	fixed.limits.window = WEB_LIMIT_WINDOW;
+	fixed.limits.per_token = WEB_LIMIT_PER_TOKEN;
+	fixed.limits.per_client = WEB_LIMIT_PER_CLIENT;
+	fixed.limits.per_sender = WEB_LIMIT_PER_SENDER;
+	fixed.limits.views_per_client = WEB_LIMIT_VIEWS_PER_CLIENT;
 	/* everything a person reads, checked before anything else starts */
 	snprintf(path, sizeof(path), "%s/templates", datadir);
 	if ((tmpl = tmpl_set_load(path, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-web: %s\n", err);
 		goto out;
 	}
-	w.tmpl = tmpl;
-	if (page_check_templates(&w, err, sizeof(err)) != 0) {
+	fixed.tmpl = tmpl;
+	if (page_check_templates(&fixed, err, sizeof(err)) != 0) {
 		fprintf(stderr, "ecluse-web: %s: %s\n", path, err);
 		goto out;
 	}
@@ -223,8 +330,10 @@ main(int argc, char **argv)
 		fprintf(stderr, "ecluse-web: %s\n", err);
 		goto out;
 	}
-	if (captcha_font_load(cf->captcha_font, &font, err, sizeof(err)) != CAPTCHA_FONT_OK) {
-		fprintf(stderr, "ecluse-web: %s: [web] captcha_font: %s\n", conf, err);
+	fixed.assets = assets;
+	if ((first = webconf_new(cf, 0, &fixed, cf->admin_listen.host != NULL, err,
+	    sizeof(err))) == NULL) {
+		fprintf(stderr, "ecluse-web: %s\n", err);
 		goto out;
 	}
 	if (check) {
@@ -243,18 +352,11 @@ main(int argc, char **argv)
 		log_fatal("event=token_key_failed error=\"%s\"", err);
 	if ((csrf = csrf_new()) == NULL)
 		log_fatal("event=csrf_key_failed");
-
-	w.assets = assets;
-	w.csrf = csrf;
-	w.token_key = key;
-	w.font = font;
-	w.store_path = cf->store_path;
-	w.origin = origin;
-	w.limits.window = WEB_LIMIT_WINDOW;
-	w.limits.per_token = WEB_LIMIT_PER_TOKEN;
-	w.limits.per_client = WEB_LIMIT_PER_CLIENT;
-	w.limits.per_sender = WEB_LIMIT_PER_SENDER;
-	w.limits.views_per_client = WEB_LIMIT_VIEWS_PER_CLIENT;
+	fixed.csrf = first->w.csrf = csrf;
+	fixed.token_key = first->w.token_key = key;
+	ntokens = first->admin.tokens.n;
+	confs = snapshot_new(first, webconf_free);
+	first = NULL;
 
 	if (!fg && daemon(0, 0) != 0)
 		log_fatal("event=daemon_failed error=\"%s\"", strerror(errno));
@@ -262,33 +364,37 @@ main(int argc, char **argv)
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGINT);
 	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if ((srv = server_start(&w, fd, &lim, err, sizeof(err))) == NULL)
+	if ((srv = server_start(confs, fd, &lim, err, sizeof(err))) == NULL)
 		log_fatal("event=start_failed error=\"%s\"", err);
 	log_info("event=started listen=%s:%u base_url=%s threads=%u", cf->web_listen.host,
 	    cf->web_listen.port, cf->base_url, lim.threads);
 	if (afd >= 0) {
-		admin.w = &w;
-		admin.cf = cf;
-		if ((asrv = admin_server_start(&admin, afd, err, sizeof(err))) == NULL)
+		if ((asrv = admin_server_start(confs, afd, err, sizeof(err))) == NULL)
 			log_fatal("event=start_failed error=\"%s\"", err);
 		log_info("event=admin_started listen=%s:%u tokens=%zu",
-		    cf->admin_listen.host, cf->admin_listen.port, admin.tokens.n);
+		    cf->admin_listen.host, cf->admin_listen.port, ntokens);
 	}
-	while (sigwait(&sigs, &sig) != 0)
-		;
+	for (;;) {
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		reload(conf, cf, &fixed, confs);
+	}
 	log_info("event=stopping signal=%d", sig);
 	admin_server_stop(asrv);
-	server_stop(srv);
+	server_stop(srv);	/* every request has given its version back */
+	snapshot_free(confs);
 	web_store_close_all();
 	csrf_free(csrf);
 	token_key_free(key);
 	free(keypath);
 	rc = 0;
 out:
-	admin_tokens_clear(&admin.tokens);
-	captcha_font_free(font);
+	webconf_free(first);
 	assets_free(assets);
 	tmpl_set_free(tmpl);
 	config_free(cf);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/snapshot.h"
 #include "common/xmalloc.h"
 #include "release-web/assets.h"
 #include "release-web/form.h"
@@ -25,6 +26,7 @@
 #include "release-web/router.h"
 #include "release-web/server.h"
 #include "release-web/web.h"
+#include "release-web/webconf.h"
 
 /* Longest header value the handler reads (Origin, Content-Type, If-None-Match);
  * the connection memory limit bounds them anyway. */
@@ -39,6 +41,7 @@ struct server {
 
 /* One request, from its first call to its completion. */
 struct request {
+	const struct web_conf	*conf;		/* the version it started with */
 	enum router_result	 res;
 	struct route_match	 m;
 	char			*body;		/* POST only: FORM_MAX_BODY bytes */
@@ -292,15 +295,17 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *version, const char *upload_data, size_t *upload_data_size,
     void **con_cls)
 {
-	const struct web *w = cls;
 	struct request *rq = *con_cls;
+	const struct web *w;
 
 	if (rq == NULL) {
 		size_t ulen = strnlen(url, WEB_PATH_MAX + 1);
 		unsigned status;
 
 		rq = xcalloc(1, sizeof(*rq));
+		rq->conf = snapshot_get(cls);
 		*con_cls = rq;
+		w = &rq->conf->w;
 		rq->res = ulen > WEB_PATH_MAX ? ROUTER_NOT_FOUND :
 		    router_match(method, strnlen(method, 16), url, ulen, &rq->m);
 		/* a refused post is answered before its body is read, and the connection
@@ -313,6 +318,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		}
 		return MHD_YES;
 	}
+	w = &rq->conf->w;
 	if (*upload_data_size != 0) {
 		if (rq->body == NULL || *upload_data_size > FORM_MAX_BODY - rq->len)
 			rq->too_big = 1;	/* longer than declared: not stored */
@@ -334,9 +340,11 @@ on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct request *rq = *con_cls;
 
-	if (rq != NULL)
+	if (rq != NULL) {
+		snapshot_put(cls, rq->conf);
 		free(rq->body);
-	free(rq);
+		free(rq);
+	}
 	*con_cls = NULL;
 }
 
@@ -363,20 +371,20 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 }
 
 struct server *
-server_start(const struct web *w, int listen_fd, const struct server_limits *lim,
+server_start(struct snapshot *confs, int listen_fd, const struct server_limits *lim,
     char *err, size_t errsz)
 {
 	struct server *s = xcalloc(1, sizeof(*s));
 
 	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
-	    NULL, NULL, on_request, (void *)w,
+	    NULL, NULL, on_request, confs,
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, lim->max_connections,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, lim->max_per_ip,
 	    MHD_OPTION_CONNECTION_TIMEOUT, lim->timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, confs,
 	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);

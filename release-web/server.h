@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-struct web;
+struct snapshot;
 struct server;
 
 /* Defaults of the limits below, until they are config keys. */
@@ -38,9 +38,10 @@ struct server_limits {
 	unsigned	timeout;
 };
 
-/* Starts serving on listen_fd (bound and listening; the server takes it). NULL and
- * err on failure. */
-struct server *server_start(const struct web *w, int listen_fd,
+/* Starts serving on listen_fd (bound and listening; the server takes it). Each
+ * request reads the struct web of the current version in confs (webconf.h), taken
+ * when it starts and given back when it completes. NULL and err on failure. */
+struct server *server_start(struct snapshot *confs, int listen_fd,
     const struct server_limits *lim, char *err, size_t errsz);
 /* Stops accepting, finishes or closes the connections, joins the threads. */
 void server_stop(struct server *s);

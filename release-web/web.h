@@ -1,8 +1,8 @@
 /*
  * web.h - what every request handler of ecluse-web shares: the loaded templates and
- * assets, the keys, the CAPTCHA font, the limits. Built once by main before the
- * HTTP daemon starts, read-only afterwards (the store handles are per thread: see
- * web_store).
+ * assets, the keys, the CAPTCHA font, the limits. Built by main at start and on each
+ * reload, as part of one version of the config (webconf.h), read-only once published
+ * (the store handles are per thread: see web_store).
  */
 #ifndef ECLUSE_WEB_H
 #define ECLUSE_WEB_H

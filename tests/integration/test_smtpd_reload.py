@@ -1,12 +1,16 @@
 """test_smtpd_reload.py - SIGHUP makes ecluse-smtpd read its configuration again
 (issue 6: multi-domain operation): a domain added to the file is served to the next
 connection, a broken file is refused and the running configuration kept, and a
-connection open across the reload is not dropped."""
+connection open across the reload is not dropped; and mail keeps flowing, each
+message relayed once, while the daemon reloads again and again."""
 
 import os
+import re
 import signal
+import threading
+import time
 
-from harness import poll
+from harness import WAIT_MAX, poll
 
 
 def session(d):
@@ -51,3 +55,62 @@ def test_broken_config_on_reload_is_refused_and_old_one_kept(make_smtpd, sink):
     c = session(d)
     c.cmd("MAIL FROM:<s@example.org>")
     assert c.cmd("RCPT TO:<u@example.net>").code == 250, "still serving with the old file"
+
+
+def test_reload_under_load(make_smtpd, sink):
+    """SMTP transactions go on in two threads (one session kept open, one connection
+    per message) across several reloads: every message is answered 250 and reaches
+    the next hop exactly once."""
+    d = make_smtpd({"example.net": sink.addr})
+    stop = threading.Event()
+    errors, sent = [], {}
+
+    def send(c, tag, n):
+        assert c.cmd("MAIL FROM:<s@example.org>").code == 250
+        assert c.cmd("RCPT TO:<u@example.net>").code == 250
+        assert c.cmd("DATA").code == 354
+        r = c.cmd(f"Subject: load\r\nX-Load: {tag}-{n}\r\n\r\nunder load\r\n.".encode())
+        assert r.code == 250, r
+
+    def client(tag, keep):
+        n, c = 0, None
+        try:
+            while not stop.is_set():
+                c = c or session(d)
+                send(c, tag, n)
+                n += 1
+                if not keep:
+                    assert c.cmd("QUIT").code == 221
+                    c = None
+        except Exception as e:  # a dropped connection or any other reply
+            errors.append(f"{tag} message {n}: {e!r}")
+        sent[tag] = n
+
+    threads = [threading.Thread(target=client, args=a)
+               for a in (("kept", True), ("fresh", False))]
+    for t in threads:
+        t.start()
+    try:
+        text = d.config.read_text()
+        for i in range(6):
+            time.sleep(0.2)
+            if i % 2 == 0:
+                text += f"\n[domain load{i}.example]\nnext_hop = {sink.addr}\n"
+                d.config.write_text(text)
+            n = d.log().count("event=reload ")
+            os.kill(d.proc.pid, signal.SIGHUP)
+            poll("the reload log line", lambda: d.log().count("event=reload ") > n)
+        time.sleep(0.2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(WAIT_MAX)
+    assert not errors, errors
+    assert "event=reload domains=4" in d.log()
+    assert sent["kept"] > 0 and sent["fresh"] > 0, sent
+    want = sorted(f"{tag}-{i}" for tag, n in sent.items() for i in range(n))
+    sink.wait_messages(len(want))
+    time.sleep(0.5)  # a late duplicate would show now
+    msgs = sink.messages()
+    got = sorted(re.search(rb"X-Load: (\S+)", m["data"]).group(1).decode() for m in msgs)
+    assert got == want, "each message once"
