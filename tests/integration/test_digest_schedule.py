@@ -9,6 +9,7 @@ import email.policy
 import json
 import os
 import re
+import signal
 import sqlite3
 import subprocess
 import threading
@@ -181,3 +182,30 @@ def test_concurrent_eclusectl_never_duplicates(make_smtpd, make_sink, tmp_path):
     by_ctl = sum(o["sent"] for o in outs)
     by_smtpd = len(re.findall(r"event=digest_sent ", smtpd.log()))
     assert by_ctl + by_smtpd == len(want)
+
+
+def test_reload(make_smtpd, sink, tmp_path):
+    db = str(tmp_path / "ecluse.db")
+    hold(db, "bob@example.org", "first")
+    at = hhmm_in(12)
+    smtpd = start(make_smtpd, sink, db, interval=86400, at=at)
+    sink.wait_messages(1)
+    wait_rounds(smtpd, 1)
+    # a reload with the same schedule runs no extra round
+    hold(db, "bob@example.org", "second")
+    os.kill(smtpd.proc.pid, signal.SIGHUP)
+    poll("the reload", lambda: "event=reload " in smtpd.log())
+    time.sleep(1.5)
+    assert len(rounds(smtpd)) == 1 and len(sink.all_messages()) == 1
+    # off, then a short interval: the reloaded schedule runs from the last round
+    text = smtpd.config.read_text()
+    smtpd.config.write_text(text.replace("interval = 86400", "interval = 0"))
+    os.kill(smtpd.proc.pid, signal.SIGHUP)
+    poll("the schedule off", lambda: "event=digest_schedule state=off" in smtpd.log())
+    smtpd.config.write_text(text.replace("interval = 86400", "interval = 1"))
+    os.kill(smtpd.proc.pid, signal.SIGHUP)
+    assert len(sink.wait_messages(2)) == 2
+    # a bad [digest] value keeps the running configuration
+    smtpd.config.write_text(text.replace("interval = 86400", "interval = 7"))
+    os.kill(smtpd.proc.pid, signal.SIGHUP)
+    poll("the refused reload", lambda: "[digest] interval must be" in smtpd.log())
