@@ -95,6 +95,8 @@ static const struct key keys[] = {
 	{ "policy", "weight_unusual_origin", K_UINT, F(weight_unusual_origin), "2", 0, 1000 },
 	{ "policy", "weight_from_served_unauth", K_UINT, F(weight_from_served_unauth), "6", 0, 1000 },
 	{ "policy", "dnsbl_zones", K_STR, F(dnsbl_zones), "", 0, 0 },
+	{ "digest", "interval", K_UINT, F(digest_interval), "86400", 0, 86400 },
+	{ "digest", "at", K_STR, F(digest_at), "08:00", 0, 0 },
 };
 
 static const struct key domain_keys[] = {

@@ -111,6 +111,10 @@ struct config {
 	unsigned	 weight_from_served_unauth;
 	char		*dnsbl_zones;	/* "zone,zone"; checked by dnsbl_zones_parse() */
 
+	/* [digest]: ecluse-smtpd's schedule; checked by digest_when_parse() */
+	unsigned	 digest_interval;	/* seconds between rounds; 0: off */
+	char		*digest_at;		/* "HH:MM" local time of the grid */
+
 	struct domain_config *domains;
 	size_t		 ndomains;
 };

@@ -15,7 +15,7 @@ sbin_PROGRAMS += smtpd/ecluse-smtpd
 smtpd_ecluse_smtpd_SOURCES = smtpd/main.c
 smtpd_ecluse_smtpd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
 smtpd_ecluse_smtpd_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
-smtpd_ecluse_smtpd_LDADD = smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
+smtpd_ecluse_smtpd_LDADD = digest/libdigest.a smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
 	common/libcommon.a $(LIBEVENT_LIBS) $(CARES_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) \
 	$(INIH_LIBS)
 

@@ -31,6 +31,7 @@
 #include "common/xmalloc.h"
 #include "common/template.h"
 #include "common/token.h"
+#include "digest/schedule.h"
 #include "store/store.h"
 #include "smtpd/pool.h"
 #include "smtpd/reinject.h"
@@ -75,6 +76,7 @@ struct reload {
 	const char		*path;
 	struct smtpd_env	*env;
 	struct reinject		*rj;
+	struct digest_sched	*digest;
 	struct config		**retired;
 	size_t			 nretired;
 };
@@ -87,10 +89,19 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	const struct config *old = env->cf;
 	char err[CONFIG_ERR_MAX];
 	struct dnsbl_zones zones;
+	struct digest_when when;
+	const char *why;
 	struct config *cf;
 
 	if ((cf = config_load(rl->path, err, sizeof(err))) == NULL) {
 		log_err("event=reload_failed error=\"%s\" config=kept", err);
+		return;
+	}
+	if (digest_when_parse(cf->digest_interval, cf->digest_at, strlen(cf->digest_at),
+	    &when, &why) != 0) {
+		log_err("event=reload_failed error=\"%s: [digest] %s\" config=kept", rl->path,
+		    why);
+		config_free(cf);
 		return;
 	}
 	if (dnsbl_zones_parse(cf->dnsbl_zones, strlen(cf->dnsbl_zones), &zones) !=
@@ -114,6 +125,7 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	env->auth.receiver = cf->hostname;
 	pool_set_config(env->pool, cf);
 	reinject_set_config(rl->rj, cf);
+	digest_sched_set(rl->digest, cf, &when);
 	log_info("event=reload domains=%zu", cf->ndomains);
 }
 
@@ -172,6 +184,9 @@ main(int argc, char **argv)
 	struct purge pg;
 	struct event *sighup = NULL;
 	struct reinject_limits rl;
+	struct digest_sched *digest;
+	struct digest_when when;
+	const char *why;
 	int foreground = 0, debug = 0, check = 0, ch, rc = 0;
 	char err[CONFIG_ERR_MAX];
 	struct config *cf;
@@ -222,6 +237,13 @@ main(int argc, char **argv)
 			config_free(cf);
 			return 2;
 		}
+	}
+	if (digest_when_parse(cf->digest_interval, cf->digest_at, strlen(cf->digest_at),
+	    &when, &why) != 0) {
+		fprintf(stderr, "ecluse-smtpd: %s: [digest] %s\n", path, why);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
+		return 2;
 	}
 	snprintf(tpath, sizeof(tpath), "%s/templates", datadir);
 	if ((tmpl = tmpl_set_load(tpath, err, sizeof(err))) == NULL) {
@@ -281,10 +303,19 @@ main(int argc, char **argv)
 		rl.lifetime = cf->reinject_lifetime;
 		rl.concurrency = cf->reinject_concurrency;
 		rj = reinject_new(env.base, env.pool, store, cf, &rl);
+		{
+			struct digest_env de = {
+				.base = env.base, .dns = dns, .cf = cf, .st = store,
+				.tmpl = tmpl, .key = key,
+			};
+
+			digest = digest_sched_new(&de, &when);
+		}
 		memset(&rl_state, 0, sizeof(rl_state));
 		rl_state.path = path;
 		rl_state.env = &env;
 		rl_state.rj = rj;
+		rl_state.digest = digest;
 		sighup = evsignal_new(env.base, SIGHUP, on_hup, &rl_state);
 		evsignal_add(sighup, NULL);
 		pg.store = store;
@@ -295,6 +326,7 @@ main(int argc, char **argv)
 		    cf->smtpd_listen.host, cf->smtpd_listen.port, cf->hostname, cf->ndomains,
 		    env.tls ? "yes" : "no", PACKAGE_VERSION);
 		event_base_dispatch(env.base);
+		digest_sched_free(digest);
 		reinject_free(rj);
 		event_free(sighup);
 		event_free(pg.ev);

@@ -109,8 +109,14 @@ struct store_backend {
 
 	enum store_err (*digest_pending)(struct store_conn *c, int64_t now, size_t limit,
 	    struct store_digest_item **v, size_t *n);
-	enum store_err (*digest_mark)(struct store_conn *c, const char *rcpt,
-	    const int64_t *ids, size_t n, int64_t now);
+	enum store_err (*digest_claim)(struct store_conn *c, const char *rcpt, int64_t now,
+	    int64_t lease_secs, uint64_t lease, struct store_digest_claim *out);
+	enum store_err (*digest_done)(struct store_conn *c,
+	    const struct store_digest_claim *cl, int64_t now);
+	enum store_err (*digest_unclaim)(struct store_conn *c,
+	    const struct store_digest_claim *cl);
+	enum store_err (*digest_last_round)(struct store_conn *c, int64_t *last);
+	enum store_err (*digest_round_take)(struct store_conn *c, int64_t seen, int64_t now);
 
 	enum store_err (*audit_add)(struct store_conn *c, int64_t now,
 	    const struct store_actor *by, const char *what);

@@ -114,12 +114,19 @@ enum store_err sq_recipient_id(struct store_conn *c, const char *address, int64_
 enum store_err sq_recipient_address(struct store_conn *c, int64_t id, char **address);
 enum store_err sq_digest_pending(struct store_conn *c, int64_t now, size_t limit,
     struct store_digest_item **v, size_t *n);
-enum store_err sq_digest_mark(struct store_conn *c, const char *rcpt, const int64_t *ids,
-    size_t n, int64_t now);
 enum store_err sq_audit_add(struct store_conn *c, int64_t now,
     const struct store_actor *by, const char *what);
 enum store_err sq_audit_list(struct store_conn *c, int64_t before_id, size_t limit,
     struct store_audit_entry **v, size_t *n);
+
+/* sqlite_digest.c */
+enum store_err sq_digest_claim(struct store_conn *c, const char *rcpt, int64_t now,
+    int64_t lease_secs, uint64_t lease, struct store_digest_claim *out);
+enum store_err sq_digest_done(struct store_conn *c, const struct store_digest_claim *cl,
+    int64_t now);
+enum store_err sq_digest_unclaim(struct store_conn *c, const struct store_digest_claim *cl);
+enum store_err sq_digest_last_round(struct store_conn *c, int64_t *last);
+enum store_err sq_digest_round_take(struct store_conn *c, int64_t seen, int64_t now);
 
 /* sqlite_purge.c */
 enum store_err sq_stats(struct store_conn *c, int64_t now, struct store_stats *out);

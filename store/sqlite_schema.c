@@ -111,7 +111,7 @@ static const char migration_1[] =
     " origin TEXT NOT NULL,"
     " what TEXT NOT NULL);";
 
-/* Which held messages a recipient's digest listed (store_digest_mark). */
+/* Which held messages a recipient's digest listed (store_digest_done). */
 static const char migration_2[] =
     "CREATE TABLE digested ("
     " held_id INTEGER NOT NULL REFERENCES held (id) ON DELETE CASCADE,"
@@ -119,9 +119,25 @@ static const char migration_2[] =
     " at INTEGER NOT NULL,"
     " PRIMARY KEY (held_id, address)) WITHOUT ROWID;";
 
+/* Digests in flight (store_digest_claim's leases) and the time of the last scheduled
+ * round (one row). */
+static const char migration_3[] =
+    "CREATE TABLE digest_lease ("
+    " held_id INTEGER NOT NULL REFERENCES held (id) ON DELETE CASCADE,"
+    " address TEXT NOT NULL COLLATE NOCASE,"
+    " lease INTEGER NOT NULL,"
+    " lease_until INTEGER NOT NULL,"
+    " PRIMARY KEY (held_id, address)) WITHOUT ROWID;"
+    "CREATE INDEX digest_lease_address ON digest_lease (address);"
+    "CREATE TABLE digest_round ("
+    " id INTEGER PRIMARY KEY CHECK (id = 1),"
+    " last INTEGER NOT NULL);"
+    "INSERT INTO digest_round (id, last) VALUES (1, 0);";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

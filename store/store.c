@@ -761,20 +761,70 @@ store_digest_pending(struct store *st, int64_t now, size_t limit,
 	    limit == 0 ? STORE_LIST_MAX : limit, v, n));
 }
 
-enum store_err
-store_digest_mark(struct store *st, const char *rcpt, const int64_t *ids, size_t n,
-    int64_t now)
+void
+store_digest_claim_clear(struct store_digest_claim *c)
 {
-	size_t i;
+	if (c == NULL)
+		return;
+	free(c->rcpt);
+	free(c->ids);
+	sodium_memzero(&c->lease, sizeof(c->lease));
+	memset(c, 0, sizeof(*c));
+}
 
+enum store_err
+store_digest_claim(struct store *st, const char *rcpt, int64_t now, int64_t lease_secs,
+    struct store_digest_claim *out)
+{
+	uint64_t lease;
+
+	memset(out, 0, sizeof(*out));
 	if (!addr_ok(rcpt))
 		return invalid(st, "digest: recipient not an address");
-	if (n == 0 || n > STORE_LIST_MAX)
-		return invalid(st, "digest: %zu messages", n);
-	for (i = 0; i < n; i++)
-		if (ids[i] <= 0)
-			return invalid(st, "digest: id %lld", (long long)ids[i]);
-	return result(st, st->be->digest_mark(st->conn, rcpt, ids, n, now));
+	if (lease_secs <= 0 || now > INT64_MAX - lease_secs)
+		return invalid(st, "lease must be positive and end before the year 292e9");
+	do {
+		randombytes_buf(&lease, sizeof(lease));
+	} while (lease == 0);
+	return result(st, st->be->digest_claim(st->conn, rcpt, now, lease_secs, lease, out));
+}
+
+static bool
+digest_claim_ok(const struct store_digest_claim *c)
+{
+	return c != NULL && c->lease != 0 && c->n > 0 && c->n <= STORE_LIST_MAX &&
+	    c->ids != NULL && addr_ok(c->rcpt);
+}
+
+enum store_err
+store_digest_done(struct store *st, const struct store_digest_claim *c, int64_t now)
+{
+	if (!digest_claim_ok(c))
+		return invalid(st, "digest: not a claim");
+	return result(st, st->be->digest_done(st->conn, c, now));
+}
+
+enum store_err
+store_digest_unclaim(struct store *st, const struct store_digest_claim *c)
+{
+	if (!digest_claim_ok(c))
+		return invalid(st, "digest: not a claim");
+	return result(st, st->be->digest_unclaim(st->conn, c));
+}
+
+enum store_err
+store_digest_last_round(struct store *st, int64_t *last)
+{
+	*last = 0;
+	return result(st, st->be->digest_last_round(st->conn, last));
+}
+
+enum store_err
+store_digest_round_take(struct store *st, int64_t seen, int64_t now)
+{
+	if (seen < 0 || now <= 0)
+		return invalid(st, "digest round: bad time");
+	return result(st, st->be->digest_round_take(st->conn, seen, now));
 }
 
 /* ------------------------------------------------------------ audit log */

@@ -451,6 +451,16 @@ enum store_err store_recipient_address(struct store *st, int64_t id, char **addr
  * A recipient's digest mail lists the messages held for them since their last one;
  * the store records which (message, recipient) pairs a digest listed, so that no
  * message is listed twice. The record goes with the message when it is purged.
+ *
+ * Never twice, also across processes (ecluse-smtpd's scheduled round, an operator's
+ * eclusectl, two daemons on one store): a sender claims a recipient's pending pairs
+ * with a lease (a random value and a deadline, committed before the claim returns),
+ * sends the digest, and then records it with the claim (store_digest_done), or gives
+ * the pairs back when the send failed (store_digest_unclaim). A pair under a live
+ * lease is neither pending nor claimable; a sender that dies leaves its pairs pending
+ * again once the lease ends. The window SMTP leaves open (RFC 1047, a crash between
+ * the next hop's 250 and store_digest_done) may send one digest twice; a lost one is
+ * worse. The lease should exceed the time one send may take.
  */
 struct store_digest_item {
 	int64_t	 held_id;
@@ -459,15 +469,43 @@ struct store_digest_item {
 void store_digest_free(struct store_digest_item *v, size_t n);
 
 /* (message, recipient) pairs of messages still held and not expired at now that no
- * digest listed yet, ordered by recipient (case-insensitively) then message id; at
- * most limit (0: STORE_LIST_MAX). */
+ * digest listed yet and no live claim holds, ordered by recipient (case-insensitively)
+ * then message id; at most limit (0: STORE_LIST_MAX). */
 enum store_err store_digest_pending(struct store *st, int64_t now, size_t limit,
     struct store_digest_item **v, size_t *n);
-/* Records, in one transaction, that rcpt's digest at now listed the n messages ids
- * (1..STORE_LIST_MAX); marking a pair again is a no-op. NOTFOUND (nothing recorded)
- * when an id names no message. */
-enum store_err store_digest_mark(struct store *st, const char *rcpt, const int64_t *ids,
-    size_t n, int64_t now);
+
+struct store_digest_claim {
+	char		*rcpt;		/* a copy of the address claimed for */
+	uint64_t	 lease;		/* the claim's secret; passed back as is */
+	int64_t		*ids;		/* the held messages claimed, ascending */
+	size_t		 n;		/* 1..STORE_LIST_MAX */
+};
+/* Frees what a claim points to and zeroes it. */
+void store_digest_claim_clear(struct store_digest_claim *c);
+
+/* Claims, in one transaction, rcpt's pairs pending at now (as store_digest_pending
+ * has them, any case of the address), until now + lease_secs. NOTFOUND when none is
+ * pending: nothing due, or another sender holds them. */
+enum store_err store_digest_claim(struct store *st, const char *rcpt, int64_t now,
+    int64_t lease_secs, struct store_digest_claim *out);
+/* The digest of c went out at now: records its pairs as listed (a pair recorded
+ * already, or whose message was purged meanwhile, is left as it is) and ends the
+ * lease, in one transaction. Records even when the lease ended and another sender
+ * claimed the pairs since: the mail is out, the record stops a third one. */
+enum store_err store_digest_done(struct store *st, const struct store_digest_claim *c,
+    int64_t now);
+/* The send failed: c's pairs are pending again at once (unless the lease was lost). */
+enum store_err store_digest_unclaim(struct store *st, const struct store_digest_claim *c);
+
+/*
+ * The time of the last scheduled round (ecluse-smtpd), kept in the store so that a
+ * restart or a second daemon neither skips a round nor runs an extra one: *last is 0
+ * when no round ran yet. store_digest_round_take records now as the last round only
+ * if the recorded one is still seen (a compare-and-set): CONFLICT when another
+ * process took the round first.
+ */
+enum store_err store_digest_last_round(struct store *st, int64_t *last);
+enum store_err store_digest_round_take(struct store *st, int64_t seen, int64_t now);
 
 /* ------------------------------------------------------------------ audit log */
 

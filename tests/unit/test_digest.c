@@ -1,5 +1,5 @@
 /*
- * test_digest.c - the digest mail of ctl/digest.h, built from the shipped templates:
+ * test_digest.c - the digest mail of digest/mail.h, built from the shipped templates:
  * parts and links, escaping, the French text, 7-bit output, and refusals
  * (an empty digest, a base_url a link cannot carry).
  */
@@ -18,7 +18,7 @@
 
 #include "common/template.h"
 #include "common/token.h"
-#include "ctl/digest.h"
+#include "digest/mail.h"
 #include "store/store.h"
 
 #define NOW 1700000000

@@ -189,7 +189,7 @@ test_open_creates_and_migrates(void **state)
 	store_close(st);
 
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -199,14 +199,15 @@ test_open_creates_and_migrates(void **state)
 	free(mode);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
 	    " AND name IN ('held', 'held_rcpt', 'body', 'reinject', 'whitelist',"
-	    " 'sender_seen', 'challenge', 'attempt', 'recipient', 'audit', 'digested')"), 11);
+	    " 'sender_seen', 'challenge', 'attempt', 'recipient', 'audit', 'digested',"
+	    " 'digest_lease', 'digest_round')"), 13);
 	sqlite3_close(db);
 
 	/* A second open finds the schema current and changes nothing. */
 	st = open_store();
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
 	sqlite3_close(db);
 }
 
@@ -223,7 +224,7 @@ test_open_empty_file(void **state)
 	assert_int_equal(hold_simple(st, "a@sender.example", "bob@example.org", T0), 1);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 2);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
 	sqlite3_close(db);
 }
@@ -1604,8 +1605,8 @@ test_state_names(void **state)
 	store_close(NULL);
 }
 
-/* Digests: each (held message, recipient) is pending until a digest marked it; only
- * held, unexpired messages are pending; marks survive reopening. */
+/* Digests: each (held message, recipient) is pending until a digest listing it is
+ * recorded; only held, unexpired messages are pending; records survive reopening. */
 static void
 test_digest(void **state)
 {
@@ -1614,8 +1615,9 @@ test_digest(void **state)
 	struct store_hold h1 = sample("alice@example.net", two, 2, "m1\r\n", T0);
 	struct store_hold h2 = sample("dave@example.net", rcpts1, 1, "m2\r\n", T0 + 1);
 	struct store_hold h3 = sample("eve@example.net", rcpts1, 1, "m3\r\n", T0 + 2);
+	struct store_digest_claim cl, bad;
 	struct store_digest_item *v;
-	int64_t a, b, c, ids[2];
+	int64_t a, b, c;
 	size_t n;
 
 	a = hold(st, &h1);
@@ -1636,10 +1638,14 @@ test_digest(void **state)
 	assert_int_equal(n, 1);
 	store_digest_free(v, n);
 	/* bob's digest listed both: only carol's pair stays pending (any case) */
-	ids[0] = a;
-	ids[1] = b;
-	assert_int_equal(store_digest_mark(st, "BOB@example.org", ids, 2, T0 + 20), STORE_OK);
-	assert_int_equal(store_digest_mark(st, "bob@example.org", ids, 2, T0 + 21), STORE_OK);
+	assert_int_equal(store_digest_claim(st, "BOB@example.org", T0 + 20, 60, &cl), STORE_OK);
+	assert_int_equal(cl.n, 2);
+	assert_int_equal(cl.ids[0], a);
+	assert_int_equal(cl.ids[1], b);
+	assert_int_equal(store_digest_done(st, &cl, T0 + 21), STORE_OK);
+	store_digest_claim_clear(&cl);
+	assert_int_equal(store_digest_claim(st, "bob@example.org", T0 + 22, 60, &cl),
+	    STORE_NOTFOUND);
 	store_close(st);
 	st = open_store();
 	assert_int_equal(store_digest_pending(st, T0 + 30, 0, &v, &n), STORE_OK);
@@ -1651,19 +1657,100 @@ test_digest(void **state)
 	assert_int_equal(n, 0);
 	assert_null(v);
 	/* bad input: nothing recorded */
-	ids[0] = a;
-	ids[1] = 999;
-	assert_int_equal(store_digest_mark(st, "carol@example.org", ids, 2, T0), STORE_NOTFOUND);
-	assert_int_equal(store_digest_pending(st, T0 + 30, 0, &v, &n), STORE_OK);
-	assert_int_equal(n, 1);
-	store_digest_free(v, n);
-	assert_int_equal(store_digest_mark(st, "carol", ids, 1, T0), STORE_INVALID);
-	assert_int_equal(store_digest_mark(st, "carol@example.org", ids, 0, T0), STORE_INVALID);
-	ids[0] = 0;
-	assert_int_equal(store_digest_mark(st, "carol@example.org", ids, 1, T0), STORE_INVALID);
+	assert_int_equal(store_digest_claim(st, "carol", T0, 60, &cl), STORE_INVALID);
+	assert_int_equal(store_digest_claim(st, "carol@example.org", T0, 0, &cl),
+	    STORE_INVALID);
+	memset(&bad, 0, sizeof(bad));
+	assert_int_equal(store_digest_done(st, &bad, T0), STORE_INVALID);
+	assert_int_equal(store_digest_unclaim(st, &bad), STORE_INVALID);
 	assert_int_equal(store_digest_pending(st, T0, STORE_LIST_MAX + 1, &v, &n),
 	    STORE_INVALID);
 	store_digest_free(NULL, 0);
+	store_digest_claim_clear(NULL);
+	store_close(st);
+}
+
+/* Claims: a live lease hides a recipient's pairs from every other sender (another
+ * connection stands for another process); an unclaim or the end of the lease makes
+ * them pending again; a done after the lease was lost still records. */
+static void
+test_digest_claim(void **state)
+{
+	struct store *st = open_store(), *other = open_store();
+	struct store_hold h1 = sample("alice@example.net", rcpts1, 1, "m1\r\n", T0);
+	struct store_hold h2 = sample("dave@example.net", rcpts1, 1, "m2\r\n", T0 + 1);
+	struct store_digest_claim cl, cl2;
+	struct store_digest_item *v;
+	int64_t a, b;
+	size_t n;
+
+	a = hold(st, &h1);
+	assert_int_equal(store_digest_claim(st, rcpts1[0], T0 + 10, 100, &cl), STORE_OK);
+	assert_int_equal(cl.n, 1);
+	assert_int_equal(cl.ids[0], a);
+	assert_true(cl.lease != 0);
+	/* held while leased: neither pending nor claimable elsewhere */
+	assert_int_equal(store_digest_pending(other, T0 + 11, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_digest_claim(other, rcpts1[0], T0 + 11, 100, &cl2),
+	    STORE_NOTFOUND);
+	/* a message held meanwhile is claimable on its own */
+	b = hold(st, &h2);
+	assert_int_equal(store_digest_claim(other, rcpts1[0], T0 + 12, 100, &cl2), STORE_OK);
+	assert_int_equal(cl2.n, 1);
+	assert_int_equal(cl2.ids[0], b);
+	/* a failed send gives the pairs back at once */
+	assert_int_equal(store_digest_unclaim(other, &cl2), STORE_OK);
+	store_digest_claim_clear(&cl2);
+	assert_int_equal(store_digest_pending(other, T0 + 13, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].held_id, b);
+	store_digest_free(v, n);
+	/* the first sender died: its lease ends, the pair is pending and claimed again */
+	assert_int_equal(store_digest_pending(other, T0 + 110, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	store_digest_free(v, n);
+	assert_int_equal(store_digest_claim(other, rcpts1[0], T0 + 110, 100, &cl2), STORE_OK);
+	assert_int_equal(cl2.n, 2);
+	/* the first sender's late done still records its pair, and its unclaim is a
+	 * no-op on the second's lease */
+	assert_int_equal(store_digest_unclaim(st, &cl), STORE_OK);
+	assert_int_equal(store_digest_pending(st, T0 + 111, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_digest_done(st, &cl, T0 + 111), STORE_OK);
+	assert_int_equal(store_digest_done(other, &cl2, T0 + 112), STORE_OK);
+	store_digest_claim_clear(&cl2);
+	assert_int_equal(store_digest_pending(st, T0 + 300, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(store_digest_claim(st, rcpts1[0], T0 + 300, 100, &cl2),
+	    STORE_NOTFOUND);
+	store_digest_claim_clear(&cl);
+	store_digest_claim_clear(&cl2);
+	store_close(other);
+	store_close(st);
+}
+
+/* The last scheduled round: 0 at first, then a compare-and-set that only one of two
+ * processes wins; it survives reopening. */
+static void
+test_digest_round(void **state)
+{
+	struct store *st = open_store(), *other = open_store();
+	int64_t last;
+
+	assert_int_equal(store_digest_last_round(st, &last), STORE_OK);
+	assert_int_equal(last, 0);
+	assert_int_equal(store_digest_round_take(st, 0, T0), STORE_OK);
+	assert_int_equal(store_digest_round_take(other, 0, T0 + 1), STORE_CONFLICT);
+	assert_int_equal(store_digest_last_round(other, &last), STORE_OK);
+	assert_int_equal(last, T0);
+	assert_int_equal(store_digest_round_take(other, T0, T0 + DAY), STORE_OK);
+	assert_int_equal(store_digest_round_take(st, 0, -1), STORE_INVALID);
+	store_close(other);
+	store_close(st);
+	st = open_store();
+	assert_int_equal(store_digest_last_round(st, &last), STORE_OK);
+	assert_int_equal(last, T0 + DAY);
 	store_close(st);
 }
 
@@ -1703,6 +1790,8 @@ main(void)
 		T(test_attempt_counters),
 		T(test_recipient_ids),
 		T(test_digest),
+		T(test_digest_claim),
+		T(test_digest_round),
 		T(test_audit),
 		T(test_stats),
 		T(test_purge),

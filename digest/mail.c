@@ -1,5 +1,5 @@
 /*
- * digest.c - composes the digest mail of one recipient. See digest.h.
+ * mail.c - composes the digest mail of one recipient. See mail.h.
  */
 #include "config.h"
 
@@ -13,7 +13,7 @@
 #include "common/template.h"
 #include "common/token.h"
 #include "common/xmalloc.h"
-#include "ctl/digest.h"
+#include "digest/mail.h"
 #include "store/store.h"
 
 /* RFC 2045 6.8: encoded lines are at most 76 characters. */

@@ -1,5 +1,5 @@
 /*
- * digest.h - the digest mail of one recipient: the messages held for them since their
+ * mail.h - the digest mail of one recipient: the messages held for them since their
  * last digest, each with a link that releases it (the release page of its token) and
  * one to the recipient's own page (release-web/recipient.h), where they can always
  * allow the sender; and the link to that page.
@@ -19,8 +19,8 @@
  * Ownership: digest_build returns a malloc'd header block and body (the caller frees
  * both); errors leave nothing allocated.
  */
-#ifndef ECLUSE_CTL_DIGEST_H
-#define ECLUSE_CTL_DIGEST_H
+#ifndef ECLUSE_DIGEST_MAIL_H
+#define ECLUSE_DIGEST_MAIL_H
 
 #include <stddef.h>
 #include <stdint.h>
