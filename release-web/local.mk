@@ -56,7 +56,7 @@ endif
 
 # Templates (every text a person reads) and static assets, installed under
 # $(pkgdatadir); ecluse-web -d DIR reads DIR/templates and DIR/static.
-nobase_dist_pkgdata_DATA = static/style.css \
+nobase_dist_pkgdata_DATA += static/style.css \
 	templates/en/badrequest.html \
 	templates/en/badrequest.title \
 	templates/en/error.html \
