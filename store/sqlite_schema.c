@@ -119,9 +119,15 @@ static const char migration_2[] =
     " at INTEGER NOT NULL,"
     " PRIMARY KEY (held_id, address)) WITHOUT ROWID;";
 
+/* Whitelist entries that block (store_wl_action): the existing ones allow. */
+static const char migration_3[] =
+    "ALTER TABLE whitelist ADD COLUMN action INTEGER NOT NULL DEFAULT 0"
+    " CHECK (action BETWEEN 0 AND 1);";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
+	migration_3,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
