@@ -8,8 +8,10 @@
 // per-message release link the sender's release page, the per-message "allow" link
 // the page at that message's row. On the page: a sender allowed (their next mail is
 // relayed with 250), a message released (the sink gets it exactly once), one deleted,
-// the entry removed (the sender's next mail is held again). A tampered page token is
-// 404. A domain with language = fr gets a French digest and page.
+// the entry removed (the sender's next mail is held again), the sender blocked from a
+// held message (its next mail is refused at RCPT, 550 5.7.1 without a link) and
+// unblocked. A tampered page token is 404. A domain with language = fr gets a French
+// digest and page.
 
 import {
   DUPLICATE_WAIT, E, FR_DOMAIN, SENDER_DOMAIN, assert, checkPage, digestSend, look,
@@ -189,7 +191,38 @@ test('"Remove" on the page: the entry is gone, and the sender\'s next mail is he
   await checkPage(page, 'page after remove');
   assert((await notice(page)).startsWith('Done: this sender is no longer on your list'), `notice: ${await notice(page)}`);
   assert(await page.locator('table.wl').count() === 0, 'the list is not empty');
-  await sendHeld(GINA, ANN, 'Sluice gates: one more question');
+  flow.subjects.again = 'Sluice gates: one more question';
+  await sendHeld(GINA, ANN, flow.subjects.again);
+});
+
+test('"Block this sender" on a held message: the sender\'s next mail is refused at RCPT, without a link', async () => {
+  need(flow.page, 'the recipient page');
+  const page = flow.page;
+  await page.reload();
+  const row = heldRow(page, flow.subjects.again);
+  assert(await row.count() === 1, 'the message held after the removal is not listed');
+  const status = await press(page, row.getByRole('button', { name: 'Block this sender' }));
+  assert(status === 200, `block: HTTP ${status}`);
+  await checkPage(page, 'page after block');
+  assert((await notice(page)).startsWith('Done: mail from this sender is now refused'), `notice: ${await notice(page)}`);
+  assert((await text(page, 'table.bl')).includes(GINA.addr), 'the blocked sender is not listed');
+  assert(await page.locator('table.wl').count() === 0, 'the blocked sender is listed as accepted');
+  await look(page, 'recipient-blocked');
+  const r = await send(GINA.addr, makeMessage(GINA, 'Sluice gates: are you there?', ['Ann?'], ANN), ANN.addr);
+  assert(r.stage === 'rcpt' && r.code === 550, `expected 550 at RCPT, got ${r.code} at ${r.stage}: ${r.lines.join(' | ')}`);
+  assert(r.lines.join(' ').startsWith('5.7.1 '), `not 5.7.1: ${r.lines.join(' | ')}`);
+  assert(!r.lines.join(' ').includes('/r/'), `the refusal carries a release link: ${r.lines.join(' | ')}`);
+  flow.blocked = true;
+});
+
+test('"Remove" on the blocked sender: its next mail is held again (550 with a link)', async () => {
+  need(flow.blocked, 'the block');
+  const page = flow.page;
+  const status = await press(page, page.locator('table.bl tbody tr', { hasText: GINA.addr }).getByRole('button', { name: 'Remove' }));
+  assert(status === 200, `remove: HTTP ${status}`);
+  assert((await notice(page)).startsWith('Done: this sender is no longer on your list'), `notice: ${await notice(page)}`);
+  assert(await page.locator('table.bl').count() === 0, 'the blocked list is not empty');
+  await sendHeld(GINA, ANN, 'Sluice gates: last try');
 });
 
 test('a tampered page token says the link does not work (HTTP 404)', async () => {
