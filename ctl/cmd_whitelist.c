@@ -1,16 +1,21 @@
 /*
  * cmd_whitelist.c - "eclusectl whitelist add|remove|list": senders that skip the
- * quarantine, for one recipient, one recipient domain, or every recipient.
+ * quarantine, or with --block senders that are refused, for one recipient, one
+ * recipient domain, or every recipient.
  *
- *   whitelist add    (--rcpt ADDR | --domain DOMAIN | --global) SENDER
+ *   whitelist add    (--rcpt ADDR | --domain DOMAIN | --global) SENDER [--block]
  *                    [--expires TIME] [--json]
  *   whitelist remove (--rcpt ADDR | --domain DOMAIN | --global) SENDER [--json]
  *   whitelist list   [--rcpt ADDR | --domain DOMAIN | --global] [--sender SENDER]
- *                    [--limit N] [--after ID] [--json]
+ *                    [--block] [--limit N] [--after ID] [--json]
  *
  * SENDER is an address, or a domain (every address of exactly that domain). Entries
  * added here have origin "admin". Even whitelisted, a sender whose mail fails SPF or
- * DMARC is not fast-tracked (ecluse-smtpd's rule). Changes go to the audit log.
+ * DMARC is not fast-tracked (ecluse-smtpd's rule); a blocked one is refused whatever
+ * its authentication, and a block beats an allow (smtpd/whitelist.h). One (scope,
+ * target, sender) is either allowed or blocked: adding one replaces the other. remove
+ * removes either; list shows both (its ACTION column, "action" in JSON) unless
+ * --block asks for the blocks only. Changes go to the audit log.
  */
 #include "config.h"
 
@@ -29,15 +34,18 @@ static int cmd_whitelist_exec(const struct config *, int, char **);
 
 const struct ctl_cmd cmd_whitelist_entry = {
 	"whitelist",
-	"add|remove (--rcpt ADDR|--domain DOMAIN|--global) SENDER [--expires T] |"
-	" list [--rcpt ADDR|--domain DOMAIN|--global] [--sender S] [--limit N] [--after ID];"
+	"add|remove (--rcpt ADDR|--domain DOMAIN|--global) SENDER [--block] [--expires T] |"
+	" list [--rcpt ADDR|--domain DOMAIN|--global] [--sender S] [--block] [--limit N]"
+	" [--after ID];"
 	" all take [--json]",
-	"add, remove and list whitelisted senders per recipient, per domain or global",
+	"add, remove and list allowed (whitelisted) or blocked senders per recipient, per"
+	" domain or global",
 	cmd_whitelist_exec,
 };
 
 static const char *const scope_names[] = { "global", "domain", "recipient" };
 static const char *const origin_names[] = { "release", "recipient", "admin" };
+static const char *const action_names[] = { "allow", "block" };
 
 static int
 usage(void)
@@ -54,6 +62,7 @@ struct wl_args {
 	int64_t			 expires;
 	int64_t			 after;
 	size_t			 limit;
+	bool			 block;		/* --block */
 	bool			 json;
 };
 
@@ -70,6 +79,7 @@ parse(int argc, char **argv, bool is_list, struct wl_args *a)
 		{ "limit", required_argument, NULL, 'l' },
 		{ "after", required_argument, NULL, 'a' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "block", no_argument, NULL, 'b' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -123,6 +133,9 @@ parse(int argc, char **argv, bool is_list, struct wl_args *a)
 		case 'j':
 			a->json = true;
 			break;
+		case 'b':
+			a->block = true;
+			break;
 		default:
 			return -1;
 		}
@@ -138,7 +151,8 @@ entry_json(FILE *f, const struct store_wl_entry *e)
 	out_json_str(f, e->target);
 	fputs(",\"sender\":", f);
 	out_json_str(f, e->sender);
-	fprintf(f, ",\"origin\":\"%s\",\"auth_domain\":", origin_names[e->origin]);
+	fprintf(f, ",\"action\":\"%s\",\"origin\":\"%s\",\"auth_domain\":",
+	    action_names[e->action], origin_names[e->origin]);
 	out_json_str(f, e->auth_domain);
 	fputs(",\"client_net\":", f);
 	out_json_str(f, e->client_net);
@@ -152,7 +166,7 @@ entry_json(FILE *f, const struct store_wl_entry *e)
 static int
 wl_list(struct store *st, int argc, char **argv)
 {
-	struct store_wl_filter f = { .any_scope = true };
+	struct store_wl_filter f = { .any_scope = true, .any_action = true };
 	struct store_wl_entry *v;
 	struct wl_args a;
 	enum store_err e;
@@ -165,6 +179,10 @@ wl_list(struct store *st, int argc, char **argv)
 		f.any_scope = false;
 		f.scope = a.scope;
 		f.target = a.scope == STORE_WL_GLOBAL ? NULL : a.target;
+	}
+	if (a.block) {
+		f.any_action = false;
+		f.action = STORE_WL_BLOCK;
 	}
 	f.sender = a.sender;
 	f.after_id = a.after;
@@ -181,11 +199,11 @@ wl_list(struct store *st, int argc, char **argv)
 		fputs("]}\n", stdout);
 	} else {
 		if (n > 0)
-			printf("%-8s %-9s %-7s %-20s %-20s %s -> %s\n", "ID", "ORIGIN", "SCOPE",
-			    "CREATED", "EXPIRES", "SENDER", "TARGET");
+			printf("%-8s %-6s %-9s %-7s %-20s %-20s %s -> %s\n", "ID", "ACTION",
+			    "ORIGIN", "SCOPE", "CREATED", "EXPIRES", "SENDER", "TARGET");
 		for (i = 0; i < n; i++) {
-			printf("%-8lld %-9s %-7s %-20s %-20s ", (long long)v[i].id,
-			    origin_names[v[i].origin],
+			printf("%-8lld %-6s %-9s %-7s %-20s %-20s ", (long long)v[i].id,
+			    action_names[v[i].action], origin_names[v[i].origin],
 			    v[i].scope == STORE_WL_RECIPIENT ? "rcpt" : scope_names[v[i].scope],
 			    out_time(v[i].created, t1), out_time(v[i].expires, t2));
 			out_text(stdout, v[i].sender);
@@ -215,7 +233,7 @@ wl_change(struct store *st, bool add, int argc, char **argv)
 		    " --global\n");
 		return usage();
 	}
-	if (!add && a.expires != 0)
+	if (!add && (a.expires != 0 || a.block))
 		return usage();
 	ctl_actor(&by, who, sizeof(who));
 	snprintf(what, sizeof(what), "whitelist %s", add ? "add" : "remove");
@@ -225,6 +243,7 @@ wl_change(struct store *st, bool add, int argc, char **argv)
 		e.target = a.target;
 		e.sender = argv[optind];
 		e.origin = STORE_WL_BY_ADMIN;
+		e.action = a.block ? STORE_WL_BLOCK : STORE_WL_ALLOW;
 		e.auth_domain = "";
 		e.client_net = "";
 		e.created = now;
@@ -242,10 +261,11 @@ wl_change(struct store *st, bool add, int argc, char **argv)
 		fputs(",\"sender\":", stdout);
 		out_json_str(stdout, argv[optind]);
 		if (add)
-			printf(",\"id\":%lld", (long long)id);
+			printf(",\"action\":\"%s\",\"id\":%lld", action_names[e.action],
+			    (long long)id);
 		fputs("}\n", stdout);
 	} else {
-		printf("%s ", add ? "added" : "removed");
+		printf("%s ", add ? (a.block ? "blocked" : "added") : "removed");
 		out_text(stdout, argv[optind]);
 		fputs(add ? " for " : " from ", stdout);
 		if (a.scope == STORE_WL_GLOBAL)

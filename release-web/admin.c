@@ -336,6 +336,27 @@ scope_parse(const char *s, enum store_wl_scope *out)
 	return -1;
 }
 
+/* "action": allow or block; absent leaves *any set. 0, or -1 with the 400 set. */
+static int
+wl_action(const struct form *f, bool *any, enum store_wl_action *out,
+    struct admin_reply *r)
+{
+	const char *s = get(f, "action");
+
+	*any = s == NULL;
+	*out = STORE_WL_ALLOW;
+	if (s == NULL)
+		return 0;
+	if (strcmp(s, "allow") == 0)
+		return 0;
+	if (strcmp(s, "block") == 0) {
+		*out = STORE_WL_BLOCK;
+		return 0;
+	}
+	admin_error(r, 400, "action: expected allow or block");
+	return -1;
+}
+
 static void
 wl_json(struct json *j, const struct store_wl_entry *e)
 {
@@ -348,6 +369,8 @@ wl_json(struct json *j, const struct store_wl_entry *e)
 	json_str(j, e->target);
 	json_key(j, "sender");
 	json_str(j, e->sender);
+	json_key(j, "action");
+	json_str(j, e->action == STORE_WL_BLOCK ? "block" : "allow");
 	json_key(j, "origin");
 	json_str(j, (unsigned)e->origin < 3 ? origin_names[e->origin] : "");
 	json_key(j, "auth_domain");
@@ -401,7 +424,7 @@ static void
 wl_list(struct store *st, const struct admin_req *rq, struct admin_reply *r)
 {
 	static const struct param ps[] = { { "scope", 0 }, { "target", 0 },
-	    { "sender", 0 }, { "after", 1 }, { "limit", 1 }, { NULL, 0 } };
+	    { "sender", 0 }, { "action", 0 }, { "after", 1 }, { "limit", 1 }, { NULL, 0 } };
 	struct store_wl_filter flt;
 	struct store_wl_entry *v = NULL;
 	struct form f;
@@ -412,7 +435,8 @@ wl_list(struct store *st, const struct admin_req *rq, struct admin_reply *r)
 	if (params(rq->query, rq->querylen, ps, &f, r) != 0)
 		return;
 	memset(&flt, 0, sizeof(flt));
-	if (wl_scope(&f, 0, &flt, r) != 0)
+	if (wl_scope(&f, 0, &flt, r) != 0 ||
+	    wl_action(&f, &flt.any_action, &flt.action, r) != 0)
 		goto out;
 	flt.sender = get(&f, "sender");
 	flt.after_id = num(&f, "after");
@@ -445,7 +469,7 @@ static void
 wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_reply *r)
 {
 	static const struct param add_ps[] = { { "scope", 0 }, { "target", 0 },
-	    { "sender", 0 }, { "expires", 1 }, { NULL, 0 } };
+	    { "sender", 0 }, { "action", 0 }, { "expires", 1 }, { NULL, 0 } };
 	static const struct param rm_ps[] = { { "scope", 0 }, { "target", 0 },
 	    { "sender", 0 }, { NULL, 0 } };
 	struct store_actor by = { rq->who, rq->client };
@@ -455,6 +479,7 @@ wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_re
 	struct json j;
 	int64_t id = 0;
 	enum store_err e;
+	bool any;
 
 	/* an add takes a body, a removal (DELETE) its query */
 	if (add ? (no_params(rq, r) != 0 ||
@@ -468,8 +493,10 @@ wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_re
 		admin_error(r, 400, "sender: required (an address or a domain)");
 		goto out;
 	}
+	memset(&ent, 0, sizeof(ent));
+	if (add && wl_action(&f, &any, &ent.action, r) != 0)
+		goto out;
 	if (add) {
-		memset(&ent, 0, sizeof(ent));
 		ent.scope = flt.scope;
 		ent.target = flt.target;
 		ent.sender = get(&f, "sender");
@@ -491,12 +518,15 @@ wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_re
 		goto out;
 	}
 	log_info("event=admin_whitelist_%s scope=%s who=%s client=%s",
-	    add ? "add" : "remove", scope_names[flt.scope], rq->who, rq->client);
+	    !add ? "remove" : ent.action == STORE_WL_BLOCK ? "block" : "add",
+	    scope_names[flt.scope], rq->who, rq->client);
 	json_init(&j);
 	json_obj_open(&j);
 	if (add) {
 		json_key(&j, "id");
 		json_int(&j, id);
+		json_key(&j, "action");
+		json_str(&j, ent.action == STORE_WL_BLOCK ? "block" : "allow");
 	}
 	json_key(&j, "scope");
 	json_str(&j, scope_names[flt.scope]);

@@ -217,11 +217,15 @@ held_rows(struct ctx *c, const char *nonce, const char *csrf, struct rows *b, si
 	return ret;
 }
 
+/* The recipient's own entries of one action (allowed or blocked senders); both lists
+ * share the row template, whose button removes the entry. */
 static int
-wl_rows(struct ctx *c, const char *nonce, const char *csrf, struct rows *b, size_t *n)
+wl_rows(struct ctx *c, enum store_wl_action action, const char *nonce, const char *csrf,
+    struct rows *b, size_t *n)
 {
 	struct store_wl_filter f = {
-		.scope = STORE_WL_RECIPIENT, .target = c->address, .limit = RECIPIENT_PAGE_WL,
+		.scope = STORE_WL_RECIPIENT, .action = action, .target = c->address,
+		.limit = RECIPIENT_PAGE_WL,
 	};
 	struct store_wl_entry *v = NULL;
 	enum store_err e;
@@ -260,16 +264,17 @@ show(struct ctx *c, unsigned status, const char *notice)
 {
 	unsigned char raw[16];
 	char nonce[RELEASE_NONCE_LEN + 1], csrf[CSRF_LEN + 1], count[24], name[40];
-	struct rows held = { 0 }, wl = { 0 };
+	struct rows held = { 0 }, wl = { 0 }, bl = { 0 };
 	struct tmpl_vars *v;
-	size_t nheld = 0, nwl = 0;
+	size_t nheld = 0, nwl = 0, nbl = 0;
 
 	randombytes_buf(raw, sizeof(raw));
 	sodium_bin2base64(nonce, sizeof(nonce), raw, sizeof(raw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	csrf_make(c->w->csrf, c->q->token, c->q->tokenlen, nonce, RELEASE_NONCE_LEN, csrf);
 	if (held_rows(c, nonce, csrf, &held, &nheld) != 0 ||
-	    wl_rows(c, nonce, csrf, &wl, &nwl) != 0)
+	    wl_rows(c, STORE_WL_ALLOW, nonce, csrf, &wl, &nwl) != 0 ||
+	    wl_rows(c, STORE_WL_BLOCK, nonce, csrf, &bl, &nbl) != 0)
 		goto done;
 	v = tmpl_vars_new();
 	form_vars(c, v, nonce, csrf);
@@ -282,6 +287,8 @@ show(struct ctx *c, unsigned status, const char *notice)
 		tmpl_vars_set_str(v, "held_more", "1");
 	if (nwl > 0)
 		tmpl_vars_set_raw(v, "wl_rows", wl.buf, wl.len);
+	if (nbl > 0)
+		tmpl_vars_set_raw(v, "bl_rows", bl.buf, bl.len);
 	if (notice != NULL) {
 		snprintf(name, sizeof(name), "notice_%s", notice);
 		tmpl_vars_set_str(v, name, "1");
@@ -291,6 +298,7 @@ show(struct ctx *c, unsigned status, const char *notice)
 done:
 	free(held.buf);
 	free(wl.buf);
+	free(bl.buf);
 }
 
 void
@@ -433,22 +441,28 @@ sender_ok(const char *s, size_t len)
 	return domain_ok(at + 1, len - llen - 1);
 }
 
-/* Allows (add) or removes (remove) the sender field for this recipient only. */
+enum wl_op { WL_ALLOW, WL_BLOCK, WL_REMOVE };
+
+/* Allows, blocks or removes (whichever it is) the sender field for this recipient
+ * only. Allowing a blocked sender or blocking an allowed one replaces the entry. */
 static void
-do_wl(struct ctx *c, const struct form_field *sender, int add, const struct store_actor *by)
+do_wl(struct ctx *c, const struct form_field *sender, enum wl_op op,
+    const struct store_actor *by)
 {
+	static const char *const done[] = { "allowed", "blocked", "removed" };
 	enum store_err e;
 
 	if (sender == NULL || !sender_ok(sender->val, sender->len)) {
 		show(c, 400, "bad_sender");
 		return;
 	}
-	if (add) {
+	if (op != WL_REMOVE) {
 		struct store_wl_entry ent = {
 			.scope = STORE_WL_RECIPIENT,
 			.target = c->address,
 			.sender = sender->val,
 			.origin = STORE_WL_BY_RECIPIENT,
+			.action = op == WL_BLOCK ? STORE_WL_BLOCK : STORE_WL_ALLOW,
 			.auth_domain = "",
 			.client_net = "",
 			.created = c->now,
@@ -464,9 +478,13 @@ do_wl(struct ctx *c, const struct form_field *sender, int add, const struct stor
 	else if (e == STORE_NOTFOUND)
 		show(c, 409, "gone");
 	else if (e != STORE_OK)
-		server_error(c, add ? "wl_add" : "wl_remove", e);
-	else
-		show(c, 200, add ? "allowed" : "removed");
+		server_error(c, op != WL_REMOVE ? "wl_add" : "wl_remove", e);
+	else {
+		if (op == WL_BLOCK)
+			log_info("event=blocked by=recipient recipient=%llu client=%s",
+			    (unsigned long long)c->rid, c->q->client);
+		show(c, 200, done[op]);
+	}
 }
 
 /* The Origin of a form post, when the browser names one, must be ours ("null" is
@@ -517,9 +535,11 @@ recipient_post(const struct web *w, const struct release_req *q, struct reply *r
 	else if (strcmp(action->val, "delete") == 0)
 		do_delete(&c, form_get(&f, "id"), &by);
 	else if (strcmp(action->val, "allow") == 0)
-		do_wl(&c, form_get(&f, "sender"), 1, &by);
+		do_wl(&c, form_get(&f, "sender"), WL_ALLOW, &by);
+	else if (strcmp(action->val, "block") == 0)
+		do_wl(&c, form_get(&f, "sender"), WL_BLOCK, &by);
 	else if (strcmp(action->val, "remove") == 0)
-		do_wl(&c, form_get(&f, "sender"), 0, &by);
+		do_wl(&c, form_get(&f, "sender"), WL_REMOVE, &by);
 	else {
 		log_refusal(&c, "bad_action");
 		page_set(w, r, 400, q->lang, "badrequest", NULL);

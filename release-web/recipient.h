@@ -1,7 +1,8 @@
 /*
  * recipient.h - a recipient's own page: GET /u/TOKEN lists the messages held for one
- * recipient and their whitelist; POST /u/TOKEN releases or deletes one of those
- * messages, allows a sender or a sender domain, or removes a whitelist entry.
+ * recipient and their sender lists (the senders they always accept, and those they
+ * block); POST /u/TOKEN releases or deletes one of those messages, allows or blocks a
+ * sender or a sender domain, or removes an entry of either list.
  *
  * The token (common/token.h, kind TOKEN_RECIPIENT) names a recipient id
  * (store_recipient_id); it is sent only in that recipient's digest mail, so holding
@@ -18,9 +19,13 @@
  * Limits: the store keeps one state per message, not per recipient: releasing a
  * message addressed to several recipients delivers it to all of them (an operator's
  * release does the same); deleting it is refused (409) unless this address is its only
- * recipient, so one recipient cannot take a message from another. There is no block
- * list in the store: "block" removes a whitelist entry, after which the sender's mail
- * is filtered as any unknown sender's.
+ * recipient, so one recipient cannot take a message from another. A block is the
+ * store's whitelist entry with action block (store.h): ecluse-smtpd then refuses the
+ * sender's mail to this address at RCPT (smtpd/whitelist.h), whatever its
+ * authentication. Blocking a sender does not touch what is already held from it:
+ * those messages stay listed here (release or delete them), and their sender can
+ * still release them with the link of their bounce; their release no longer
+ * allows the sender (a release never lifts a block).
  */
 #ifndef ECLUSE_RECIPIENT_H
 #define ECLUSE_RECIPIENT_H
@@ -31,7 +36,7 @@ struct release_req;
 
 /* Held messages shown on one page: the newest; a recipient with more sees the count. */
 #define RECIPIENT_PAGE_HELD	200
-/* Whitelist entries shown on one page. */
+/* Entries shown on one page, in each of the two lists (allowed, blocked). */
 #define RECIPIENT_PAGE_WL	500
 
 /* q is filled as for the release page (token, lang, client, origin, body). */

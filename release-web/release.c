@@ -389,7 +389,9 @@ whitelist(struct ctx *c, const struct store_actor *by)
 		};
 		enum store_err se = store_wl_add(c->st, &e, by, NULL);
 
-		if (se != STORE_OK)
+		if (se == STORE_CONFLICT)	/* the recipient blocks it: stays blocked */
+			log_info("event=wl_kept_block held=%llu", (unsigned long long)c->id);
+		else if (se != STORE_OK)
 			log_err("event=store_error op=wl_add held=%llu error=\"%s\" detail=\"%s\"",
 			    (unsigned long long)c->id, store_strerror(se), store_last_error(c->st));
 	}

@@ -435,23 +435,35 @@ up_connect(struct session *s)
 	}
 }
 
-/* The whitelist entries that may let this sender reach the pending recipient. */
-static void
-whitelist_of(struct session *s, struct whitelist_standing *st)
+/* The whitelist entries that may let this sender reach the pending recipient, into
+ * st. Returns true when an entry blocks the sender for it (smtpd/whitelist.h), with
+ * that entry's scope and sender in why. */
+static bool
+whitelist_of(struct session *s, struct whitelist_standing *st, char *why, size_t whysz)
 {
+	static const char *const scope[] = { "global", "domain", "recipient" };
 	struct store_wl_entry *v = NULL;
+	const struct store_wl_entry *b;
 	size_t n = 0;
 
+	/* the null sender matches no entry; a store error: unknown, never blocked (the
+	 * mail is then filtered as any unknown sender's) */
 	if (s->from.len == 0 || store_wl_lookup(s->env->store, s->pending.addr,
 	    s->from.addr, (int64_t)time(NULL), &v, &n) != STORE_OK)
-		n = 0;	/* the null sender is never whitelisted; a store error: unknown */
+		n = 0;
 	whitelist_standing(v, n, (const struct sockaddr *)&s->sa, st);
+	if ((b = whitelist_blocked(v, n)) != NULL)
+		snprintf(why, whysz, "blocked scope=%s entry=%s",
+		    (unsigned)b->scope < 3 ? scope[b->scope] : "?", b->sender);
 	store_wl_free(v, n);
+	return b != NULL;
 }
 
 static void
 cmd_rcpt(struct session *s, const char *arg, size_t len)
 {
+	char from[SMTP_PATH_MAX * 4 + 4], rcpt[SMTP_PATH_MAX * 4 + 4];
+	char why[STORE_ADDR_MAX + 64], w[sizeof(why) * 4];
 	const struct domain_config *d;
 	enum parse_err e;
 
@@ -499,9 +511,23 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		return;
 	}
 	/* DESIGN rule 2: recipients whose whitelist standing differs would need
-	 * different verdicts: the client sends them in another transaction. */
-	if (s->cf->policy_mode != POLICY_OFF)
-		whitelist_of(s, &s->pending_standing);
+	 * different verdicts: the client sends them in another transaction. A blocked
+	 * sender is refused here for this recipient, so it never joins the transaction. */
+	if (s->cf->policy_mode != POLICY_OFF &&
+	    whitelist_of(s, &s->pending_standing, why, sizeof(why))) {
+		log_info("session=%s event=rcpt_blocked client=%s from=<%s> rcpt=<%s> "
+		    "reason=\"%s\" mode=%s", s->id, s->ip,
+		    log_escape(from, sizeof(from), s->from.addr, s->from.len),
+		    log_escape(rcpt, sizeof(rcpt), s->pending.addr, s->pending.len),
+		    log_escape(w, sizeof(w), why, strlen(why)),
+		    s->cf->policy_mode == POLICY_MONITOR ? "monitor" : "enforce");
+		if (s->cf->policy_mode != POLICY_MONITOR) {
+			/* no release link: the recipient asked not to hear from this sender */
+			reply(s, "550 5.7.1 <%s>: the recipient does not accept mail from this "
+			    "sender", s->pending.addr);
+			return;
+		}
+	}
 	s->pending_dom = d;
 	if (s->cf->policy_mode != POLICY_OFF && s->dom != NULL &&
 	    (s->dom->quarantine_threshold != d->quarantine_threshold ||

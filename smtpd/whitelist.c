@@ -93,6 +93,8 @@ entry_condition(const struct store_wl_entry *e, const struct netaddr *client)
 	struct netaddr_net net;
 	const char *cn = e->client_net != NULL ? e->client_net : "";
 
+	if (e->action != STORE_WL_ALLOW)
+		return COND_NEVER;	/* a block is never a reason to let mail in */
 	if (e->auth_domain != NULL && e->auth_domain[0] != '\0')
 		return COND_DOMAIN;
 	if (cn[0] == '\0')
@@ -101,6 +103,17 @@ entry_condition(const struct store_wl_entry *e, const struct netaddr *client)
 	    !netaddr_net_contains(&net, client))
 		return COND_NEVER;
 	return COND_UNAUTH;
+}
+
+const struct store_wl_entry *
+whitelist_blocked(const struct store_wl_entry *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (v[i].action == STORE_WL_BLOCK)
+			return &v[i];
+	return NULL;
 }
 
 static bool

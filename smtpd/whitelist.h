@@ -15,6 +15,21 @@
  *    SPF nor DMARC fails: the operator vouched for the address, the sender's domain
  *    can still disown a forgery.
  *
+ * Blocks. An entry with action STORE_WL_BLOCK refuses the sender's mail to the
+ * recipients it applies to, whatever the message's authentication: a block on an
+ * address that a forger uses refuses the forger too, which is what the recipient
+ * asked; an allow still counts only under the conditions above, so a forger cannot
+ * ride an allow. A block beats an allow for the same recipient, at any scope: an
+ * operator's domain-wide block is not undone by a recipient's allow of the address,
+ * nor a recipient's block of a domain by an allow of one of its addresses. Blocks
+ * match the envelope sender (MAIL FROM), as allows do: the address the digest and the
+ * recipient page show, and the one known at RCPT time, so that ecluse-smtpd refuses
+ * the recipient in its RCPT reply (550 5.7.1, no release link) and a blocked
+ * recipient never joins a transaction: the recipients of one transaction share one
+ * block standing (none) as they share one whitelist standing (DESIGN rule 2). A
+ * sender who changes its envelope address gets past an address block; a domain block
+ * catches its domain. Block entries are ignored by whitelist_match and the standing.
+ *
  * The authenticated domain of a message is its author domain (the From domain,
  * RFC 5322 3.6.2) when the message is authenticated for it: DMARC passes; or, when the
  * domain publishes no DMARC policy, a DKIM signature that verifies or the SPF check
@@ -61,6 +76,10 @@ void whitelist_origin(const struct auth_result *auth, const struct sockaddr *cli
  * not an address; the entry then matches no network, which is the safe reading.
  */
 int whitelist_client_net(const char *addr, size_t len, char out[STORE_NET_MAX]);
+
+/* The first block among the candidate entries v[0..n) (the most specific one), or
+ * NULL when none blocks. */
+const struct store_wl_entry *whitelist_blocked(const struct store_wl_entry *v, size_t n);
 
 /* The first of the candidate entries v[0..n) that counts for this message (they come
  * most specific first), or NULL: the sender is then unknown. */

@@ -93,22 +93,23 @@ sq_seen_get(struct store_conn *c, const char *key, struct store_seen **v, size_t
 
 /* ------------------------------------------------------------ whitelist */
 
-#define WL_COLS "id, scope, target, sender, origin, auth_domain, client_net, created, expires"
+#define WL_COLS "id, scope, target, sender, origin, auth_domain, client_net, created, expires," \
+    " action"
 
 static const char sql_wl_upsert[] =
     "INSERT INTO whitelist (scope, target, sender, origin, auth_domain, client_net,"
-    " created, expires) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+    " created, expires, action) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
     " ON CONFLICT (scope, target, sender) DO UPDATE SET origin = excluded.origin,"
     " auth_domain = excluded.auth_domain, client_net = excluded.client_net,"
-    " created = excluded.created, expires = excluded.expires";
+    " created = excluded.created, expires = excluded.expires, action = excluded.action";
 static const char sql_wl_id[] =
-    "SELECT id FROM whitelist WHERE scope = ?1 AND target = ?2 AND sender = ?3";
+    "SELECT id, action FROM whitelist WHERE scope = ?1 AND target = ?2 AND sender = ?3";
 static const char sql_wl_delete[] =
     "DELETE FROM whitelist WHERE scope = ?1 AND target = ?2 AND sender = ?3";
 static const char sql_wl_list[] =
     "SELECT " WL_COLS " FROM whitelist WHERE (?1 < 0 OR scope = ?1)"
     " AND (?2 IS NULL OR target = ?2) AND (?3 IS NULL OR sender = ?3) AND id > ?4"
-    " ORDER BY id LIMIT ?5";
+    " AND (?6 < 0 OR action = ?6) ORDER BY id LIMIT ?5";
 /* Most specific first: recipient, domain, global; an address before a domain. */
 static const char sql_wl_lookup[] =
     "SELECT " WL_COLS " FROM whitelist WHERE sender IN (?1, ?2)"
@@ -136,6 +137,7 @@ wl_rows(struct store_conn *c, sqlite3_stmt *st, struct store_wl_entry **v, size_
 		e->client_net = sq_col_text(st, 6);
 		e->created = sqlite3_column_int64(st, 7);
 		e->expires = sqlite3_column_int64(st, 8);
+		e->action = (enum store_wl_action)sqlite3_column_int(st, 9);
 	}
 	sq_reset(st);
 	if (rc == SQLITE_DONE)
@@ -159,10 +161,23 @@ static enum store_err
 wl_add(struct store_conn *c, const struct store_wl_entry *e, const struct store_actor *by,
     const char *what, int64_t *id)
 {
-	sqlite3_stmt *st = sq_stmt(c, sql_wl_upsert);
-	int rc;
+	sqlite3_stmt *st;
+	int rc, blocked;
 
-	if (st == NULL)
+	if (e->origin == STORE_WL_BY_RELEASE) {
+		/* a sender must not lift a recipient's block by solving a challenge */
+		if ((st = sq_stmt(c, sql_wl_id)) == NULL)
+			return STORE_IO;
+		bind_key(st, e->scope, e->target, e->sender);
+		rc = sqlite3_step(st);
+		blocked = rc == SQLITE_ROW && sqlite3_column_int(st, 1) == STORE_WL_BLOCK;
+		sq_reset(st);
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+			return sq_error(c, rc);
+		if (blocked)
+			return sq_fail(c, STORE_CONFLICT, "the sender is blocked");
+	}
+	if ((st = sq_stmt(c, sql_wl_upsert)) == NULL)
 		return STORE_IO;
 	bind_key(st, e->scope, e->target, e->sender);
 	sqlite3_bind_int(st, 4, (int)e->origin);
@@ -170,6 +185,7 @@ wl_add(struct store_conn *c, const struct store_wl_entry *e, const struct store_
 	sq_bind_text(st, 6, e->client_net);
 	sqlite3_bind_int64(st, 7, e->created);
 	sqlite3_bind_int64(st, 8, e->expires);
+	sqlite3_bind_int(st, 9, (int)e->action);
 	rc = sqlite3_step(st);
 	sq_reset(st);
 	if (rc != SQLITE_DONE)
@@ -243,6 +259,7 @@ sq_wl_list(struct store_conn *c, const struct store_wl_filter *f,
 		sq_bind_text(st, 3, f->sender);
 	sqlite3_bind_int64(st, 4, f->after_id);
 	sqlite3_bind_int64(st, 5, (sqlite3_int64)f->limit);
+	sqlite3_bind_int(st, 6, f->any_action ? -1 : (int)f->action);
 	return wl_rows(c, st, v, n);
 }
 

@@ -133,11 +133,16 @@ static const char migration_3[] =
     " id INTEGER PRIMARY KEY CHECK (id = 1),"
     " last INTEGER NOT NULL);"
     "INSERT INTO digest_round (id, last) VALUES (1, 0);";
+/* Whitelist entries that block (store_wl_action): the existing ones allow. */
+static const char migration_4[] =
+    "ALTER TABLE whitelist ADD COLUMN action INTEGER NOT NULL DEFAULT 0"
+    " CHECK (action BETWEEN 0 AND 1);";
 
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
+	migration_4,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -555,6 +555,8 @@ store_wl_add(struct store *st, const struct store_wl_entry *e,
 	if (e->origin != STORE_WL_BY_RELEASE && e->origin != STORE_WL_BY_RECIPIENT &&
 	    e->origin != STORE_WL_BY_ADMIN)
 		return invalid(st, "unknown origin");
+	if (e->action != STORE_WL_ALLOW && e->action != STORE_WL_BLOCK)
+		return invalid(st, "unknown action");
 	if (!text_ok(e->auth_domain, STORE_DOMAIN_MAX) || !store_is_domain(e->auth_domain))
 		return invalid(st, "auth_domain: not a domain");
 	if (!text_ok(e->client_net, STORE_NET_MAX))
@@ -563,8 +565,9 @@ store_wl_add(struct store *st, const struct store_wl_entry *e,
 		return invalid(st, "expires: negative");
 	if (!actor_ok(by))
 		return invalid(st, "actor: missing or over %d bytes", STORE_WHO_MAX);
-	snprintf(what, sizeof(what), "whitelist add scope=%s target=%s sender=%s origin=%s",
-	    scope_names[e->scope], e->target, e->sender, origin_names[e->origin]);
+	snprintf(what, sizeof(what), "whitelist %s scope=%s target=%s sender=%s origin=%s",
+	    e->action == STORE_WL_BLOCK ? "block" : "add", scope_names[e->scope], e->target,
+	    e->sender, origin_names[e->origin]);
 	return result(st, st->be->wl_add(st->conn, e, by, what, id));
 }
 
@@ -596,6 +599,8 @@ store_wl_list(struct store *st, const struct store_wl_filter *f, struct store_wl
 	if (!g.any_scope && g.scope != STORE_WL_GLOBAL && g.scope != STORE_WL_DOMAIN &&
 	    g.scope != STORE_WL_RECIPIENT)
 		return invalid(st, "unknown scope");
+	if (!g.any_action && g.action != STORE_WL_ALLOW && g.action != STORE_WL_BLOCK)
+		return invalid(st, "unknown action");
 	if (g.target != NULL && !text_ok(g.target, STORE_ADDR_MAX))
 		return invalid(st, "target filter over %d bytes", STORE_ADDR_MAX);
 	if (g.sender != NULL && !text_ok(g.sender, STORE_ADDR_MAX))

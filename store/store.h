@@ -318,6 +318,20 @@ enum store_err store_reinject_next(struct store *st, int64_t *when);
 
 /* ------------------------------------------------------------------ whitelists */
 
+/*
+ * The sender lists ("whitelist" for short): each entry allows or blocks one sender
+ * address or sender domain, for every recipient, one domain's or one recipient's.
+ * (scope, target, sender) is unique, so one key is either allowed or blocked: adding
+ * a block replaces an allow with the same key and the other way round, except that an
+ * entry made by a release (STORE_WL_BY_RELEASE) never replaces a block (CONFLICT,
+ * nothing changed): a blocked sender cannot unblock itself by solving a challenge.
+ * What an entry means for mail is ecluse-smtpd's (smtpd/whitelist.h).
+ */
+enum store_wl_action {
+	STORE_WL_ALLOW,		/* mail from the sender is fast-tracked (if authenticated) */
+	STORE_WL_BLOCK,		/* mail from the sender is refused */
+};
+
 enum store_wl_scope {
 	STORE_WL_GLOBAL,	/* every recipient */
 	STORE_WL_DOMAIN,	/* every recipient of one domain */
@@ -340,12 +354,13 @@ struct store_wl_entry {
 	const char		*client_net;	/* client network it was created from; "" */
 	int64_t			 created;
 	int64_t			 expires;	/* 0: never */
+	enum store_wl_action	 action;
 };
 /* Frees an array the store returned (its strings too). */
 void store_wl_free(struct store_wl_entry *v, size_t n);
 
 /* Adds e, or replaces the entry with the same (scope, target, sender): *id gets its id
- * (id may be NULL). */
+ * (id may be NULL). CONFLICT when e is made by a release and that entry is a block. */
 enum store_err store_wl_add(struct store *st, const struct store_wl_entry *e,
     const struct store_actor *by, int64_t *id);
 /* Removes the entry (scope, target, sender): NOTFOUND when there is none. */
@@ -355,6 +370,8 @@ enum store_err store_wl_remove(struct store *st, enum store_wl_scope scope,
 struct store_wl_filter {
 	bool			 any_scope;	/* true: every scope */
 	enum store_wl_scope	 scope;
+	bool			 any_action;	/* true: allows and blocks */
+	enum store_wl_action	 action;	/* else only these */
 	const char		*target;	/* NULL: any */
 	const char		*sender;	/* NULL: any */
 	int64_t			 after_id;	/* paging: ids above this one */
@@ -365,10 +382,11 @@ enum store_err store_wl_list(struct store *st, const struct store_wl_filter *f,
     struct store_wl_entry **v, size_t *n);
 
 /*
- * The unexpired entries that apply to mail from sender to rcpt: scope global, the
- * recipient's domain, or the recipient; sender equal to the address or to its domain
- * (exactly: a subdomain does not match). Most specific first (recipient, domain,
- * global; an address before a domain). The null sender matches nothing.
+ * The unexpired entries that apply to mail from sender to rcpt, allows and blocks:
+ * scope global, the recipient's domain, or the recipient; sender equal to the address
+ * or to its domain (exactly: a subdomain does not match). Most specific first
+ * (recipient, domain, global; an address before a domain). The null sender matches
+ * nothing.
  */
 enum store_err store_wl_lookup(struct store *st, const char *rcpt, const char *sender,
     int64_t now, struct store_wl_entry **v, size_t *n);
@@ -530,7 +548,8 @@ enum store_err store_audit_list(struct store *st, int64_t before_id, size_t limi
 
 struct store_stats {
 	uint64_t	held[STORE_STATE_MAX + 1];	/* messages per state (index 0 unused) */
-	uint64_t	whitelist[STORE_WL_RECIPIENT + 1];	/* entries per scope */
+	uint64_t	whitelist[STORE_WL_RECIPIENT + 1];	/* entries per scope (allows
+							 * and blocks) */
 	uint64_t	queue;		/* re-injection queue length */
 	uint64_t	queue_due;	/* of which due now (not leased) */
 	int64_t		oldest_held;	/* received time of the oldest held; 0: none */

@@ -195,7 +195,9 @@ def test_bad_parameters(admin):
                  "scope=domain&target=bob%40example.org&sender=a.example",
                  "scope=global&target=example.org&sender=a.example",
                  "scope=global", "scope=global&sender=a.example&expires=1",
-                 "scope=global&sender=a.example&color=red"):
+                 "scope=global&sender=a.example&color=red",
+                 "scope=global&sender=a.example&action=deny",
+                 "scope=global&sender=a.example&action="):
         st, _, js = admin.request("POST", "/api/v1/whitelist", body=body)
         assert st == 400, (body, js)
     # the body must be a form, and small
@@ -210,6 +212,29 @@ def test_bad_parameters(admin):
     assert st == 414 and js["status"] == 414
     # nothing was added by the refused requests
     assert admin.request("GET", "/api/v1/whitelist")[2]["entries"] == []
+    assert admin.request("GET", "/api/v1/whitelist?action=deny")[0] == 400
+
+
+def test_whitelist_action_filter(admin):
+    for sender, action in (("a.example", "block"), ("b.example", "allow"),
+                           ("c.example", None)):
+        body = "scope=global&sender=" + sender + ("&action=" + action if action else "")
+        st, _, js = admin.request("POST", "/api/v1/whitelist", body=body)
+        assert st == 201 and js["action"] == (action or "allow"), js
+    got = lambda q: [(e["sender"], e["action"]) for e in
+                     admin.request("GET", "/api/v1/whitelist" + q)[2]["entries"]]
+    assert got("") == [("a.example", "block"), ("b.example", "allow"),
+                       ("c.example", "allow")]
+    assert got("?action=block") == [("a.example", "block")]
+    assert got("?action=allow") == [("b.example", "allow"), ("c.example", "allow")]
+    # the same key allowed: the block is replaced; DELETE removes either
+    st, _, js = admin.request("POST", "/api/v1/whitelist",
+                              body="scope=global&sender=a.example&action=allow")
+    assert st == 201 and got("?action=block") == []
+    st, _, _ = admin.request("POST", "/api/v1/whitelist",
+                             body="scope=global&sender=b.example&action=block")
+    st, _, _ = admin.request("DELETE", "/api/v1/whitelist?scope=global&sender=b.example")
+    assert st == 200 and got("?action=block") == []
 
 
 def test_output_escaped(admin):

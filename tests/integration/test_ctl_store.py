@@ -221,6 +221,35 @@ def test_whitelist(store):
     assert len(wl(store)) == 2
 
 
+def test_whitelist_block(store):
+    r = store.json("whitelist", "add", "--block", "--domain", "example.org", "junk.example")
+    assert r["added"] is True and r["action"] == "block"
+    assert store.ok("whitelist", "add", "--rcpt", "bob@example.org", "spam@junk.example",
+                    "--block").startswith(b"blocked spam@junk.example for bob@example.org")
+    allow = store.json("whitelist", "add", "--rcpt", "bob@example.org", "a@friend.example")
+    assert allow["action"] == "allow"
+    every = wl(store)
+    assert [(e["action"], e["sender"]) for e in every] == [
+        ("block", "junk.example"), ("block", "spam@junk.example"),
+        ("allow", "a@friend.example")]
+    assert [e["sender"] for e in wl(store, "--block")] == ["junk.example", "spam@junk.example"]
+    assert [e["sender"] for e in wl(store, "--block", "--rcpt", "bob@example.org")] == \
+        ["spam@junk.example"]
+    text = store.ok("whitelist", "list").decode()
+    assert text.splitlines()[0].split()[:3] == ["ID", "ACTION", "ORIGIN"]
+    assert any(l.split()[1] == "block" and "spam@junk.example -> bob@example.org" in l
+               for l in text.splitlines())
+    # the same key allowed again: the block is replaced, same entry
+    again = store.json("whitelist", "add", "--domain", "example.org", "junk.example")
+    assert again["id"] == r["id"] and again["action"] == "allow"
+    assert [e["sender"] for e in wl(store, "--block")] == ["spam@junk.example"]
+    # remove takes either; --block means nothing to it
+    store.fails(USAGE, "usage: eclusectl whitelist", "whitelist", "remove", "--block",
+                "--rcpt", "bob@example.org", "spam@junk.example")
+    store.ok("whitelist", "remove", "--rcpt", "bob@example.org", "spam@junk.example")
+    assert wl(store, "--block") == []
+
+
 def test_whitelist_errors(store):
     store.fails(USAGE, "give one of --rcpt, --domain or --global",
                 "whitelist", "add", "alice@friend.example")

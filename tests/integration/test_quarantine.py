@@ -6,6 +6,8 @@ with its default policy, nsd serving the test zones, the real store file, ecluse
   - a DMARC-authenticated sender is relayed at once;
   - a whitelisted sender passes; the same address failing SPF does not (forgery);
   - recipients of one transaction with different whitelist standing are split (452);
+  - a blocked sender is refused at RCPT (550 5.7.1, no link, nothing held) for the
+    recipients that block it, whatever its authentication; the others go on;
   - kill -9 right after the 550 leaves the held copy readable after a restart.
 """
 
@@ -107,6 +109,75 @@ def test_recipients_with_different_standing_split(mx, sink):
     assert rr[0].code == 250
     assert rr[1].code == 452 and rr[1].text.startswith("4.5.3"), rr[1]
     assert r.code == 250, "the whitelisted recipient's message goes through"
+
+
+def blocked_reply(r, rcpt):
+    assert r.code == 550 and r.text.startswith("5.7.1"), r
+    assert rcpt in r.text and "release.test" not in r.text, "no release link"
+
+
+def test_blocked_sender_refused_at_rcpt(mx, sink):
+    ctl(mx, "whitelist", "add", "--block", "--rcpt", "b@example.net", "spam@unknown.test")
+    rr, r = send(mx, "spam@unknown.test")
+    blocked_reply(rr[0], "b@example.net")
+    assert r is None
+    assert json.loads(ctl(mx, "held", "list", "--json"))["held"] == []
+    assert sink.messages() == []
+    assert ("event=rcpt_blocked client=127.0.0.1 from=<spam@unknown.test> "
+            "rcpt=<b@example.net> reason=\"blocked scope=recipient entry=spam@unknown.test\" "
+            "mode=enforce") in mx.log()
+    # another address of that domain is not blocked by an address block
+    _, r = send(mx, "other@unknown.test")
+    assert r.code == 550 and URL.match(r.lines[0][10:]), "held as any unknown sender"
+
+
+def test_block_beats_allow_and_authentication(mx, sink):
+    # the recipient allows the address; the operator blocks its domain for example.net
+    ctl(mx, "whitelist", "add", "--rcpt", "b@example.net", "alice@policy.test")
+    _, r = send(mx, "alice@policy.test")
+    assert r.code == 250, r
+    sink.wait_messages(1)
+    ctl(mx, "whitelist", "add", "--block", "--domain", "example.net", "policy.test")
+    # DMARC passes for alice@policy.test: a block refuses authenticated mail too
+    rr, r = send(mx, "alice@policy.test")
+    blocked_reply(rr[0], "b@example.net")
+    assert r is None and len(sink.messages()) == 1
+    assert 'reason="blocked scope=domain entry=policy.test"' in mx.log()
+
+
+def test_block_splits_recipients_of_one_transaction(mx, sink):
+    """DESIGN rule 2: a blocking recipient is refused alone; the others share the
+    transaction and its verdict; a different whitelist standing is still 452."""
+    ctl(mx, "whitelist", "add", "--block", "--rcpt", "c@example.net", "mixed@unknown.test")
+    rr, r = send(mx, "mixed@unknown.test", rcpts=("b@example.net", "c@example.net",
+                                                  "d@example.net"))
+    assert rr[0].code == 250 and rr[2].code == 250, rr
+    blocked_reply(rr[1], "c@example.net")
+    assert r.code == 550 and URL.match(r.lines[0][10:]), "held for b and d, with the link"
+    (h,) = json.loads(ctl(mx, "held", "list", "--json"))["held"]
+    assert h["to"] == ["b@example.net", "d@example.net"], h
+    # b now allows the sender: b, c (blocked) and d (unknown) need three outcomes
+    ctl(mx, "whitelist", "add", "--rcpt", "b@example.net", "mixed@unknown.test")
+    rr, r = send(mx, "mixed@unknown.test", rcpts=("b@example.net", "c@example.net",
+                                                  "d@example.net"))
+    assert rr[0].code == 250, rr
+    blocked_reply(rr[1], "c@example.net")
+    assert rr[2].code == 452 and rr[2].text.startswith("4.5.3"), rr[2]
+    assert r.code == 250, "b's message is relayed"
+    (m,) = sink.wait_messages(1)
+    assert m["rcpt_to"] == ["b@example.net"]
+
+
+def test_block_in_monitor_mode_is_logged_and_relayed(make_smtpd, sink, dns):  # noqa: F811
+    d = make_smtpd({"example.net": sink.addr},
+                   sections={"dns": {"servers": dns.servers},
+                             "web": {"base_url": "https://release.test"},
+                             "policy": {"mode": "monitor"}})
+    ctl(d, "whitelist", "add", "--block", "--rcpt", "b@example.net", "spam@unknown.test")
+    rr, r = send(d, "spam@unknown.test")
+    assert rr[0].code == 250 and r.code == 250, (rr, r)
+    sink.wait_messages(1)
+    assert "event=rcpt_blocked" in d.log() and "mode=monitor" in d.log()
 
 
 def test_held_copy_survives_kill_after_550(mx, sink):

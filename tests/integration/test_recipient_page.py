@@ -197,3 +197,57 @@ def test_bad_tokens(web):
     log = web.logtext()
     assert "event=token_forged" in log
     assert "reason=token_expired" in log
+
+
+def test_block_and_unblock_sender_and_domain(web):
+    h, _ = web.hold(sender="spam@junk.example", rcpt="bob@example.org",
+                    subject="<b>Win</b> & co")
+    _, tok = rtoken(web, "bob@example.org")
+    _, other = rtoken(web, "carol@example.org")
+    st, _, page = web.get("/u/" + tok)
+    row = re.search(r'<tr id="held-%d">.*?</tr>' % h, page, re.S).group(0)
+    assert 'name="action" value="block">Block this sender</button>' in row
+    assert "Block: everyone at junk.example" in row
+    assert "You block nobody." in page
+    st, _, page = act(web, tok, page, action="block", sender="spam@junk.example")
+    assert st == 200 and "mail from this sender is now refused" in page, page
+    st, _, page = act(web, tok, page, action="block", sender="other.example")
+    assert st == 200
+    assert web.lists("bob@example.org", "spam@junk.example") == {"allows": 0, "blocks": 1}
+    assert web.blocked("bob@example.org", "x@other.example") == 1
+    # scope recipient: carol is not affected, and cannot remove bob's entries
+    assert web.blocked("carol@example.org", "spam@junk.example") == 0
+    st, _, cpage = web.get("/u/" + other)
+    assert "junk.example" not in cpage
+    st, _, _ = act(web, other, cpage, action="remove", sender="spam@junk.example")
+    assert st == 409
+    bl = page.split("Senders you block")[1]
+    assert "spam@junk.example" in bl and "everyone at other.example" in bl
+    assert "spam@junk.example" not in page.split("Senders you always accept")[1].split(
+        "Senders you block")[0]
+    # the held message stays, for the recipient to release or delete
+    assert web.show(h)["state"] == "held"
+    # allowing a blocked sender replaces the block, and blocking replaces the allow
+    st, _, page = act(web, tok, page, action="allow", sender="other.example")
+    assert web.lists("bob@example.org", "x@other.example") == {"allows": 1, "blocks": 0}
+    st, _, page = act(web, tok, page, action="block", sender="other.example")
+    assert web.lists("bob@example.org", "x@other.example") == {"allows": 0, "blocks": 1}
+    # removal
+    st, _, page = act(web, tok, page, action="remove", sender="spam@junk.example")
+    assert st == 200 and "no longer on your list" in page
+    assert web.blocked("bob@example.org", "spam@junk.example") == 0
+    st, _, body = act(web, tok, page, action="block", sender="<script>@x")
+    assert st == 400 and "not an email address or a domain name" in body
+    # the French page lists the blocked domain, escaped
+    st, _, page = web.get("/u/" + tok + "?lang=fr")
+    assert "Expéditeurs bloqués" in page and "tout le domaine other.example" in page
+    assert "Bloquer cet expéditeur" in page and "Bloquer : tout le domaine junk.example" in page
+    # the same CSRF check as every other action
+    f = fields(page)
+    f.update({"csrf": f["csrf"][:-2] + ("AA" if f["csrf"][-2:] != "AA" else "BB"),
+              "action": "block", "sender": "evil.example"})
+    st, _, _ = web.post_form("/u/" + tok, f)
+    assert st == 403
+    assert web.blocked("bob@example.org", "x@evil.example") == 0
+    log = web.logtext()
+    assert "event=blocked by=recipient" in log

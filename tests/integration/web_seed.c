@@ -8,7 +8,7 @@
  *   web_seed show STORE ID
  *       -> "state=NAME spent=0|1 queue=N"
  *   web_seed wl STORE RCPT SENDER
- *       -> "entries=N"
+ *       -> "allows=N blocks=M" (the entries that apply to that mail)
  *   web_seed release STORE ID   (as an operator: the token stays unspent)
  *   web_seed delete STORE ID
  *   web_seed rtoken STORE KEYFILE ADDRESS EXPIRES_IN_SECONDS [KIND]
@@ -136,9 +136,13 @@ wl(const char *path, const char *rcpt, const char *sender)
 	struct store_wl_entry *v;
 	size_t n;
 
+	size_t i, blocks = 0;
+
 	if (store_wl_lookup(st, rcpt, sender, (int64_t)time(NULL), &v, &n) != STORE_OK)
 		return 1;
-	printf("entries=%zu\n", n);
+	for (i = 0; i < n; i++)
+		blocks += v[i].action == STORE_WL_BLOCK;
+	printf("allows=%zu blocks=%zu\n", n - blocks, blocks);
 	store_wl_free(v, n);
 	store_close(st);
 	return 0;

@@ -90,10 +90,18 @@ class Web:
                              capture_output=True, text=True).stdout.split()
         return dict(kv.split("=", 1) for kv in out)
 
-    def whitelisted(self, rcpt, sender):
+    def lists(self, rcpt, sender):
+        """{"allows": N, "blocks": M}: the entries that apply to mail from sender to
+        rcpt."""
         out = subprocess.run([SEED, "wl", self.store, rcpt, sender], check=True,
                              capture_output=True, text=True).stdout
-        return int(out.split("=")[1])
+        return {k: int(v) for k, v in (f.split("=") for f in out.split())}
+
+    def whitelisted(self, rcpt, sender):
+        return self.lists(rcpt, sender)["allows"]
+
+    def blocked(self, rcpt, sender):
+        return self.lists(rcpt, sender)["blocks"]
 
     def seed(self, *args):
         subprocess.run([SEED] + [str(a) for a in args] , check=True, capture_output=True)

@@ -189,7 +189,7 @@ test_open_creates_and_migrates(void **state)
 	store_close(st);
 
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -207,7 +207,7 @@ test_open_creates_and_migrates(void **state)
 	st = open_store();
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
 	sqlite3_close(db);
 }
 
@@ -224,7 +224,7 @@ test_open_empty_file(void **state)
 	assert_int_equal(hold_simple(st, "a@sender.example", "bob@example.org", T0), 1);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 3);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
 	sqlite3_close(db);
 }
@@ -1175,6 +1175,111 @@ test_whitelist_add_replace_remove_list(void **state)
 	store_close(st);
 }
 
+/* One (scope, target, sender) is either allowed or blocked; a release never lifts a
+ * block; lists filter by action. */
+static void
+test_whitelist_block(void **state)
+{
+	struct store *st = open_store();
+	struct store_wl_entry e = {
+		.scope = STORE_WL_RECIPIENT, .target = "bob@example.org",
+		.sender = "alice@friend.example", .origin = STORE_WL_BY_RECIPIENT,
+		.action = STORE_WL_ALLOW, .auth_domain = "", .client_net = "",
+		.created = T0,
+	};
+	struct store_wl_filter allows = { .any_scope = true };
+	struct store_wl_filter blocks = { .any_scope = true, .action = STORE_WL_BLOCK };
+	struct store_wl_filter all = { .any_scope = true, .any_action = true };
+	struct store_wl_filter bad = { .any_scope = true, .action = 7 };
+	struct store_wl_entry *v;
+	int64_t id1, id2, id3;
+	size_t n;
+
+	assert_int_equal(store_wl_add(st, &e, &admin, &id1), STORE_OK);
+	e.action = STORE_WL_BLOCK;
+	assert_int_equal(store_wl_add(st, &e, &admin, &id2), STORE_OK);
+	assert_int_equal(id1, id2);
+	/* the sender solving a challenge does not turn the block into an allow */
+	e.action = STORE_WL_ALLOW;
+	e.origin = STORE_WL_BY_RELEASE;
+	e.auth_domain = "friend.example";
+	e.client_net = "192.0.2.0/24";
+	assert_int_equal(store_wl_add(st, &e, &sender_actor, &id3), STORE_CONFLICT);
+	assert_int_equal(store_wl_lookup(st, "bob@example.org", "alice@friend.example", T0, &v,
+	    &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].action, STORE_WL_BLOCK);
+	assert_int_equal(v[0].origin, STORE_WL_BY_RECIPIENT);
+	store_wl_free(v, n);
+	/* a release elsewhere still allows */
+	e.target = "carol@example.org";
+	assert_int_equal(store_wl_add(st, &e, &sender_actor, &id3), STORE_OK);
+	assert_true(id3 > id1);
+	wl_add(st, STORE_WL_DOMAIN, "example.org", "friend.example", 0);
+
+	assert_int_equal(store_wl_list(st, &blocks, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, id1);
+	assert_int_equal(v[0].action, STORE_WL_BLOCK);
+	store_wl_free(v, n);
+	assert_int_equal(store_wl_list(st, &allows, &v, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].action, STORE_WL_ALLOW);
+	assert_int_equal(v[1].action, STORE_WL_ALLOW);
+	store_wl_free(v, n);
+	assert_int_equal(store_wl_list(st, &all, &v, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	store_wl_free(v, n);
+	assert_int_equal(store_wl_list(st, &bad, &v, &n), STORE_INVALID);
+	/* lookup returns blocks and allows together, most specific first */
+	assert_int_equal(store_wl_lookup(st, "bob@example.org", "alice@friend.example", T0, &v,
+	    &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[0].action, STORE_WL_BLOCK);
+	assert_int_equal(v[1].action, STORE_WL_ALLOW);
+	store_wl_free(v, n);
+
+	/* the recipient (not a release) may turn the block back into an allow */
+	e.target = "bob@example.org";
+	e.origin = STORE_WL_BY_RECIPIENT;
+	assert_int_equal(store_wl_add(st, &e, &admin, &id2), STORE_OK);
+	assert_int_equal(id2, id1);
+	assert_int_equal(store_wl_list(st, &blocks, &v, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	store_wl_free(v, n);
+	e.action = 2;
+	assert_int_equal(store_wl_add(st, &e, &admin, NULL), STORE_INVALID);
+	store_close(st);
+}
+
+/* A database of schema version 2 keeps its entries, as allows. */
+static void
+test_whitelist_migration(void **state)
+{
+	struct store *st = open_store();
+	struct store_wl_entry *v;
+	sqlite3 *db;
+	size_t n;
+
+	store_close(st);
+	db = raw_open();
+	assert_int_equal(sqlite3_exec(db, "ALTER TABLE whitelist DROP COLUMN action;"
+	    "INSERT INTO whitelist (scope, target, sender, origin, auth_domain, client_net,"
+	    " created) VALUES (2, 'bob@example.org', 'friend.example', 1, '', '', 1);"
+	    "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_store();
+	assert_int_equal(store_wl_lookup(st, "bob@example.org", "a@friend.example", T0, &v, &n),
+	    STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].action, STORE_WL_ALLOW);
+	store_wl_free(v, n);
+	store_close(st);
+	db = raw_open();
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	sqlite3_close(db);
+}
+
 static void
 test_whitelist_invalid(void **state)
 {
@@ -1784,6 +1889,8 @@ main(void)
 		T(test_whitelist_lookup_by_scope),
 		T(test_whitelist_add_replace_remove_list),
 		T(test_whitelist_invalid),
+		T(test_whitelist_block),
+		T(test_whitelist_migration),
 		T(test_sender_history),
 		T(test_challenges),
 		T(test_deleting_drops_challenges),

@@ -124,19 +124,19 @@ test_client_net(void **state)
 /* Candidate entries, most specific first, as store_wl_lookup returns them. */
 static const struct store_wl_entry entry_auth = {
 	1, STORE_WL_RECIPIENT, "rcpt@customer.test", "alice@example.org",
-	STORE_WL_BY_RELEASE, "example.org", "198.51.100.0/24", 0, 0 };
+	STORE_WL_BY_RELEASE, "example.org", "198.51.100.0/24", 0, 0, STORE_WL_ALLOW };
 static const struct store_wl_entry entry_net = {
 	2, STORE_WL_RECIPIENT, "rcpt@customer.test", "bob@plain.test",
-	STORE_WL_BY_RELEASE, "", "198.51.100.0/24", 0, 0 };
+	STORE_WL_BY_RELEASE, "", "198.51.100.0/24", 0, 0, STORE_WL_ALLOW };
 static const struct store_wl_entry entry_net6 = {
 	3, STORE_WL_RECIPIENT, "rcpt@customer.test", "bob@plain.test",
-	STORE_WL_BY_RELEASE, "", "2001:db8:77::/48", 0, 0 };
+	STORE_WL_BY_RELEASE, "", "2001:db8:77::/48", 0, 0, STORE_WL_ALLOW };
 static const struct store_wl_entry entry_manual = {
 	4, STORE_WL_DOMAIN, "customer.test", "carol@hand.test",
-	STORE_WL_BY_ADMIN, "", "", 0, 0 };
+	STORE_WL_BY_ADMIN, "", "", 0, 0, STORE_WL_ALLOW };
 static const struct store_wl_entry entry_badnet = {
 	5, STORE_WL_RECIPIENT, "rcpt@customer.test", "dave@plain.test",
-	STORE_WL_BY_RELEASE, "", "198.51.100.1/24", 0, 0 };
+	STORE_WL_BY_RELEASE, "", "198.51.100.1/24", 0, 0, STORE_WL_ALLOW };
 
 struct mcase {
 	const char			*name;
@@ -330,6 +330,49 @@ test_standing(void **state)
 	assert_int_equal(s1.ndomains, 1);
 }
 
+/* A block refuses whatever the authentication, beats an allow at any scope, and never
+ * counts as an allow in a match or a standing. */
+static void
+test_block(void **state)
+{
+	static const struct auth_spec dmarc = DMARC_PASS_EXAMPLE;
+	struct store_wl_entry v[3];
+	struct whitelist_standing s1, s2;
+	struct sockaddr_storage ss;
+	const struct sockaddr *sa = client_addr(&ss, "198.51.100.1");
+	struct auth_result a;
+
+	(void)state;
+	assert_null(whitelist_blocked(NULL, 0));
+	v[0] = entry_auth;
+	v[1] = entry_manual;
+	v[2] = entry_net;
+	assert_null(whitelist_blocked(v, 3));
+	/* an operator's domain-wide block after the recipient's own allow: blocked */
+	v[1].action = STORE_WL_BLOCK;
+	assert_ptr_equal(whitelist_blocked(v, 3), &v[1]);
+	v[2].action = STORE_WL_BLOCK;
+	assert_ptr_equal(whitelist_blocked(v, 3), &v[1]);
+	/* a block entry on its own: no match even for a message that would pass it
+	 * as an allow, and no standing */
+	auth_from_spec(&a, &dmarc);
+	v[0].action = STORE_WL_BLOCK;
+	assert_ptr_equal(whitelist_blocked(v, 1), &v[0]);
+	assert_null(whitelist_match(v, 1, &a, sa));
+	whitelist_standing(v, 1, sa, &s1);
+	whitelist_standing(NULL, 0, sa, &s2);
+	assert_true(whitelist_standing_equal(&s1, &s2));
+	assert_false(whitelist_standing_match(&s1, &a));
+	/* blocks among allows: the allows alone make the match and the standing */
+	v[0].action = STORE_WL_ALLOW;
+	v[1].action = STORE_WL_BLOCK;
+	v[2].action = STORE_WL_ALLOW;
+	assert_ptr_equal(whitelist_match(&v[1], 2, NULL, sa), &v[2]);
+	whitelist_standing(v, 3, sa, &s1);
+	assert_true(s1.unauthenticated);
+	assert_int_equal(s1.ndomains, 1);
+}
+
 int
 main(void)
 {
@@ -340,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_match),
 		cmocka_unit_test(test_match_first),
 		cmocka_unit_test(test_standing),
+		cmocka_unit_test(test_block),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
