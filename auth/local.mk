@@ -12,9 +12,13 @@ auth_libauth_a_SOURCES = \
 auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \
 	$(LIBEVENT_CFLAGS)
 
-# DNS resolver (c-ares in libevent), DMARC, From, Authentication-Results, glue.
+# DNS resolver (c-ares in libevent) with its answer cache (keyed hash: libsodium),
+# DMARC, From, Authentication-Results, glue.
+RESOLVER_LIBS = auth/libauth.a common/libcommon.a $(CARES_LIBS) $(LIBEVENT_LIBS) \
+	$(SODIUM_LIBS)
 auth_libauth_a_SOURCES += \
-	auth/resolver.h auth/resolver.c
+	auth/resolver.h auth/resolver.c \
+	auth/answer_cache.h auth/answer_cache.c
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_resolver
@@ -22,8 +26,7 @@ TESTS += tests/unit/test_resolver
 tests_unit_test_resolver_SOURCES = tests/unit/test_resolver.c \
 	tests/unit/dnsfake.h tests/unit/dnsfake.c
 tests_unit_test_resolver_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
-tests_unit_test_resolver_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
-	$(CARES_LIBS) $(LIBEVENT_LIBS)
+tests_unit_test_resolver_LDADD = $(RESOLVER_LIBS) $(CMOCKA_LIBS)
 endif
 
 auth_libauth_a_SOURCES += \
@@ -119,8 +122,7 @@ endif
 noinst_PROGRAMS += tests/integration/resolve
 tests_integration_resolve_SOURCES = tests/integration/resolve.c
 tests_integration_resolve_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
-tests_integration_resolve_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
-	$(CARES_LIBS)
+tests_integration_resolve_LDADD = $(RESOLVER_LIBS)
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz_dmarc_record fuzz/fuzz_from fuzz/fuzz_authres
@@ -176,4 +178,22 @@ bench_bench_dkim_LDADD = $(DKIM_LIBS)
 noinst_PROGRAMS += bench/bench_spf_dns
 bench_bench_spf_dns_SOURCES = bench/bench_spf_dns.c
 bench_bench_spf_dns_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS)
-bench_bench_spf_dns_LDADD = auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) $(CARES_LIBS)
+bench_bench_spf_dns_LDADD = $(RESOLVER_LIBS)
+
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_answer_cache
+TESTS += tests/unit/test_answer_cache
+tests_unit_test_answer_cache_SOURCES = tests/unit/test_answer_cache.c \
+	tests/unit/dnsfake.h tests/unit/dnsfake.c
+tests_unit_test_answer_cache_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) \
+	$(LIBEVENT_CFLAGS)
+tests_unit_test_answer_cache_LDADD = $(RESOLVER_LIBS) $(CMOCKA_LIBS)
+endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_dns_answer
+fuzz_fuzz_dns_answer_SOURCES = fuzz/fuzz_dns_answer.c
+fuzz_fuzz_dns_answer_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS)
+fuzz_fuzz_dns_answer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_dns_answer_LDADD = $(RESOLVER_LIBS)
+endif

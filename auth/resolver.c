@@ -11,6 +11,8 @@
  *
  * Names that cannot be a DNS query name (a byte outside printable ASCII, a backslash
  * that c-ares would read as an escape, an empty label) get NXDOMAIN without a query.
+ * Answers are kept for later messages in an answer_cache (answer_cache.h) for their
+ * TTL; a question it can answer is not sent.
  */
 #include "config.h"
 
@@ -22,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "auth/answer_cache.h"
 #include "auth/resolver.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -59,6 +63,7 @@ struct resolver {
 	size_t			 nsocks;
 	struct resolver_query	*queries;
 	size_t			 npending;
+	struct answer_cache	*answers;
 	int			 destroying;
 };
 
@@ -366,6 +371,88 @@ resolver_answer_parse(int status, enum dns_type type, const unsigned char *abuf,
 	return DNS_SERVFAIL;
 }
 
+/* Skips the (possibly compressed) name at off; the offset after it, or 0. */
+static size_t
+skip_name(const unsigned char *m, size_t len, size_t off)
+{
+	unsigned labels;
+
+	for (labels = 0; labels <= DNS_NAME_MAX / 2 + 1 && off < len; labels++) {
+		if ((m[off] & 0xC0) == 0xC0)	/* a pointer ends the name */
+			return off + 2 <= len ? off + 2 : 0;
+		if ((m[off] & 0xC0) != 0)	/* RFC 6891 retired the other types */
+			return 0;
+		if (m[off] == 0)
+			return off + 1;
+		off += 1u + m[off];
+	}
+	return 0;
+}
+
+static unsigned
+get16(const unsigned char *p)
+{
+	return (unsigned)p[0] << 8 | p[1];
+}
+
+/* RFC 2181 8: a TTL with the top bit set is read as zero. */
+static unsigned
+get_ttl(const unsigned char *p)
+{
+	uint32_t t = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+
+	return t & 0x80000000u ? 0 : (unsigned)t;
+}
+
+unsigned
+resolver_answer_ttl(int status, const unsigned char *m, int mlen)
+{
+	size_t len = mlen > 0 ? (size_t)mlen : 0, off = 12, i, rdlen;
+	unsigned qd, an, ns, ttl = UINT32_MAX, t, type;
+	int negative = status == ARES_ENOTFOUND || status == ARES_ENODATA;
+
+	if (m == NULL || len < 12 || (status != ARES_SUCCESS && !negative))
+		return 0;
+	qd = get16(m + 4);
+	an = get16(m + 6);
+	ns = get16(m + 8);
+	for (i = 0; i < qd; i++)
+		if ((off = skip_name(m, len, off)) == 0 || (off += 4) > len)
+			return 0;
+	/* answers (every record of the chain counts), then the authority section,
+	 * whose SOA bounds a negative answer: min(its TTL, its MINIMUM), RFC 2308 5 */
+	for (i = 0; i < (size_t)an + ns; i++) {
+		if ((off = skip_name(m, len, off)) == 0 || len - off < 10)
+			return 0;
+		type = get16(m + off);
+		t = get_ttl(m + off + 4);
+		rdlen = get16(m + off + 8);
+		off += 10;
+		if (rdlen > len - off)
+			return 0;
+		if (i < an && !negative && t < ttl)
+			ttl = t;
+		if (i >= an && negative && type == ns_t_soa && rdlen >= 20) {
+			unsigned minimum = get_ttl(m + off + rdlen - 4);
+
+			t = t < minimum ? t : minimum;
+			if (t < ttl)
+				ttl = t;
+		}
+		off += rdlen;
+	}
+	return ttl == UINT32_MAX ? 0 : ttl;
+}
+
+static int64_t
+now_mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 static void
 store(struct resolver_query *q, enum dns_result res, const struct dns_rr *rr, size_t n)
 {
@@ -388,6 +475,8 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		return;
 	}
 	res = resolver_answer_parse(status, q->type, abuf, alen, &rr, &n);
+	answer_cache_put(q->r->answers, q->name, q->type, res, rr, n,
+	    resolver_answer_ttl(status, abuf, alen), now_mono());
 	store(q, res, rr, n);
 	resolver_answer_free(rr, n);
 }
@@ -429,6 +518,7 @@ struct resolver_query *
 resolver_fill(struct resolver *r, struct dns_cache *cache, resolver_cb *cb, void *arg)
 {
 	struct resolver_query *q;
+	const struct dns_rrset *known;
 	const char *name;
 	enum dns_type type;
 
@@ -451,6 +541,10 @@ resolver_fill(struct resolver *r, struct dns_cache *cache, resolver_cb *cb, void
 	r->npending++;
 	if (!name_sendable(q->name)) {
 		store(q, DNS_NXDOMAIN, NULL, 0);
+		return q;
+	}
+	if ((known = answer_cache_get(r->answers, q->name, type, now_mono())) != NULL) {
+		store(q, known->result, known->rr, known->n);
 		return q;
 	}
 	q->in_ares = 1;
@@ -525,6 +619,7 @@ resolver_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 	r->timer = evtimer_new(base, on_timer, r);
 	if (r->timer == NULL)
 		log_fatal("event=oom what=libevent");
+	r->answers = answer_cache_new();
 	return r;
 }
 
@@ -553,6 +648,7 @@ resolver_free(struct resolver *r)
 	free(r->socks);
 	if (r->timer != NULL)
 		event_free(r->timer);
+	answer_cache_free(r->answers);
 	free(r);
 	ares_library_cleanup();
 }

@@ -49,8 +49,9 @@ void resolver_free(struct resolver *r);
 typedef void resolver_cb(void *arg, int stored);
 
 /*
- * Resolves the cache's wanted question (dns_cache_wanted) and stores the answer
- * there: DNS_OK with the records, or DNS_NXDOMAIN, DNS_NODATA, DNS_TIMEOUT,
+ * Resolves the cache's wanted question (dns_cache_wanted), from the resolver's own
+ * answer cache when it holds an unexpired answer (answer_cache.h), and stores the
+ * answer there: DNS_OK with the records, or DNS_NXDOMAIN, DNS_NODATA, DNS_TIMEOUT,
  * DNS_SERVFAIL (which also covers refused and malformed answers). The cache must
  * outlive the query, or the query be cancelled first. Returns the query, or NULL
  * when the cache wants nothing (then cb is never called).
@@ -73,5 +74,12 @@ size_t resolver_pending(const struct resolver *r);
 enum dns_result resolver_answer_parse(int status, enum dns_type type,
     const unsigned char *abuf, int alen, struct dns_rr **rr, size_t *n);
 void resolver_answer_free(struct dns_rr *rr, size_t n);
+
+/*
+ * How long the answer abuf (alen bytes, with c-ares' status) may be kept, in seconds:
+ * the smallest TTL of the answer section, or for NXDOMAIN and no data the SOA of the
+ * authority section (RFC 2308 5); 0 for any other status or a malformed message.
+ */
+unsigned resolver_answer_ttl(int status, const unsigned char *abuf, int alen);
 
 #endif

@@ -60,7 +60,7 @@ smtpd_libsmtpd_a_SOURCES += \
 	smtpd/rdns.c smtpd/rdns.h
 # What a program linking the policy needs.
 POLICY_LIBS = smtpd/libsmtpd.a auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
-	$(CARES_LIBS) $(INIH_LIBS)
+	$(CARES_LIBS) $(INIH_LIBS) $(SODIUM_LIBS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_policy tests/unit/test_whitelist tests/unit/test_netaddr \
