@@ -11,8 +11,8 @@
  *
  * Names that cannot be a DNS query name (a byte outside printable ASCII, a backslash
  * that c-ares would read as an escape, an empty label) get NXDOMAIN without a query.
- * Answers are kept for later messages in an answer_cache (answer_cache.h) for their
- * TTL; a question it can answer is not sent.
+ * With an answer_cache (resolver_use_answers), answers are kept for later messages for
+ * their TTL, and a question it can answer is not sent.
  */
 #include "config.h"
 
@@ -63,7 +63,7 @@ struct resolver {
 	size_t			 nsocks;
 	struct resolver_query	*queries;
 	size_t			 npending;
-	struct answer_cache	*answers;
+	struct answer_cache	*answers;	/* borrowed; NULL: none */
 	int			 destroying;
 };
 
@@ -475,7 +475,8 @@ on_answer(void *arg, int status, int timeouts, unsigned char *abuf, int alen)
 		return;
 	}
 	res = resolver_answer_parse(status, q->type, abuf, alen, &rr, &n);
-	answer_cache_put(q->r->answers, q->name, q->type, res, rr, n,
+	if (q->r->answers != NULL)
+		answer_cache_put(q->r->answers, q->name, q->type, res, rr, n,
 	    resolver_answer_ttl(status, abuf, alen), now_mono());
 	store(q, res, rr, n);
 	resolver_answer_free(rr, n);
@@ -543,7 +544,8 @@ resolver_fill(struct resolver *r, struct dns_cache *cache, resolver_cb *cb, void
 		store(q, DNS_NXDOMAIN, NULL, 0);
 		return q;
 	}
-	if ((known = answer_cache_get(r->answers, q->name, type, now_mono())) != NULL) {
+	if (r->answers != NULL &&
+	    (known = answer_cache_get(r->answers, q->name, type, now_mono())) != NULL) {
 		store(q, known->result, known->rr, known->n);
 		return q;
 	}
@@ -619,8 +621,13 @@ resolver_new(struct event_base *base, const char *servers, unsigned timeout_ms,
 	r->timer = evtimer_new(base, on_timer, r);
 	if (r->timer == NULL)
 		log_fatal("event=oom what=libevent");
-	r->answers = answer_cache_new();
 	return r;
+}
+
+void
+resolver_use_answers(struct resolver *r, struct answer_cache *answers)
+{
+	r->answers = answers;
 }
 
 void
@@ -648,7 +655,6 @@ resolver_free(struct resolver *r)
 	free(r->socks);
 	if (r->timer != NULL)
 		event_free(r->timer);
-	answer_cache_free(r->answers);
 	free(r);
 	ares_library_cleanup();
 }

@@ -38,6 +38,15 @@ struct resolver_query;
 struct resolver *resolver_new(struct event_base *base, const char *servers,
     unsigned timeout_ms, unsigned tries, char *err, size_t errsz);
 
+/*
+ * Answers are kept in answers (answer_cache.h) for later questions, and taken from it,
+ * from now on; NULL stops that. Borrowed: it must outlive the resolver or be replaced.
+ * Without it (the default) every question is sent: a one-shot tool wants the DNS's
+ * current word, a daemon wants the cache.
+ */
+struct answer_cache;
+void resolver_use_answers(struct resolver *r, struct answer_cache *answers);
+
 /* Drops every query in flight without calling its callback; their handles die. */
 void resolver_free(struct resolver *r);
 
@@ -49,9 +58,8 @@ void resolver_free(struct resolver *r);
 typedef void resolver_cb(void *arg, int stored);
 
 /*
- * Resolves the cache's wanted question (dns_cache_wanted), from the resolver's own
- * answer cache when it holds an unexpired answer (answer_cache.h), and stores the
- * answer there: DNS_OK with the records, or DNS_NXDOMAIN, DNS_NODATA, DNS_TIMEOUT,
+ * Resolves the cache's wanted question (dns_cache_wanted), from the answer cache
+ * when one is in use and holds an unexpired answer, and stores the answer there: DNS_OK with the records, or DNS_NXDOMAIN, DNS_NODATA, DNS_TIMEOUT,
  * DNS_SERVFAIL (which also covers refused and malformed answers). The cache must
  * outlive the query, or the query be cancelled first. Returns the query, or NULL
  * when the cache wants nothing (then cb is never called).

@@ -25,6 +25,7 @@
 #include <openssl/ssl.h>
 #include <sodium.h>
 
+#include "auth/answer_cache.h"
 #include "auth/resolver.h"
 #include "common/config.h"
 #include "common/log.h"
@@ -176,6 +177,7 @@ main(int argc, char **argv)
 	const char *path = NULL, *datadir = ECLUSE_DATADIR;
 	char tpath[4096];
 	struct event *store_ev;
+	struct answer_cache *answers = NULL;
 	struct token_key *key;
 	struct tmpl_set *tmpl;
 	struct store *store;
@@ -284,6 +286,9 @@ main(int argc, char **argv)
 	env.auth.dkim_keys = dkim_keys_new();
 	env.auth.resolver = resolver_new(env.base, cf->dns_servers, cf->dns_timeout_ms,
 	    cf->dns_tries, err, sizeof(err));
+	answers = answer_cache_new();
+	if (env.auth.resolver != NULL)
+		resolver_use_answers(env.auth.resolver, answers);
 	if (env.auth.resolver == NULL) {
 		fprintf(stderr, "ecluse-smtpd: %s: [dns] servers: %s\n", path, err);
 		rc = 2;
@@ -339,6 +344,7 @@ main(int argc, char **argv)
 	event_free(store_ev);
 	pool_free(env.pool);
 	resolver_free(env.auth.resolver);
+	answer_cache_free(answers);
 	dkim_keys_free(env.auth.dkim_keys);
 	evdns_base_free(dns, 0);
 	event_base_free(env.base);
