@@ -77,6 +77,14 @@ class Web:
         self.dir.cleanup()
         return rc
 
+    def stop_clean(self):
+        """Stops it and asserts a clean exit without a sanitizer report."""
+        rc = self.stop()
+        log = self.final_log
+        assert rc == 0, log
+        assert "ERROR: AddressSanitizer" not in log and "runtime error" not in log, log
+        assert "LeakSanitizer" not in log, log
+
     # --- the store, through the helper
     def hold(self, sender="alice@example.net", rcpt="bob@example.org",
              subject="Quarterly figures", expires_in=86400):
