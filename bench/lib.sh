@@ -51,8 +51,8 @@ start_smtpd() {
 [smtpd]
 listen = 127.0.0.1:$PORT
 hostname = bench.ecluse.test
-max_connections = 1000
-max_connections_per_ip = 1000
+max_connections = ${MAXCONN:-1000}
+max_connections_per_ip = ${MAXCONN:-1000}
 relay_pool_idle = 64
 relay_max_connections = 256
 [store]
@@ -77,6 +77,11 @@ cpu_ms() {
 	# the name in field 2 may hold spaces ("nsd: server 1"): count from after it
 	sed 's/.*) //' "/proc/$1/stat" |
 	    awk -v hz="$(getconf CLK_TCK)" '{ printf "%.0f", ($12 + $13) * 1000 / hz }'
+}
+
+# rss_kb PID [VmRSS|VmHWM]: resident memory now, or its peak, in KiB.
+rss_kb() {
+	awk -v k="${2:-VmRSS}:" '$1 == k { print $2 }' "/proc/$1/status"
 }
 
 stop_smtpd() {

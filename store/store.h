@@ -396,6 +396,8 @@ enum store_err store_wl_lookup(struct store *st, const char *rcpt, const char *s
 /*
  * Queues "sender was seen from client_net at now" for the next group commit: counted
  * under the address and under its domain. cb may be NULL. INVALID for the null sender.
+ * Unlike a hold, a sighting may wait up to STORE_SEEN_WAIT_MS (writer.h) to share a
+ * commit, so store_seen_get may not show it at once.
  */
 enum store_err store_seen_submit(struct store *st, const char *sender,
     const char *client_net, int64_t now, store_done_cb *cb, void *arg);

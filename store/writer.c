@@ -5,9 +5,9 @@
  * and moves the finished jobs to a done list, writing one byte to a pipe; the caller's
  * thread, woken by the pipe, runs the callbacks in submission order.
  *
- * No timer batches writes artificially: while one commit syncs, the next submits wait
- * in the queue and share the following commit, so the batch grows exactly with the
- * load and a lone submit is committed at once.
+ * No timer batches holds: while one commit syncs, the next submits wait in the queue
+ * and share the following commit, so the batch grows exactly with the load and a lone
+ * hold is committed at once. Sightings alone wait up to STORE_SEEN_WAIT_MS (writer.h).
  *
  * Owns: the queue and done lists (under one mutex), the jobs (deep copies, so the
  * caller may free its input at once), the writer's backend connection, the pipe.
@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/xmalloc.h"
@@ -36,6 +37,8 @@ struct store_writer {
 	pthread_mutex_t		 mu;
 	pthread_cond_t		 cv;
 	struct store_job	*queue, **queue_tail;	/* under mu */
+	size_t			 queued, queued_holds;	/* under mu */
+	struct timespec		 seen_due;	/* under mu: commit sightings by then */
 	struct store_job	*done, **done_tail;	/* under mu */
 	bool			 stop;			/* under mu */
 	int			 pipe[2];		/* [0] caller reads, [1] writer */
@@ -48,6 +51,7 @@ store_writer_new(const struct store_backend *be, const char *path, char *err,
     size_t errsz)
 {
 	struct store_writer *w = xcalloc(1, sizeof(*w));
+	pthread_condattr_t ca;
 
 	w->be = be;
 	w->queue_tail = &w->queue;
@@ -63,7 +67,10 @@ store_writer_new(const struct store_backend *be, const char *path, char *err,
 		return NULL;
 	}
 	pthread_mutex_init(&w->mu, NULL);
-	pthread_cond_init(&w->cv, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);	/* seen_due's clock */
+	pthread_cond_init(&w->cv, &ca);
+	pthread_condattr_destroy(&ca);
 	return w;
 }
 
@@ -93,6 +100,19 @@ job_bytes(const struct store_job *j)
 	return j->kind == STORE_JOB_HOLD ? j->hold.message_len : 0;
 }
 
+/* Under mu: whether the queue is committed now rather than wait for company. */
+static bool
+commit_now(const struct store_writer *w)
+{
+	struct timespec now;
+
+	if (w->stop || w->queued_holds > 0 || w->queued >= STORE_BATCH_MAX)
+		return true;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return now.tv_sec > w->seen_due.tv_sec ||
+	    (now.tv_sec == w->seen_due.tv_sec && now.tv_nsec >= w->seen_due.tv_nsec);
+}
+
 static void *
 writer_main(void *arg)
 {
@@ -105,6 +125,8 @@ writer_main(void *arg)
 		pthread_mutex_lock(&w->mu);
 		while (w->queue == NULL && !w->stop)
 			pthread_cond_wait(&w->cv, &w->mu);
+		while (w->queue != NULL && !commit_now(w))
+			pthread_cond_timedwait(&w->cv, &w->mu, &w->seen_due);
 		if (w->queue == NULL) {
 			pthread_mutex_unlock(&w->mu);
 			break;
@@ -117,10 +139,12 @@ writer_main(void *arg)
 		while (*tail != NULL && n < STORE_BATCH_MAX &&
 		    (n == 0 || bytes + job_bytes(*tail) <= STORE_BATCH_BYTES)) {
 			bytes += job_bytes(*tail);
+			w->queued_holds -= (*tail)->kind != STORE_JOB_SEEN;
 			tail = &(*tail)->next;
 			n++;
 		}
 		w->queue = *tail;
+		w->queued -= n;
 		if (w->queue == NULL)
 			w->queue_tail = &w->queue;
 		*tail = NULL;
@@ -166,8 +190,18 @@ enqueue(struct store_writer *w, struct store_job *j)
 		}
 		w->started = true;
 	}
+	if (w->queue == NULL) {
+		clock_gettime(CLOCK_MONOTONIC, &w->seen_due);
+		w->seen_due.tv_nsec += (long)STORE_SEEN_WAIT_MS * 1000000;
+		if (w->seen_due.tv_nsec >= 1000000000) {
+			w->seen_due.tv_sec += w->seen_due.tv_nsec / 1000000000;
+			w->seen_due.tv_nsec %= 1000000000;
+		}
+	}
 	*w->queue_tail = j;
 	w->queue_tail = &j->next;
+	w->queued++;
+	w->queued_holds += j->kind != STORE_JOB_SEEN;
 	pthread_cond_signal(&w->cv);
 	pthread_mutex_unlock(&w->mu);
 	return STORE_OK;

@@ -12,6 +12,13 @@
  * several commits so one transaction (and the WAL it appends) stays bounded. */
 #define STORE_BATCH_MAX 256
 #define STORE_BATCH_BYTES (64u * 1024 * 1024)
+/* How long sightings alone may wait for company before their commit: they are
+ * history, not mail (DESIGN rule 1 is about messages), and a commit with its sync for
+ * every relayed message was the largest CPU cost of a relayed message after the
+ * sockets (docs/benchmarks.md). A hold, a full batch or the writer's end commits them
+ * at once; a crash loses at most this much history (a sender then looks new once
+ * more). */
+#define STORE_SEEN_WAIT_MS 100
 
 struct store_writer;
 
