@@ -59,6 +59,10 @@ endif
 nobase_dist_pkgdata_DATA += static/style.css \
 	templates/en/badrequest.html \
 	templates/en/badrequest.title \
+	templates/en/blocked.html \
+	templates/en/blocked.title \
+	templates/fr/blocked.html \
+	templates/fr/blocked.title \
 	templates/en/error.html \
 	templates/en/error.title \
 	templates/en/expired.html \

@@ -33,7 +33,7 @@ struct reply {
 /* Every page a handler can answer, with its status; names match the templates. */
 #define PAGE_NAMES "home", "release", "released", "notfound", "expired", "used", \
 	"unknown", "toomany", "badrequest", "forbidden", "method", "error", \
-	"recipient", "rnotfound", "rexpired", "runknown", "rforbidden"
+	"recipient", "rnotfound", "rexpired", "runknown", "rforbidden", "blocked"
 
 /* Renders NAME for lang with vars (may be NULL) into r, status set. */
 void page_set(const struct web *w, struct reply *r, unsigned status, enum lang lang,

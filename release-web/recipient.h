@@ -23,9 +23,8 @@
  * store's whitelist entry with action block (store.h): ecluse-smtpd then refuses the
  * sender's mail to this address at RCPT (smtpd/whitelist.h), whatever its
  * authentication. Blocking a sender does not touch what is already held from it:
- * those messages stay listed here (release or delete them), and their sender can
- * still release them with the link of their bounce; their release no longer
- * allows the sender (a release never lifts a block).
+ * those messages stay listed here (release or delete them), but their sender's
+ * release link now answers 403 (release.c): it would carry the very mail refused.
  */
 #ifndef ECLUSE_RECIPIENT_H
 #define ECLUSE_RECIPIENT_H

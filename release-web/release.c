@@ -106,6 +106,33 @@ server_error(struct ctx *c, const char *what, enum store_err e)
 	page(c, 500, "error", NULL);
 }
 
+/*
+ * STORE_CONFLICT when a recipient of the message blocks its sender (address or
+ * domain, store_wl_lookup): a block set after the message was held also stops the
+ * sender's own release, or the link would carry the very mail the recipient refused.
+ * The recipient can still release it from their page.
+ */
+static enum store_err
+blocked(struct ctx *c)
+{
+	struct store_wl_entry *v;
+	enum store_err e = STORE_OK;
+	size_t i, k, n;
+
+	if (c->h.mail_from[0] == '\0')
+		return STORE_OK;	/* the null sender matches no entry */
+	for (i = 0; i < c->h.nrcpts && e == STORE_OK; i++) {
+		if ((e = store_wl_lookup(c->st, c->h.rcpts[i], c->h.mail_from, c->now, &v,
+		    &n)) != STORE_OK)
+			break;
+		for (k = 0; k < n; k++)
+			if (v[k].action == STORE_WL_BLOCK)
+				e = STORE_CONFLICT;
+		store_wl_free(v, n);
+	}
+	return e;
+}
+
 /* Token, then the held message and its state. Returns 0 when the page may go on. */
 static int
 load(struct ctx *c)
@@ -151,6 +178,15 @@ load(struct ctx *c)
 	if (c->h.state != STORE_HELD || c->h.expires <= c->now) {
 		log_refusal(c, "message_expired");
 		simple(c, 410, "expired");
+		return -1;
+	}
+	if ((se = blocked(c)) != STORE_OK) {
+		if (se != STORE_CONFLICT) {
+			server_error(c, "wl_lookup", se);
+			return -1;
+		}
+		log_refusal(c, "sender_blocked");
+		simple(c, 403, "blocked");
 		return -1;
 	}
 	return 0;

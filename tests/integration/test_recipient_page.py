@@ -251,3 +251,24 @@ def test_block_and_unblock_sender_and_domain(web):
     assert web.blocked("bob@example.org", "x@evil.example") == 0
     log = web.logtext()
     assert "event=blocked by=recipient" in log
+
+
+def test_blocked_sender_cannot_release_what_was_held_before(web):
+    """A block set after a message was held stops the sender's own release link (in
+    both languages); the recipient can still release it from their page."""
+    h, rel = web.hold(sender="spam@junk.example", rcpt="bob@example.org")
+    st, _, page = web.get("/r/" + rel)
+    assert st == 200 and "captcha" in page
+    _, tok = rtoken(web, "bob@example.org")
+    st, _, upage = web.get("/u/" + tok)
+    st, _, upage = act(web, tok, upage, action="block", sender="junk.example")
+    assert st == 200
+    st, _, page = web.get("/r/" + rel)
+    assert st == 403 and "The recipient does not accept mail from you" in page, page
+    assert "<form" not in page
+    st, _, page = web.get("/r/" + rel, headers={"Accept-Language": "fr"})
+    assert st == 403 and "accepte pas vos messages" in page
+    assert web.show(h)["state"] == "held"
+    assert "reason=sender_blocked" in web.logtext()
+    st, _, upage = act(web, tok, upage, action="release", id=h)
+    assert st == 200 and web.show(h)["state"] == "released"
