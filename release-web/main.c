@@ -18,7 +18,6 @@
 
 #include <errno.h>
 #include <grp.h>
-#include <libgen.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <signal.h>
@@ -137,20 +136,6 @@ drop_root(const char *user)
 		log_fatal("event=drop_root_failed user=%s error=\"%s\"", user, strerror(errno));
 	if (setuid(0) == 0)
 		log_fatal("event=drop_root_failed user=%s error=\"root regained\"", user);
-}
-
-/* Until the config has its own key, the token key lives beside the store:
- * DIR(store path)/token.key, which is where ecluse-smtpd must find it too. */
-static char *
-token_key_path(const char *store_path)
-{
-	char *tmp = xstrdup(store_path), *dir = dirname(tmp);
-	size_t n = strlen(dir) + sizeof("/token.key");
-	char *p = xmalloc(n);
-
-	snprintf(p, n, "%s/token.key", dir);
-	free(tmp);
-	return p;
 }
 
 static void
@@ -284,7 +269,6 @@ main(int argc, char **argv)
 	struct snapshot *confs;
 	struct web fixed;
 	sigset_t sigs;
-	char *keypath;
 	size_t ntokens;
 	int ch, fg = 0, debug = 0, check = 0, fd, afd = -1, sig, rc = 2;
 
@@ -347,8 +331,9 @@ main(int argc, char **argv)
 		afd = listen_on(&cf->admin_listen);
 	drop_root(cf->user);
 
-	keypath = token_key_path(cf->store_path);
-	if (token_key_load(keypath, &key, err, sizeof(err)) != TOKEN_KEY_OK)
+	/* [store] token_key, as ecluse-smtpd signs with it (config.c: beside the store
+	 * unless set) */
+	if (token_key_load(cf->token_key, &key, err, sizeof(err)) != TOKEN_KEY_OK)
 		log_fatal("event=token_key_failed error=\"%s\"", err);
 	if ((csrf = csrf_new()) == NULL)
 		log_fatal("event=csrf_key_failed");
@@ -391,7 +376,6 @@ main(int argc, char **argv)
 	web_store_close_all();
 	csrf_free(csrf);
 	token_key_free(key);
-	free(keypath);
 	rc = 0;
 out:
 	webconf_free(first);

@@ -1,6 +1,7 @@
 """ecluse-web release flow: a right answer releases once, a wrong one gets a new
 image, forms are bound to their page, and attempts are limited per token, client
 and sender."""
+import os
 import re
 
 import pytest
@@ -201,3 +202,16 @@ def test_limit_images_per_client(web):
     assert "reason=too_many_images_client" in web.logtext()
     # the page itself, which stores nothing, is still served
     assert web.get("/r/" + tok)[0] == 200
+
+
+def test_token_key_from_the_config():
+    """[store] token_key elsewhere than beside the store: ecluse-web checks links with
+    the key ecluse-smtpd signs them with (it once looked beside the store only)."""
+    w = Web(key_name="keys/release.key")
+    try:
+        _, token = w.hold()
+        st, _, page = w.get("/r/" + token)
+        assert st == 200 and "captcha" in page
+        assert not os.path.exists(os.path.join(os.path.dirname(w.store), "token.key"))
+    finally:
+        w.stop_clean()

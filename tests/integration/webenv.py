@@ -32,17 +32,21 @@ class Web:
     """extra_conf: more config text (sections may repeat [web]); wait_port: a second
     port (the admin API's) that must be listening too before the tests start."""
 
-    def __init__(self, extra_conf="", wait_port=None, prefix="ecluse-web-"):
+    def __init__(self, extra_conf="", wait_port=None, prefix="ecluse-web-", key_name=None):
         self.dir = tempfile.TemporaryDirectory(prefix=prefix)
         d = self.dir.name
         self.store = os.path.join(d, "ecluse.db")
-        self.key = os.path.join(d, "token.key")
+        # key_name: a [store] token_key of its own, elsewhere than beside the store
+        self.key = os.path.join(d, key_name or "token.key")
         self.port = free_port()
         self.base = "http://127.0.0.1:%d" % self.port
         self.conf = os.path.join(d, "ecluse.conf")
         with open(self.conf, "w") as f:
             f.write("[web]\nlisten = 127.0.0.1:%d\nbase_url = %s\n"
                     "[store]\npath = %s\n" % (self.port, self.base, self.store))
+            if key_name:
+                os.makedirs(os.path.dirname(self.key), exist_ok=True)
+                f.write("token_key = %s\n" % self.key)
             f.write(extra_conf)
         self.log = open(os.path.join(d, "web.log"), "w+")
         self.proc = subprocess.Popen([WEB, "-c", self.conf, "-f", "-D", SRC],
