@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "common/log.h"
 #include "common/template.h"
@@ -89,6 +90,17 @@ page_set(const struct web *w, struct reply *r, unsigned status, enum lang lang,
 	r->status = status;
 	r->type = NULL;
 	r->cache = WEB_NO_STORE;
+}
+
+void
+page_when(int64_t t, char out[PAGE_WHEN_MAX])
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL ||
+	    strftime(out, PAGE_WHEN_MAX, "%Y-%m-%d %H:%M UTC", &tm) == 0)
+		snprintf(out, PAGE_WHEN_MAX, "?");
 }
 
 int

@@ -10,6 +10,7 @@
 #define ECLUSE_PAGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "release-web/headers.h"
 #include "release-web/lang.h"
@@ -40,6 +41,9 @@ void page_set(const struct web *w, struct reply *r, unsigned status, enum lang l
     const char *name, const struct tmpl_vars *vars);
 /* The last resort 500: a fixed page that needs no template. */
 void page_fail(struct reply *r);
+/* A time as pages show it, "YYYY-MM-DD HH:MM UTC" ("?" if it cannot be shown). */
+#define PAGE_WHEN_MAX 32
+void page_when(int64_t t, char out[PAGE_WHEN_MAX]);
 /* Checks at start that every page exists for every language; 0, or -1 and err. */
 int page_check_templates(const struct web *w, char *err, size_t errsz);
 void reply_clear(struct reply *r);

@@ -26,8 +26,6 @@
 #include "release-web/web.h"
 #include "store/store.h"
 
-/* "2026-11-22 18:05 UTC" */
-#define WHEN_MAX	32
 /* "rcpt:" and an address */
 #define ACTOR_MAX	(STORE_ADDR_MAX + 8)
 /* Decimal digits of an int64_t id. */
@@ -63,15 +61,6 @@ rows_add(struct rows *b, const char *s, size_t len)
 	b->len += len;
 }
 
-static void
-when(int64_t t, char out[WHEN_MAX])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, WHEN_MAX, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(out, WHEN_MAX, "?");
-}
 
 static void
 page(struct ctx *c, unsigned status, const char *name)
@@ -193,7 +182,7 @@ held_rows(struct ctx *c, const char *nonce, const char *csrf, struct rows *b, si
 	for (i = 0; i < *n && ret == 0; i++) {
 		struct tmpl_vars *tv = tmpl_vars_new();
 		const char *dom = strrchr(v[i].mail_from, '@');
-		char id[ID_DIGITS_MAX + 2], date[WHEN_MAX];
+		char id[ID_DIGITS_MAX + 2], date[PAGE_WHEN_MAX];
 
 		form_vars(c, tv, nonce, csrf);
 		snprintf(id, sizeof(id), "%lld", (long long)v[i].id);
@@ -205,7 +194,7 @@ held_rows(struct ctx *c, const char *nonce, const char *csrf, struct rows *b, si
 		if (v[i].date[0] != '\0')
 			tmpl_vars_set_str(tv, "date", v[i].date);
 		else {
-			when(v[i].received, date);
+			page_when(v[i].received, date);
 			tmpl_vars_set_str(tv, "date", date);
 		}
 		ret = row(c, "recipient-held.html", tv, b);
@@ -238,7 +227,7 @@ wl_rows(struct ctx *c, enum store_wl_action action, const char *nonce, const cha
 	}
 	for (i = 0; i < *n && ret == 0; i++) {
 		struct tmpl_vars *tv = tmpl_vars_new();
-		char date[WHEN_MAX];
+		char date[PAGE_WHEN_MAX];
 
 		form_vars(c, tv, nonce, csrf);
 		tmpl_vars_set_str(tv, "sender", v[i].sender);
@@ -246,7 +235,7 @@ wl_rows(struct ctx *c, enum store_wl_action action, const char *nonce, const cha
 			tmpl_vars_set_str(tv, "is_domain", "1");
 		if (v[i].origin == STORE_WL_BY_RELEASE)
 			tmpl_vars_set_str(tv, "by_release", "1");
-		when(v[i].created, date);
+		page_when(v[i].created, date);
 		tmpl_vars_set_str(tv, "since", date);
 		ret = row(c, "recipient-wl.html", tv, b);
 		tmpl_vars_free(tv);

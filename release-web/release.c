@@ -27,8 +27,6 @@
 
 /* "challenge=" N "." ID "; Path=/r/" TOKEN "; Max-Age=..; HttpOnly; ..." */
 #define COOKIE_MAX	256
-/* "2026-11-22 18:05 UTC" */
-#define WHEN_MAX	32
 /* Recipients shown on the page; more are summarised as "and N more". */
 #define SHOWN_RCPTS	5
 
@@ -60,15 +58,6 @@ struct ctx {
 	int64_t			 now;
 };
 
-static void
-when(int64_t t, char out[WHEN_MAX])
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-
-	if (gmtime_r(&tt, &tm) == NULL || strftime(out, WHEN_MAX, "%Y-%m-%d %H:%M UTC", &tm) == 0)
-		snprintf(out, WHEN_MAX, "?");
-}
 
 static void
 page(struct ctx *c, unsigned status, const char *name, struct tmpl_vars *v)
@@ -225,7 +214,7 @@ over(struct ctx *c, enum store_attempt_kind kind, const char *key, unsigned max,
 static void
 held_vars(struct ctx *c, struct tmpl_vars *v)
 {
-	char buf[WHEN_MAX], more[32];
+	char buf[PAGE_WHEN_MAX], more[32];
 	size_t i, n = c->h.nrcpts < SHOWN_RCPTS ? c->h.nrcpts : SHOWN_RCPTS;
 	size_t len = 0;
 	char *rcpts;
@@ -255,10 +244,10 @@ held_vars(struct ctx *c, struct tmpl_vars *v)
 	if (c->h.date[0] != '\0')
 		tmpl_vars_set_str(v, "date", c->h.date);
 	else {
-		when(c->h.received, buf);
+		page_when(c->h.received, buf);
 		tmpl_vars_set_str(v, "date", buf);
 	}
-	when(c->h.expires, buf);
+	page_when(c->h.expires, buf);
 	tmpl_vars_set_str(v, "until", buf);
 }
 
