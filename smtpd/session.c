@@ -267,6 +267,13 @@ session_free(struct session *s)
 	free(s);
 }
 
+/* Whether this session runs the checks and the verdict ([policy] mode = off: not). */
+static bool
+checks_on(const struct session *s)
+{
+	return s->cf->policy_mode != POLICY_OFF;
+}
+
 const char *
 session_ip(const struct session *s)
 {
@@ -513,7 +520,7 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	/* DESIGN rule 2: recipients whose whitelist standing differs would need
 	 * different verdicts: the client sends them in another transaction. A blocked
 	 * sender is refused here for this recipient, so it never joins the transaction. */
-	if (s->cf->policy_mode != POLICY_OFF &&
+	if (checks_on(s) &&
 	    whitelist_of(s, &s->pending_standing, why, sizeof(why))) {
 		log_info("session=%s event=rcpt_blocked client=%s from=<%s> rcpt=<%s> "
 		    "reason=\"%s\" mode=%s", s->id, s->ip,
@@ -529,7 +536,7 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		}
 	}
 	s->pending_dom = d;
-	if (s->cf->policy_mode != POLICY_OFF && s->dom != NULL &&
+	if (checks_on(s) && s->dom != NULL &&
 	    (s->dom->quarantine_threshold != d->quarantine_threshold ||
 	    s->dom->reject_threshold != d->reject_threshold)) {
 		reply(s, "452 4.5.3 <%s>: other domain policy, send it in another transaction",
@@ -631,7 +638,7 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	}
 	s->in_tx = 1;
 	s->ntx++;
-	if (s->cf->policy_mode != POLICY_OFF) {
+	if (checks_on(s)) {
 		history(s);
 		/* SPF runs while the client sends recipients and data */
 		s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
@@ -890,7 +897,7 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 		log_tx(s, "refused", "forged Authentication-Results");
 		goto done;
 	}
-	if (s->cf->policy_mode == POLICY_OFF) {
+	if (!checks_on(s)) {
 		log_info("session=%s event=verdict action=relay score=0 reasons=\"checks off\"",
 		    s->id);
 		make_head(s, NULL);
@@ -1379,9 +1386,9 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 		if (netaddr_from_sockaddr(sa, &na) == 0)
 			netaddr_network(&na, s->net, sizeof(s->net));
 		/* answered while the client talks; PTR then A/AAAA: two rounds */
-		if (env->cf->policy_mode != POLICY_OFF)
+		if (checks_on(s))
 			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
-		if (env->cf->policy_mode != POLICY_OFF && env->dnsbl_zones.n > 0)
+		if (checks_on(s) && env->dnsbl_zones.n > 0)
 			s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones,
 			    sa, t, on_dnsbl, s);
 	}
