@@ -124,6 +124,19 @@ header_next(struct header_iter *it, struct header_field *f)
 	return HEADER_OK;
 }
 
+enum header_err
+header_check(const char *buf, size_t len)
+{
+	struct header_iter it;
+	struct header_field f;
+	enum header_err err;
+
+	header_iter_init(&it, buf, len);
+	while ((err = header_next(&it, &f)) == HEADER_OK)
+		;
+	return err;
+}
+
 size_t
 header_body_offset(const struct header_iter *it)
 {

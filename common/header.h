@@ -80,6 +80,14 @@ size_t header_body_offset(const struct header_iter *it);
 /* Whether f's name is name (ASCII case-insensitive, RFC 5322 1.2.2). */
 int header_name_is(const struct header_field *f, const char *name);
 
+/*
+ * Reads the whole header section: HEADER_END when every line is a field, a
+ * continuation or the empty line that ends it, the first error otherwise. A message
+ * that fails it is refused: a field after the error would reach the next hop
+ * unread, so a forged Authentication-Results there could not be removed.
+ */
+enum header_err header_check(const char *buf, size_t len);
+
 /* A short, constant reason for the log. */
 const char *header_strerror(enum header_err err);
 

@@ -97,6 +97,19 @@ snapshot_put(struct snapshot *s, const void *obj)
 	}
 }
 
+unsigned long
+snapshot_retired(struct snapshot *s)
+{
+	const struct version *v;
+	unsigned long n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (v = s->retired; v != NULL; v = v->next)
+		n++;
+	pthread_mutex_unlock(&s->lock);
+	return n;
+}
+
 void
 snapshot_publish(struct snapshot *s, void *obj)
 {

@@ -30,5 +30,8 @@ const void *snapshot_get(struct snapshot *s);
 void snapshot_put(struct snapshot *s, const void *v);
 /* Makes v current; the version it replaces goes with its last reader. */
 void snapshot_publish(struct snapshot *s, void *v);
+/* Replaced versions that readers still hold (for the log: a number that keeps
+ * growing is a reader that never puts its version back). */
+unsigned long snapshot_retired(struct snapshot *s);
 
 #endif

@@ -44,6 +44,12 @@ struct digest_round {
 	char			 why[SMTP_REPLY_LINE_MAX + 64];
 };
 
+void
+digest_round_set_config(struct digest_round *r, const struct config *cf)
+{
+	r->env.cf = cf;
+}
+
 int64_t
 digest_lease(const struct config *cf)
 {

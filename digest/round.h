@@ -23,7 +23,8 @@
  * loop's thread. Callbacks run from the loop, never from digest_round_start.
  *
  * Ownership: digest_round_start keeps every pointer of its digest_env (they must
- * outlive the round). The caller frees the round with digest_round_free, also from
+ * outlive the round, or cf be replaced first with digest_round_set_config). The
+ * caller frees the round with digest_round_free, also from
  * inside the done callback; freeing a round in progress closes its connection and
  * gives the claimed messages back. digest_round_free(NULL) is a no-op.
  */
@@ -92,6 +93,10 @@ enum store_err digest_round_start(const struct digest_env *env, digest_each_cb *
     digest_done_cb *done, void *arg, struct digest_round **out);
 
 void digest_round_free(struct digest_round *r);
+
+/* The configuration for the recipients not started yet (a daemon's reload); the
+ * round keeps no pointer into the one it replaces. */
+void digest_round_set_config(struct digest_round *r, const struct config *cf);
 
 /* The lease of a claim, in seconds, from the relay timeouts of cf. */
 int64_t digest_lease(const struct config *cf);

@@ -181,6 +181,8 @@ digest_sched_set(struct digest_sched *s, const struct config *cf,
     const struct digest_when *w)
 {
 	s->env.cf = cf;
+	if (s->round != NULL)
+		digest_round_set_config(s->round, cf);
 	s->w = *w;
 	s->logged_next = 0;
 	evtimer_del(s->timer);

@@ -72,8 +72,9 @@ int64_t digest_next_round(const struct digest_when *w, int64_t last, int64_t now
 struct digest_sched *digest_sched_new(const struct digest_env *env,
     const struct digest_when *w);
 
-/* After a reload: cf and w from the next round on (a round in progress finishes with
- * the configuration it started with; cf must stay allocated until it ends). */
+/* After a reload: w from the next round on; cf at once, also for the recipients a
+ * round in progress has not started yet, so the replaced configuration may be
+ * freed on return. */
 void digest_sched_set(struct digest_sched *s, const struct config *cf,
     const struct digest_when *w);
 

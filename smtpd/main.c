@@ -70,16 +70,17 @@ drop_privileges(const char *user)
 }
 
 /* SIGHUP: the configuration is read again. New sessions use the new one; a session
- * keeps the configuration it started with, so nothing is dropped and the replaced
- * configurations stay allocated until exit (one per reload: small). The listening
- * address, TLS files, store and templates are read at start only. */
+ * keeps the configuration it started with (env->conf), so nothing is dropped, and a
+ * replaced configuration is freed when its last session ends: memory stays bounded
+ * however often a cron job reloads. The pool, the re-injection runner and the digest
+ * schedule switch at once (they keep no pointer into a configuration across a
+ * callback). The listening address, TLS files, store and templates are read at start
+ * only. */
 struct reload {
 	const char		*path;
 	struct smtpd_env	*env;
 	struct reinject		*rj;
 	struct digest_sched	*digest;
-	struct config		**retired;
-	size_t			 nretired;
 };
 
 static void
@@ -117,17 +118,21 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    strcmp(cf->tls_cert, old->tls_cert) != 0 || strcmp(cf->tls_key, old->tls_key) != 0 ||
 	    strcmp(cf->store_path, old->store_path) != 0)
 		log_warn("event=reload what=\"listen, tls and store changes need a restart\"");
-	rl->retired = xreallocarray(rl->retired, rl->nretired + 1, sizeof(*rl->retired));
-	rl->retired[rl->nretired++] = (struct config *)old;
+	/* everything that reads the current one moves first: old may go at once */
 	env->cf = cf;
-	policy_params_from_config(cf, &env->policy);
 	env->dnsbl_zones = zones;
-	env->auth.authserv_id = cf->authserv_id;
-	env->auth.receiver = cf->hostname;
 	pool_set_config(env->pool, cf);
 	reinject_set_config(rl->rj, cf);
 	digest_sched_set(rl->digest, cf, &when);
-	log_info("event=reload domains=%zu", cf->ndomains);
+	snapshot_publish(env->conf, cf);
+	log_info("event=reload domains=%zu replaced_in_use=%lu", cf->ndomains,
+	    snapshot_retired(env->conf));
+}
+
+static void
+free_config(void *cf)
+{
+	config_free(cf);
 }
 
 struct purge {
@@ -227,7 +232,6 @@ main(int argc, char **argv)
 		config_free(cf);
 		return 2;
 	}
-	policy_params_from_config(cf, &env.policy);
 	{
 		enum dnsbl_zones_err ze = dnsbl_zones_parse(cf->dnsbl_zones,
 		    strlen(cf->dnsbl_zones), &env.dnsbl_zones);
@@ -262,6 +266,7 @@ main(int argc, char **argv)
 		config_free(cf);
 		return 0;
 	}
+	env.conf = snapshot_new(cf, free_config);	/* owns cf from here */
 	/* The key and the store before privileges go: both stay open for the daemon's life. */
 	if (token_key_load(cf->token_key, &key, err, sizeof(err)) != TOKEN_KEY_OK)
 		log_fatal("event=start error=\"[store] token_key: %s\"", err);
@@ -279,8 +284,6 @@ main(int argc, char **argv)
 		log_fatal("event=start error=\"cannot create resolver\"");
 	env.pool = pool_new(env.base, dns, cf);
 	env.auth.base = env.base;
-	env.auth.authserv_id = cf->authserv_id;
-	env.auth.receiver = cf->hostname;
 	env.auth.spf_timeout_ms = AUTH_SPF_TIMEOUT_MS;
 	env.auth.msg_timeout_ms = AUTH_MSG_TIMEOUT_MS;
 	env.auth.dkim_keys = dkim_keys_new();
@@ -351,12 +354,6 @@ main(int argc, char **argv)
 	token_key_free(key);
 	tmpl_set_free(tmpl);
 	SSL_CTX_free(env.tls);
-	if (sighup != NULL) {
-		while (rl_state.nretired > 0)
-			config_free(rl_state.retired[--rl_state.nretired]);
-		free(rl_state.retired);
-		config_free((struct config *)env.cf);
-	} else
-		config_free(cf);
+	snapshot_free(env.conf);	/* the sessions have put theirs back */
 	return rc;
 }

@@ -55,7 +55,9 @@ struct job {
 	struct reinject		*r;
 	struct job		*next;
 	struct store_claim	 claim;
-	const struct hostport	*hop;
+	const struct hostport	*hop;		/* &own once routed, else NULL */
+	struct hostport		 own;		/* a copy: a reload may free the
+						 * configuration it came from */
 	struct smtp_client	*c;
 	enum jstate		 state;
 	bool			 reused;	/* c came idle from the pool */
@@ -254,6 +256,7 @@ job_free(struct job *j)
 	if (j->deadline != NULL)
 		event_free(j->deadline);
 	store_claim_clear(&j->claim);
+	free(j->own.host);
 	free(j->send);
 	free(j->refused);
 	free(j);
@@ -650,7 +653,9 @@ job_route(struct job *j)
 	dom = domain_of(h->rcpts[0]);
 	if ((d = config_domain(cf, dom, strlen(dom))) == NULL)
 		return "recipient domain no longer served";
-	j->hop = &d->next_hop;
+	j->own.host = d->next_hop.host != NULL ? xstrdup(d->next_hop.host) : NULL;
+	j->own.port = d->next_hop.port;
+	j->hop = &j->own;
 	j->send = xcalloc(h->nrcpts, sizeof(*j->send));
 	for (i = 0; i < h->nrcpts; i++) {
 		dom = domain_of(h->rcpts[i]);

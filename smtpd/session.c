@@ -67,7 +67,8 @@ enum sstate {
 
 struct session {
 	const struct smtpd_env	*env;
-	const struct config	*cf;
+	const struct config	*cf;		/* held from env->conf until the end */
+	struct auth_params	 ap;		/* env->auth, named as cf says */
 	struct bufferevent	*bev;
 	session_close_cb	*on_close;
 	void			*close_arg;
@@ -264,6 +265,8 @@ session_free(struct session *s)
 	free(s->helo);
 	if (s->on_close != NULL)
 		s->on_close(s, s->close_arg);
+	/* last: the checks freed above may point into it (zones, authserv-id) */
+	snapshot_put(s->env->conf, s->cf);
 	free(s);
 }
 
@@ -641,7 +644,7 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	if (checks_on(s)) {
 		history(s);
 		/* SPF runs while the client sends recipients and data */
-		s->auth = auth_start(&s->env->auth, (const struct sockaddr *)&s->sa, s->helo,
+		s->auth = auth_start(&s->ap, (const struct sockaddr *)&s->sa, s->helo,
 		    strlen(s->helo), s->from.addr, s->from.len);
 	}
 	reply(s, "250 2.1.0 OK");
@@ -887,13 +890,13 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 		nremove = res->nremove;
 		rerr = res->remove_err;
 	} else
-		rerr = authres_find(msg, len, auth_serv_id(&s->env->auth), own,
+		rerr = authres_find(msg, len, auth_serv_id(&s->ap), own,
 		    AUTH_REMOVE_MAX, &nremove);
-	/* A header section the iterator cannot read (no header at all, a line without
-	 * a colon) holds no field to remove; too many forged fields is an attack. */
+	/* end_of_data refused a header section that cannot be read to its end, so
+	 * every field was seen; too many forged fields is an attack. */
 	if (rerr == AUTHRES_FIND_TOO_MANY) {
 		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
-		    "claiming %s", auth_serv_id(&s->env->auth));
+		    "claiming %s", auth_serv_id(&s->ap));
 		log_tx(s, "refused", "forged Authentication-Results");
 		goto done;
 	}
@@ -916,7 +919,7 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	in.unusual_origin = s->unusual_origin;
 	in.whitelisted = s->has_standing && whitelist_standing_match(&s->standing, res);
 	/* the recipients' domain decides how strict (all share it: see cmd_rcpt) */
-	params = s->env->policy;
+	policy_params_from_config(s->cf, &params);
 	if (s->dom != NULL) {
 		params.quarantine_threshold = s->dom->quarantine_threshold;
 		params.reject_threshold = s->dom->reject_threshold;
@@ -997,6 +1000,32 @@ on_auth(void *arg, const struct auth_result *res)
 	maybe_decide(s);
 }
 
+/*
+ * A header section that cannot be read to its end is refused, in every mode: what
+ * follows the unreadable line would reach the next hop unread, forged fields
+ * included, and a reader downstream may still take it for header. Over the limits
+ * (header.h) the message is too big (RFC 3463 5.3.4); otherwise it is malformed
+ * (5.6.0). Returns 0 when the message was refused.
+ */
+static int
+header_ok(struct session *s)
+{
+	enum header_err err = header_check((const char *)evbuffer_pullup(s->msg, -1),
+	    evbuffer_get_length(s->msg));
+
+	if (err == HEADER_END)
+		return 1;
+	if (err == HEADER_TOO_BIG)
+		reply(s, "552 5.3.4 message refused: header section over %d bytes",
+		    HEADER_SIZE_MAX);
+	else if (err == HEADER_TOO_MANY)
+		reply(s, "552 5.3.4 message refused: over %d header fields", HEADER_FIELDS_MAX);
+	else
+		reply(s, "550 5.6.0 message refused: %s (RFC 5322 2.2)", header_strerror(err));
+	log_tx(s, "refused", header_strerror(err));
+	return 0;
+}
+
 static void
 end_of_data(struct session *s)
 {
@@ -1010,7 +1039,7 @@ end_of_data(struct session *s)
 	} else if (s->dp.flags & DATA_LONG_LINE) {
 		reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, RFC 5321 4.5.3.1.6)");
 		log_tx(s, "refused", "line too long");
-	} else {
+	} else if (header_ok(s)) {
 		s->busy = 1;
 		set_read_timeout(s);
 		if (s->auth != NULL)
@@ -1351,7 +1380,10 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	size_t i;
 
 	s->env = env;
-	s->cf = env->cf;
+	s->cf = snapshot_get(env->conf);
+	s->ap = env->auth;
+	s->ap.authserv_id = s->cf->authserv_id;
+	s->ap.receiver = s->cf->hostname;
 	s->on_close = on_close;
 	s->close_arg = arg;
 	randombytes_buf(rnd, sizeof(rnd));
@@ -1381,7 +1413,7 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
 	{
 		struct netaddr na;
-		unsigned t = env->cf->dns_timeout_ms * env->cf->dns_tries;
+		unsigned t = s->cf->dns_timeout_ms * s->cf->dns_tries;
 
 		if (netaddr_from_sockaddr(sa, &na) == 0)
 			netaddr_network(&na, s->net, sizeof(s->net));

@@ -17,21 +17,25 @@
 #include "common/token.h"
 #include "store/store.h"
 #include "common/config.h"
+#include "common/snapshot.h"
 #include "smtpd/dnsbl.h"
 #include "smtpd/policy.h"
 #include "smtpd/pool.h"
 
 /* Read-only context shared by every session of the daemon. */
 struct smtpd_env {
-	const struct config	*cf;
+	const struct config	*cf;		/* the current version of conf */
+	struct snapshot		*conf;		/* each session holds the version it
+						 * started with (common/snapshot.h) */
 	struct event_base	*base;
 	struct relay_pool	*pool;
 	SSL_CTX			*tls;		/* NULL: STARTTLS not offered */
-	struct auth_params	 auth;		/* SPF, DKIM, DMARC of each transaction */
+	struct auth_params	 auth;		/* SPF, DKIM, DMARC of each transaction;
+						 * each session names it (authserv_id,
+						 * receiver) from its own configuration */
 	struct store		*store;		/* held copies (group-committed) */
 	const struct token_key	*token_key;	/* signs release links */
 	const struct tmpl_set	*tmpl;		/* reply texts (templates/) */
-	struct policy_params	 policy;	/* weights and thresholds ([policy]) */
 	struct dnsbl_zones	 dnsbl_zones;
 };
 

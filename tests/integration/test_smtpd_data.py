@@ -89,7 +89,8 @@ def test_dot_stuffing_round_trip(smtpd, sink):
 
 
 def test_first_line_dot(smtpd, sink):
-    content = b".starts with a dot\r\n\r\nbody\r\n"
+    # a field name may start with a dot (RFC 5322 ftext): the first line is stuffed
+    content = b".Dotted: the first line starts with a dot\r\n\r\nbody\r\n"
     c, r = send_raw(smtpd, content)
     assert r.code == 250
     assert delivered_content(sink) == content

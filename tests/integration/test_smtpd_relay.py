@@ -138,6 +138,41 @@ def test_forged_ecluse_fields_removed(smtpd, sink):
     assert rest == b"From: a@example.org\r\nSubject: t\r\n\r\nX-Ecluse-Released: in the body stays\r\n"
 
 
+FORGED_AR = f"Authentication-Results: {HOSTNAME}; dmarc=pass header.from=bank.example\r\n"
+
+
+@pytest.mark.parametrize("header, reply", [
+    # a forged field after a line the header parser cannot read would reach the next
+    # hop unread: the whole message is refused instead
+    ("From: a@example.org\r\nthis line has no colon\r\n" + FORGED_AR,
+     "550 5.6.0 message refused: header line without colon (RFC 5322 2.2)"),
+    (" folded: before any field\r\n" + FORGED_AR,
+     "550 5.6.0 message refused: header starts with a continuation line (RFC 5322 2.2)"),
+    ("From: a@example.org\r\nBad Name: x\r\n" + FORGED_AR,
+     "550 5.6.0 message refused: invalid header field name (RFC 5322 2.2)"),
+    ("".join(f"X-Pad-{i}: x\r\n" for i in range(1000)) + FORGED_AR,
+     "552 5.3.4 message refused: over 1000 header fields"),
+    ("".join(f"X-Pad-{i}: {'x' * 900}\r\n" for i in range(300)) + FORGED_AR,
+     "552 5.3.4 message refused: header section over 262144 bytes"),
+], ids=["no-colon", "continuation-first", "bad-name", "too-many-fields", "too-big"])
+def test_unreadable_header_section_refused(smtpd, sink, header, reply):
+    c = session(smtpd, "client.test")
+    r = transaction(c, data=(header + "Subject: t\r\n\r\nhello\r\n").encode())
+    assert r.lines == [reply]
+    # the session goes on: the next transaction is relayed
+    assert transaction(c).code == 250
+    (m,) = sink.wait_messages(1)
+    assert b"bank.example" not in m["data"]
+
+
+def test_headerless_message_relayed(smtpd, sink):
+    """No header at all (the message starts with the empty line) is readable: there is
+    no field to remove, and the body reaches the next hop as sent."""
+    c = session(smtpd, "client.test")
+    assert transaction(c, data=b"\r\nonly a body\r\n").code == 250
+    (m,) = sink.wait_messages(1)
+    assert split_received(m["data"])[1] == b"\r\nonly a body\r\n"
+
 def test_transaction_log_line(smtpd, sink):
     transaction(session(smtpd))
     poll("a transaction log line",

@@ -57,6 +57,30 @@ def test_broken_config_on_reload_is_refused_and_old_one_kept(make_smtpd, sink):
     assert c.cmd("RCPT TO:<u@example.net>").code == 250, "still serving with the old file"
 
 
+
+def test_replaced_configuration_freed_with_its_last_session(make_smtpd, sink):
+    """A replaced configuration lives as long as the sessions that started with it,
+    and no longer: a cron job that reloads every minute does not grow the daemon."""
+    d = make_smtpd({"example.net": sink.addr})
+    held = session(d)
+    assert held.cmd("MAIL FROM:<s@example.org>").code == 250
+
+    def reload(n):
+        os.kill(d.proc.pid, signal.SIGHUP)
+        poll(f"reload {n}", lambda: d.log().count("event=reload domains=") == n)
+        return re.findall(r"event=reload domains=\d+ replaced_in_use=(\d+)", d.log())[-1]
+
+    # the first configuration is held by the open session; the next ones by nobody
+    assert [reload(n) for n in (1, 2, 3)] == ["1", "1", "1"]
+    # the session goes on with the configuration it started with
+    assert held.cmd("RCPT TO:<u@example.net>").code == 250
+    assert held.cmd("DATA").code == 354
+    assert held.cmd(b"Subject: t\r\n\r\nacross three reloads\r\n.").code == 250
+    sink.wait_messages(1)
+    held.cmd("QUIT")
+    poll("the disconnect", lambda: "event=disconnect" in d.log())
+    assert reload(4) == "0", "the first configuration went with its last session"
+
 def test_reload_under_load(make_smtpd, sink):
     """SMTP transactions go on in two threads (one session kept open, one connection
     per message) across several reloads: every message is answered 250 and reaches

@@ -1,6 +1,6 @@
 /*
  * test_header.c - the RFC 5322 header iterator: field bounds with folding, the body
- * offset, every strict error, and the size and count limits.
+ * offset, every strict error, and the size and count limits; header_check agrees.
  */
 #include "config.h"
 
@@ -108,6 +108,8 @@ test_cases(void **state)
 		if (err == HEADER_END)
 			assert_int_equal(header_body_offset(&it), c->body);
 		assert_non_null(header_strerror(err));
+		/* what ecluse-smtpd refuses a message for */
+		assert_int_equal(header_check(c->in, c->len), c->end);
 	}
 }
 
