@@ -4,7 +4,8 @@ local.mk files; one left out (smtp-held.txt was) is missing only from installed
 systems, where ecluse-smtpd then held mail with a 550 that explained nothing. Here the
 build is installed into a staging directory (DESTDIR), its tree is compared with the
 checkout, and the installed programs run from it: the 550 of a held message carries
-its explanation, and ecluse-web serves a release page with its stylesheet."""
+its explanation, and ecluse-web serves a release page with its stylesheet; the systemd
+units name the installed programs and systemd-analyze finds nothing to say."""
 
 import re
 import shutil
@@ -26,7 +27,7 @@ def installed(tmp_path_factory):
     assert p.returncode == 0, p.stdout + p.stderr
     (datadir,) = [d for d in dest.glob("**/share/ecluse") if d.is_dir()]
     programs = {p.name: p for p in dest.glob("**/*bin/*")}
-    return programs, datadir
+    return programs, datadir, dest
 
 
 def files(root):
@@ -35,19 +36,19 @@ def files(root):
 
 @pytest.mark.parametrize("folder", ["templates", "static"])
 def test_every_file_of_the_checkout_installed(installed, folder):
-    _, datadir = installed
+    _, datadir, _ = installed
     missing = sorted(set(files(REPO / folder)) - set(files(datadir / folder)))
     assert missing == [], f"not in any local.mk's nobase_dist_pkgdata_DATA: {missing}"
     assert files(datadir / folder) == files(REPO / folder)
 
 
 def test_programs_installed(installed):
-    programs, _ = installed
+    programs, _, _ = installed
     assert {"ecluse-smtpd", "ecluse-web", "eclusectl"} <= set(programs)
 
 
 def test_installed_smtpd_explains_a_hold(installed, procs, tmp_path, sink, dns):  # noqa: F811
-    programs, datadir = installed
+    programs, datadir, _ = installed
     d = harness.Smtpd(procs, programs["ecluse-smtpd"], tmp_path, {"example.net": sink.addr},
                       sections={"dns": {"servers": dns.servers},
                                 "web": {"base_url": "https://release.test"},
@@ -66,7 +67,7 @@ def test_installed_smtpd_explains_a_hold(installed, procs, tmp_path, sink, dns):
 
 
 def test_installed_web_serves_a_release_page(installed):
-    programs, datadir = installed
+    programs, datadir, _ = installed
     w = webenv.Web(binary=programs["ecluse-web"], datadir=datadir)
     try:
         _, token = w.hold()
@@ -85,7 +86,7 @@ def test_installed_web_serves_a_release_page(installed):
 def test_partial_install_refused_at_start(installed, tmp_path):
     """A template ecluse-smtpd needs is missing: it says which and does not start,
     rather than hold mail with a 550 that explains nothing."""
-    programs, datadir = installed
+    programs, datadir, _ = installed
     shutil.copytree(datadir, tmp_path / "share")
     (tmp_path / "share" / "templates" / "fr" / "smtp-held.txt").unlink()
     conf = tmp_path / "ecluse.conf"
@@ -96,3 +97,21 @@ def test_partial_install_refused_at_start(installed, tmp_path):
                        capture_output=True, text=True, timeout=60)
     assert p.returncode == 2, p.stdout + p.stderr
     assert "templates/fr/smtp-held.txt missing" in p.stderr, p.stderr
+
+
+@pytest.mark.parametrize("unit", ["ecluse-smtpd.service", "ecluse-web.service"])
+def test_systemd_units(installed, tmp_path, unit):
+    """The units are installed with the configured paths, and systemd reads them
+    without a complaint (an unknown or misspelt directive is only a warning to
+    systemd, so stderr must be empty too)."""
+    programs, _, dest = installed
+    (path,) = dest.glob(f"**/lib/systemd/system/{unit}")
+    text = path.read_text()
+    exec_start = re.search(r"^ExecStart=(\S+) ", text, re.M).group(1)
+    staged = dest / exec_start.lstrip("/")
+    assert staged == programs[unit.removesuffix(".service")], exec_start
+    # verified with ExecStart pointing at the staged binary, which systemd checks
+    (tmp_path / unit).write_text(text.replace(exec_start, str(staged)))
+    p = subprocess.run(["systemd-analyze", "verify", str(tmp_path / unit)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stderr == "", p.stderr
