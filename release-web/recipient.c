@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,17 +307,20 @@ static int
 own_message(struct ctx *c, const struct form_field *id, struct store_held *h)
 {
 	enum store_err e;
-	long long v = 0;
+	int64_t v = 0;
 	size_t i;
 
 	if (id == NULL || id->len == 0 || id->len > ID_DIGITS_MAX)
 		goto unknown;
 	for (i = 0; i < id->len; i++) {
-		if (id->val[i] < '0' || id->val[i] > '9')
+		int d = id->val[i] - '0';
+
+		/* 19 digits may pass INT64_MAX: no id of the store is that large */
+		if (d < 0 || d > 9 || v > (INT64_MAX - d) / 10)
 			goto unknown;
-		v = v * 10 + (id->val[i] - '0');
+		v = v * 10 + d;
 	}
-	e = store_held_get(c->st, (int64_t)v, false, h);
+	e = store_held_get(c->st, v, false, h);
 	if (e == STORE_NOTFOUND)
 		goto unknown;
 	if (e != STORE_OK) {

@@ -272,3 +272,19 @@ def test_blocked_sender_cannot_release_what_was_held_before(web):
     assert "reason=sender_blocked" in web.logtext()
     st, _, upage = act(web, tok, upage, action="release", id=h)
     assert st == 200 and web.show(h)["state"] == "released"
+
+
+def test_message_id_past_int64_is_unknown(web):
+    # 19 digits pass the length check but not int64_t: the id parser must refuse them
+    # (it overflowed, undefined behaviour that UBSan turns into a crash) and answer
+    # as for any id that is not the recipient's
+    web.hold(sender="alice@example.net", rcpt="bob@example.org")
+    _, tok = rtoken(web, "bob@example.org")
+    st, _, page = web.get("/u/" + tok)
+    for bad in ("9223372036854775808", "9999999999999999999"):
+        st, _, body = act(web, tok, page, action="release", id=bad)
+        assert st == 404, body
+        assert "No such message is held for you" in body
+    st, _, _ = web.get("/u/" + tok)
+    assert st == 200
+    assert "runtime error" not in web.logtext()
