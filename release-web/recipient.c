@@ -73,14 +73,13 @@ page(struct ctx *c, unsigned status, const char *name)
 	tmpl_vars_free(v);
 }
 
+/* The recipient's id (0 when the token names none), never the token: a refused post
+ * comes with a link that still works, and the log must not open the page. */
 static void
 log_refusal(const struct ctx *c, const char *reason)
 {
-	char tok[96];
-
-	log_info("event=recipient_refused reason=%s recipient=%llu client=%s token=\"%s\"",
-	    reason, (unsigned long long)c->rid, c->q->client,
-	    log_escape(tok, sizeof(tok), c->q->token, c->q->tokenlen));
+	log_info("event=recipient_refused reason=%s recipient=%llu client=%s", reason,
+	    (unsigned long long)c->rid, c->q->client);
 }
 
 static void

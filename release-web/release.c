@@ -76,14 +76,14 @@ simple(struct ctx *c, unsigned status, const char *name)
 	tmpl_vars_free(v);
 }
 
+/* The held message's id (0 when the token names none), never the token: a refused
+ * link may still work (a wrong answer, a bad form, a limit), and whoever reads the
+ * log must not be able to release with it. */
 static void
 log_refusal(const struct ctx *c, const char *reason)
 {
-	char tok[96];
-
-	log_info("event=release_refused reason=%s held=%llu client=%s token=\"%s\"", reason,
-	    (unsigned long long)c->id, c->q->client,
-	    log_escape(tok, sizeof(tok), c->q->token, c->q->tokenlen));
+	log_info("event=release_refused reason=%s held=%llu client=%s", reason,
+	    (unsigned long long)c->id, c->q->client);
 }
 
 static void

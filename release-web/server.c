@@ -357,6 +357,41 @@ no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
+static int
+b64url_char(char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+	    (ch >= '0' && ch <= '9') || ch == '-' || ch == '_';
+}
+
+/*
+ * Some of libmicrohttpd's errors name the request target ("Failed to send the
+ * response headers for the request for `/r/TOKEN'", when a client resets its
+ * connection), and a link there still works: whoever reads the log could release
+ * the message or open a recipient's page. So every run of SECRET_RUN_MIN or more
+ * base64url characters (a token is TOKEN_LEN of them, a CSRF field or nonce 22 or
+ * more; no word of libmicrohttpd's texts is that long) becomes "*" in place.
+ */
+#define SECRET_RUN_MIN	16
+
+static void
+redact_secrets(char *line, size_t n)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		for (j = i; j < n && b64url_char(line[j]); j++)
+			;
+		if (j - i >= SECRET_RUN_MIN) {
+			line[i] = '*';
+			memmove(line + i + 1, line + j, n - j + 1);
+			n -= j - i - 1;
+			i++;
+		} else
+			i = j + 1;
+	}
+}
+
 void
 server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
@@ -367,8 +402,9 @@ server_mhd_log(void *cls, const char *fmt, va_list ap)
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
+	redact_secrets(line, n);
 	log_warn("event=httpd_error listener=%s text=\"%s\"", (const char *)cls,
-	    log_escape(esc, sizeof(esc), line, n));
+	    log_escape(esc, sizeof(esc), line, strlen(line)));
 }
 
 struct server *

@@ -47,7 +47,8 @@ struct server *server_start(struct snapshot *confs, int listen_fd,
 /* Stops accepting, finishes or closes the connections, joins the threads. */
 void server_stop(struct server *s);
 /* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER, first option of a
- * daemon): one warn line, cls names the listener ("web", "admin"). */
+ * daemon): one warn line, cls names the listener ("web", "admin"), with what could
+ * be a token (a request target it names) masked. */
 void server_mhd_log(void *cls, const char *fmt, va_list ap)
     __attribute__((format(printf, 2, 0)));
 

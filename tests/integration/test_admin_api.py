@@ -140,6 +140,11 @@ def test_missing_and_wrong_tokens(admin):
     assert admin.request("GET", "/api/v1/stats", token=OTHER)[0] == 200
     st, h, js = admin.request("HEAD", "/api/v1/stats")
     assert st == 200 and js is None and int(h["content-length"]) > 0
+    # no credential, right or wrong, reaches the log (a near miss tells a guesser
+    # or a reader of the log most of a token)
+    log = admin.logtext()
+    for secret in (TOKEN, OTHER, OTHER.upper(), TOKEN[:-1], "x" * 20, "y" * 24):
+        assert secret not in log, secret
 
 
 def test_audit_names_the_token(admin):

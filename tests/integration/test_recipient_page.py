@@ -199,6 +199,29 @@ def test_bad_tokens(web):
     assert "reason=token_expired" in log
 
 
+def test_refusals_log_the_recipient_not_the_link(web):
+    """A refused post on a page whose link still works (bad form, CSRF field or
+    origin) is logged with the recipient's id, never the token: whoever reads the log
+    must not get the recipient's page."""
+    hid, _ = web.hold(sender="alice@example.net", rcpt="bob@example.org")
+    rid, tok = rtoken(web, "bob@example.org")
+    st, _, page = web.get("/u/" + tok)
+    f = fields(page)
+    assert web.post_form("/u/" + tok, {"action": "release", "id": str(hid)})[0] == 400
+    bad = dict(f, action="release", id=hid)
+    bad["csrf"] = bad["csrf"][:-1] + ("A" if bad["csrf"][-1] != "A" else "B")
+    assert web.post_form("/u/" + tok, bad)[0] == 403
+    assert web.post_form("/u/" + tok, dict(f, action="release", id=hid),
+                         headers={"Origin": "https://evil.example"})[0] == 403
+    assert web.show(hid)["state"] == "held"
+    log = web.logtext()
+    for reason in ("bad_form", "bad_csrf", "bad_origin"):
+        assert "reason=%s recipient=%d " % (reason, rid) in log, reason
+    assert tok not in log and f["csrf"] not in log
+    for i in range(22, len(tok) - 8):
+        assert tok[i:i + 8] not in log, i
+
+
 def test_block_and_unblock_sender_and_domain(web):
     h, _ = web.hold(sender="spam@junk.example", rcpt="bob@example.org",
                     subject="<b>Win</b> & co")

@@ -3,9 +3,12 @@ image, forms are bound to their page, and attempts are limited per token, client
 and sender."""
 import os
 import re
+import socket
+import struct
 
 import pytest
 
+from harness import poll
 from webenv import Form, Web, image_url
 
 
@@ -201,6 +204,62 @@ def test_limit_images_per_client(web):
     assert st == 429 and "Too many attempts" in body
     assert "reason=too_many_images_client" in web.logtext()
     # the page itself, which stores nothing, is still served
+    assert web.get("/r/" + tok)[0] == 200
+
+
+def test_refusals_log_the_id_not_the_link(web):
+    """Whoever reads the log must not be able to release: a refusal of a link that
+    still works (a bad form, a bad CSRF field, a wrong answer, too many tries) names
+    the held message, never the token, nor the form's secrets or the answer."""
+    hid, tok = web.hold()
+    f = challenge(web, tok)
+    right = web.answer(f.challenge)
+    st, h, body = web.post_form("/r/" + tok, {"answer": right},
+                                headers={"Cookie": f.cookie})
+    assert st == 400
+    fields = f.fields(right)
+    fields["csrf"] = f.csrf[:-1] + ("A" if f.csrf[-1] != "A" else "B")
+    st, h, body = web.post_form("/r/" + tok, fields, headers={"Cookie": f.cookie})
+    assert st == 403
+    st, h, body = post(web, tok, f, "NOPE")
+    assert st == 422
+    for i in range(7):      # 10 tries per link (web.h)
+        assert wrong_try(web, tok)[0] == 422, i
+    assert wrong_try(web, tok)[0] == 429
+    assert web.show(hid)["state"] == "held"
+    log = web.logtext()
+    for reason in ("bad_form", "bad_csrf", "wrong_answer", "too_many_tries_token"):
+        assert "reason=%s held=%d " % (reason, hid) in log, reason
+    assert tok not in log
+    # nor any run of it long enough to carry part of its MAC (token.h: the first 17
+    # bytes, 22 characters, are kind, id and expiry)
+    for i in range(22, len(tok) - 8):
+        assert tok[i:i + 8] not in log, i
+    assert f.csrf not in log and f.nonce not in log and right not in log
+
+
+def test_reset_connection_does_not_log_the_link(web):
+    """libmicrohttpd names the request target when it cannot send a reply (the client
+    reset its connection): that line must not carry the link."""
+    hid, tok = web.hold()
+    path = "/r/%s/captcha.png?n=%s" % (tok, "N" * 22)
+    for i in range(200):
+        for target in ("/r/" + tok, path):
+            s = socket.create_connection(("127.0.0.1", web.port))
+            s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % target).encode())
+            # close with a reset (SO_LINGER 0) before the reply is read
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            s.close()
+        if "Failed to send" in web.logtext():
+            break
+    # the page is fast enough that a reset sometimes comes after the reply: wait
+    # for one that came before, so the test cannot pass without the line
+    poll("a send failure", lambda: "Failed to send" in web.logtext())
+    log = web.logtext()
+    assert "for the request for `/r/*" in log, log
+    assert tok not in log
+    for i in range(0, len(tok) - 16):
+        assert tok[i:i + 16] not in log, i
     assert web.get("/r/" + tok)[0] == 200
 
 
