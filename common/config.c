@@ -66,6 +66,7 @@ static const struct key keys[] = {
 	{ "web", "captcha_font", K_STR, F(captcha_font), "/usr/share/hershey-fonts/futural.jhf", 0, 0 },
 	{ "web", "admin_listen", K_HOSTPORT, F(admin_listen), "", 0, 0 },
 	{ "web", "admin_tokens", K_STR, F(admin_tokens), "", 0, 0 },
+	{ "web", "trusted_proxies", K_STR, F(trusted_proxies), "", 0, 0 },
 	{ "store", "path", K_STR, F(store_path), "/var/lib/ecluse/ecluse.db", 0, 0 },
 	{ "store", "token_key", K_STR, F(token_key), "", 0, 0 },
 	{ "store", "keep_days", K_UINT, F(keep_days), "90", 1, 3650 },

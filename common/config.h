@@ -72,6 +72,7 @@ struct config {
 	char		*captcha_font;	/* Hershey .jhf font the CAPTCHA is drawn with */
 	struct hostport	 admin_listen;	/* admin API; host NULL: off */
 	char		*admin_tokens;	/* "name:token,..."; parsed by ecluse-web */
+	char		*trusted_proxies; /* "addr,net/len,..."; parsed by ecluse-web */
 
 	/* [store] */
 	char		*store_path;

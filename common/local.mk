@@ -3,6 +3,7 @@ common_libcommon_a_SOURCES = \
 	common/config.c common/config.h \
 	common/header.c common/header.h \
 	common/log.c common/log.h \
+	common/netaddr.c common/netaddr.h \
 	common/xmalloc.c common/xmalloc.h
 common_libcommon_a_CFLAGS = $(AM_CFLAGS) $(INIH_CFLAGS)
 common_libcommon_a_SOURCES += common/template.c common/template.h

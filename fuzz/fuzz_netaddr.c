@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 #include "smtpd/policy.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

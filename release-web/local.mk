@@ -14,7 +14,8 @@ release_web_libweb_a_SOURCES = \
 	release-web/lang.c release-web/lang.h \
 	release-web/router.c release-web/router.h \
 	release-web/json.c release-web/json.h \
-	release-web/admin_auth.c release-web/admin_auth.h
+	release-web/admin_auth.c release-web/admin_auth.h \
+	release-web/proxies.c release-web/proxies.h
 release_web_libweb_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 
 if HAVE_CMOCKA
@@ -35,6 +36,22 @@ tests_unit_test_router_LDADD = release-web/libweb.a $(CMOCKA_LIBS)
 tests_unit_test_lang_SOURCES = tests/unit/test_lang.c
 tests_unit_test_lang_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_lang_LDADD = release-web/libweb.a $(CMOCKA_LIBS)
+endif
+
+# The client behind trusted reverse proxies ([web] trusted_proxies, X-Forwarded-For).
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_proxies
+TESTS += tests/unit/test_proxies
+tests_unit_test_proxies_SOURCES = tests/unit/test_proxies.c
+tests_unit_test_proxies_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_proxies_LDADD = release-web/libweb.a common/libcommon.a $(CMOCKA_LIBS)
+endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_proxies
+fuzz_fuzz_proxies_SOURCES = fuzz/fuzz_proxies.c
+fuzz_fuzz_proxies_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_proxies_LDADD = release-web/libweb.a common/libcommon.a
 endif
 
 if ENABLE_FUZZING

@@ -3,14 +3,15 @@
  *
  *   ecluse-web -c FILE [-f] [-d] [-n] [-D DATADIR]
  *
- * Reads the config ([web] listen, base_url, captcha_font, and admin_listen and
- * admin_tokens for the admin API on its own listener; [store] path), the
- * templates (DATADIR/templates), the static assets (DATADIR/static) and the CAPTCHA
- * font, binds, drops root to [smtpd] user, loads the token key (created by the
- * unprivileged user when missing, so that ecluse-smtpd can read it too), and serves
- * until SIGINT or SIGTERM. SIGHUP reads the file again (see reload). -f stays in the foreground and logs to stderr, -d adds
- * debug lines, -n only checks the configuration, the templates and the assets; -D
- * names the data directory (default: the installed $(pkgdatadir)).
+ * Reads the config ([web] listen, base_url, captcha_font, trusted_proxies, and
+ * admin_listen and admin_tokens for the admin API on its own listener; [store]
+ * path), the templates (DATADIR/templates), the static assets (DATADIR/static) and
+ * the CAPTCHA font, binds, drops root to [smtpd] user, loads the token key (created
+ * by the unprivileged user when missing, so that ecluse-smtpd can read it too), and
+ * serves until SIGINT or SIGTERM. SIGHUP reads the file again (see reload). -f stays
+ * in the foreground and logs to stderr, -d adds debug lines, -n only checks the
+ * configuration, the templates and the assets; -D names the data directory
+ * (default: the installed $(pkgdatadir)).
  * Exit 2 on a config, template, asset or font error (naming the file, and the line
  * where there is one), 1 on any other start-up failure.
  */
@@ -39,6 +40,7 @@
 #include "release-web/assets.h"
 #include "release-web/csrf.h"
 #include "release-web/page.h"
+#include "release-web/proxies.h"
 #include "release-web/server.h"
 #include "release-web/web.h"
 #include "release-web/webconf.h"
@@ -146,6 +148,7 @@ webconf_free(void *p)
 	if (wc == NULL)
 		return;
 	admin_tokens_clear(&wc->admin.tokens);
+	proxies_clear(&wc->proxies);
 	captcha_font_free(wc->font);
 	if (wc->owns_cf)
 		config_free(wc->cf);
@@ -175,6 +178,11 @@ webconf_new(struct config *cf, int owns_cf, const struct web *fixed, int admin,
 		    "admin_listen)", cf->path, why);
 		goto fail;
 	}
+	if (proxies_parse(cf->trusted_proxies, strlen(cf->trusted_proxies), &wc->proxies,
+	    &why) != 0) {
+		snprintf(err, errsz, "%s: [web] trusted_proxies: %s", cf->path, why);
+		goto fail;
+	}
 	if (origin_of(cf->base_url, wc->origin, &wc->w.https) != 0) {
 		snprintf(err, errsz, "%s: [web] base_url: expected http:// or https:// and a "
 		    "host (got \"%s\")", cf->path, cf->base_url);
@@ -186,6 +194,7 @@ webconf_new(struct config *cf, int owns_cf, const struct web *fixed, int admin,
 		goto fail;
 	}
 	wc->w.origin = wc->origin;
+	wc->w.proxies = &wc->proxies;
 	wc->w.font = wc->font;
 	wc->w.store_path = cf->store_path;
 	wc->admin.w = &wc->w;
@@ -227,7 +236,7 @@ log_restart_keys(const struct config *run, const struct config *cf)
  * SIGHUP, in the main thread (sigwait; never in a signal handler): reads the file
  * again and publishes a new version for the requests that start from now on; those
  * in flight finish with theirs. What can change: the domains, the admin tokens,
- * base_url and the CAPTCHA font. The listeners, the store, the token key and the
+ * base_url, the CAPTCHA font and the trusted proxies. The listeners, the store, the token key and the
  * user stay as started (run: the start config). A file that does not load, or a
  * value ecluse-web refuses, keeps the running version.
  */
@@ -247,8 +256,8 @@ reload(const char *conf, const struct config *run, const struct web *fixed,
 	}
 	log_restart_keys(run, cf);
 	snapshot_publish(confs, wc);
-	log_info("event=reload domains=%zu admin_tokens=%zu base_url=%s", cf->ndomains,
-	    wc->admin.tokens.n, cf->base_url);
+	log_info("event=reload domains=%zu admin_tokens=%zu base_url=%s trusted_proxies=%zu",
+	    cf->ndomains, wc->admin.tokens.n, cf->base_url, wc->proxies.n);
 }
 
 int
@@ -269,7 +278,7 @@ main(int argc, char **argv)
 	struct snapshot *confs;
 	struct web fixed;
 	sigset_t sigs;
-	size_t ntokens;
+	size_t ntokens, nproxies;
 	int ch, fg = 0, debug = 0, check = 0, fd, afd = -1, sig, rc = 2;
 
 	while ((ch = getopt(argc, argv, "c:dfnD:")) != -1) {
@@ -340,6 +349,7 @@ main(int argc, char **argv)
 	fixed.csrf = first->w.csrf = csrf;
 	fixed.token_key = first->w.token_key = key;
 	ntokens = first->admin.tokens.n;
+	nproxies = first->proxies.n;
 	confs = snapshot_new(first, webconf_free);
 	first = NULL;
 
@@ -354,8 +364,8 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	if ((srv = server_start(confs, fd, &lim, err, sizeof(err))) == NULL)
 		log_fatal("event=start_failed error=\"%s\"", err);
-	log_info("event=started listen=%s:%u base_url=%s threads=%u", cf->web_listen.host,
-	    cf->web_listen.port, cf->base_url, lim.threads);
+	log_info("event=started listen=%s:%u base_url=%s threads=%u trusted_proxies=%zu",
+	    cf->web_listen.host, cf->web_listen.port, cf->base_url, lim.threads, nproxies);
 	if (afd >= 0) {
 		if ((asrv = admin_server_start(confs, afd, err, sizeof(err))) == NULL)
 			log_fatal("event=start_failed error=\"%s\"", err);

@@ -14,6 +14,7 @@
 #include <sys/socket.h>
 
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "common/snapshot.h"
 #include "common/xmalloc.h"
 #include "release-web/assets.h"
@@ -21,6 +22,7 @@
 #include "release-web/headers.h"
 #include "release-web/lang.h"
 #include "release-web/page.h"
+#include "release-web/proxies.h"
 #include "release-web/recipient.h"
 #include "release-web/release.h"
 #include "release-web/router.h"
@@ -82,40 +84,68 @@ pick_lang(struct MHD_Connection *c, int *explicit)
 	return LANG_DEFAULT;
 }
 
-/* The client's address for the log, and its rate-limit key: an IPv6 client controls
+/* The X-Forwarded-For fields of a request in the order received, the last
+ * PROXIES_FIELDS_MAX of them (proxies.h: the walk never reads further). */
+struct xff {
+	struct proxies_field	 f[PROXIES_FIELDS_MAX];
+	size_t			 n;
+};
+
+static enum MHD_Result
+xff_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+    const char *value, size_t value_size)
+{
+	static const char name[] = "X-Forwarded-For";
+	struct xff *x = cls;
+
+	if (key_size != sizeof(name) - 1 || strncasecmp(key, name, key_size) != 0)
+		return MHD_YES;
+	if (x->n == PROXIES_FIELDS_MAX) {
+		memmove(x->f, x->f + 1, (PROXIES_FIELDS_MAX - 1) * sizeof(x->f[0]));
+		x->n--;
+	}
+	x->f[x->n].buf = value != NULL ? value : "";
+	x->f[x->n].len = value != NULL ? value_size : 0;
+	x->n++;
+	return MHD_YES;
+}
+
+/*
+ * The client's address for the log, and its rate-limit key: an IPv6 client controls
  * at least a /64, so the key is the /64 (else each try could come from a new
- * address). */
+ * address). Behind a trusted proxy the client is the one X-Forwarded-For names
+ * (proxies.h); a header that does not parse leaves the peer, with a debug line.
+ */
 static void
-client_of(struct MHD_Connection *c, char addr[CLIENT_MAX], char key[CLIENT_KEY_MAX])
+client_of(const struct web *w, struct MHD_Connection *c, char addr[CLIENT_MAX],
+    char key[CLIENT_KEY_MAX])
 {
 	const union MHD_ConnectionInfo *ci =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci != NULL ? ci->client_addr : NULL;
+	struct netaddr peer, a;
+	struct xff x;
+	const char *why;
+	char text[CLIENT_MAX];
 
 	snprintf(addr, CLIENT_MAX, "unknown");
 	snprintf(key, CLIENT_KEY_MAX, "unknown");
-	if (sa == NULL)
+	if (ci == NULL || ci->client_addr == NULL ||
+	    netaddr_from_sockaddr(ci->client_addr, &peer) != 0)
 		return;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const void *)sa;
-
-		inet_ntop(AF_INET, &in->sin_addr, addr, CLIENT_MAX);
-		snprintf(key, CLIENT_KEY_MAX, "%s", addr);
-	} else if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 = (const void *)sa;
-		struct in6_addr net = in6->sin6_addr;
-		char tmp[CLIENT_MAX];
-
-		if (IN6_IS_ADDR_V4MAPPED(&net)) {
-			inet_ntop(AF_INET, &net.s6_addr[12], addr, CLIENT_MAX);
-			snprintf(key, CLIENT_KEY_MAX, "%s", addr);
-			return;
-		}
-		inet_ntop(AF_INET6, &net, addr, CLIENT_MAX);
-		memset(&net.s6_addr[8], 0, 8);
-		inet_ntop(AF_INET6, &net, tmp, sizeof(tmp));
-		snprintf(key, CLIENT_KEY_MAX, "%s/64", tmp);
+	x.n = 0;
+	if (proxies_trusted(w->proxies, &peer))
+		MHD_get_connection_values_n(c, MHD_HEADER_KIND, xff_field, &x);
+	if (proxies_client(w->proxies, &peer, x.f, x.n, &a, &why) != PROXIES_OK) {
+		netaddr_text(&peer, text, sizeof(text));
+		log_debug("event=forwarded_for_ignored peer=%s reason=\"%s\"", text, why);
 	}
+	netaddr_text(&a, addr, CLIENT_MAX);
+	if (a.family == AF_INET6) {
+		memset(a.ip + 8, 0, 8);
+		netaddr_text(&a, text, sizeof(text));
+		snprintf(key, CLIENT_KEY_MAX, "%s/64", text);
+	} else
+		snprintf(key, CLIENT_KEY_MAX, "%s", addr);
 }
 
 static enum MHD_Result
@@ -215,7 +245,7 @@ dispatch(const struct web *w, struct MHD_Connection *c, struct request *rq)
 		break;
 	case ROUTE_RELEASE:
 	case ROUTE_CAPTCHA:
-		client_of(c, addr, key);
+		client_of(w, c, addr, key);
 		q.token = rq->m.arg;
 		q.tokenlen = rq->m.arglen;
 		q.client = addr;
@@ -234,7 +264,7 @@ dispatch(const struct web *w, struct MHD_Connection *c, struct request *rq)
 			release_get(w, &q, &r);
 		break;
 	case ROUTE_RECIPIENT:
-		client_of(c, addr, key);
+		client_of(w, c, addr, key);
 		q.token = rq->m.arg;
 		q.tokenlen = rq->m.arglen;
 		q.client = addr;

@@ -11,6 +11,8 @@
  * Limits: total and per-IP connections, an idle timeout on every connection, the
  * request header block (connection memory), the path length, and the POST body
  * (FORM_MAX_BODY, declared with Content-Length: 411 without, 413 over).
+ * The client of a request (its log lines, the CAPTCHA's limits) is the TCP peer, or
+ * behind a trusted reverse proxy the address X-Forwarded-For names (proxies.h).
  */
 #ifndef ECLUSE_SERVER_H
 #define ECLUSE_SERVER_H

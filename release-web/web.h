@@ -16,6 +16,7 @@ struct csrf;
 struct token_key;
 struct captcha_font;
 struct store;
+struct proxies;
 
 /* Brute force of the CAPTCHA, counted in the store so that every ecluse-web
  * process (and a restart) sees the same counts. A window is fixed, starting at its
@@ -54,6 +55,7 @@ struct web {
 	const char		*store_path;
 	const char		*origin;	/* scheme://host[:port] of base_url */
 	int			 https;		/* base_url is https: send HSTS */
+	const struct proxies	*proxies;	/* [web] trusted_proxies */
 	struct web_limits	 limits;
 };
 

@@ -1,7 +1,7 @@
 /*
  * webconf.h - one version of what ecluse-web's request threads read from the config
  * file: the public pages' struct web, the admin API's context (domains, tokens),
- * the CAPTCHA font and the origin of base_url.
+ * the CAPTCHA font, the origin of base_url and the trusted proxies.
  *
  * main builds one at start and one on each SIGHUP, and publishes it through
  * common/snapshot.h; server.c and admin_server.c take the current version when a
@@ -13,6 +13,7 @@
 #define ECLUSE_WEBCONF_H
 
 #include "release-web/admin.h"
+#include "release-web/proxies.h"
 #include "release-web/web.h"
 
 /* The origin of base_url: "https://" + a host name + ":65535" */
@@ -27,6 +28,7 @@ struct web_conf {
 	struct config		*cf;
 	struct captcha_font	*font;
 	char			 origin[WEB_ORIGIN_MAX];
+	struct proxies		 proxies;	/* w.proxies is &proxies */
 	int			 owns_cf;	/* not the start config, which main keeps */
 };
 

@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 #include "auth/dns.h"
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 
 struct event_base;
 struct resolver;

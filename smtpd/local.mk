@@ -52,10 +52,9 @@ tests_unit_test_reinject_LDADD = smtpd/libsmtpd.a store/libstore.a common/libcom
 	$(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS) $(CMOCKA_LIBS)
 endif
 
-# The verdict policy (pure: policy, whitelist, netaddr) and its connect-time DNS
-# signals (dnsbl, rdns) on the resolver of auth/resolver.h.
+# The verdict policy (pure: policy, whitelist, and common/netaddr.h) and its
+# connect-time DNS signals (dnsbl, rdns) on the resolver of auth/resolver.h.
 smtpd_libsmtpd_a_SOURCES += \
-	smtpd/netaddr.c smtpd/netaddr.h \
 	smtpd/policy.c smtpd/policy.h \
 	smtpd/whitelist.c smtpd/whitelist.h \
 	smtpd/dnsq.c smtpd/dnsq.h \

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "common/config.h"
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 #include "smtpd/policy.h"
 #include "smtpd/whitelist.h"
 

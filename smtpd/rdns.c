@@ -13,7 +13,7 @@
 
 #include "common/xmalloc.h"
 #include "smtpd/dnsq.h"
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 #include "smtpd/rdns.h"
 
 struct fwd_query {

@@ -34,7 +34,7 @@
 #include "smtpd/client.h"
 #include "smtpd/data.h"
 #include "smtpd/parse.h"
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 #include "smtpd/rdns.h"
 #include "smtpd/session.h"
 #include "smtpd/whitelist.h"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 #include "smtpd/whitelist.h"
 
 /* id is domain, or a parent of it (at a label boundary). */

@@ -13,8 +13,8 @@
 #include <cmocka.h>
 
 #include "auth/dns.h"
+#include "common/netaddr.h"
 #include "smtpd/dnsbl.h"
-#include "smtpd/netaddr.h"
 #include "tests/unit/policy_support.h"
 
 static struct netaddr

@@ -1,7 +1,8 @@
 /*
- * netaddr.c - client addresses, reverse names and networks for the verdict policy;
- * see netaddr.h. Text goes through inet_pton/inet_ntop on a bounded copy, so the
- * accepted forms are exactly the libc's strict ones (no octal, no zone index).
+ * netaddr.c - client addresses, reverse names and networks; see netaddr.h. Text goes
+ * through inet_pton/inet_ntop on a bounded copy, so the accepted forms are exactly the
+ * libc's strict ones (no octal, no zone index). Of auth/ only DNS_NAME_MAX, a
+ * constant of its header: nothing to link.
  */
 #include "config.h"
 
@@ -11,7 +12,7 @@
 #include <string.h>
 
 #include "auth/dns.h"
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 
 /* The longest address text inet_pton is given: IPv6 with an embedded IPv4 part. */
 #define ADDR_TEXT_MAX INET6_ADDRSTRLEN

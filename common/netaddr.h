@@ -1,15 +1,16 @@
 /*
- * netaddr.h - client addresses in the forms the verdict policy needs: one canonical
- * binary form (an IPv4-mapped IPv6 address is its IPv4 address: a dual-stack socket
- * reports IPv4 clients that way), the reverse name under a zone (in-addr.arpa and
- * ip6.arpa for PTR, a DNSBL zone: RFC 5782 2.1 and 2.4), the network a client is
- * remembered by in whitelist entries and sender history, and CIDR containment.
+ * netaddr.h - client addresses in the forms the verdict policy (smtpd/) and
+ * ecluse-web's trusted proxies need: one canonical binary form (an IPv4-mapped IPv6
+ * address is its IPv4 address: a dual-stack socket reports IPv4 clients that way),
+ * the reverse name under a zone (in-addr.arpa and ip6.arpa for PTR, a DNSBL zone:
+ * RFC 5782 2.1 and 2.4), the network a client is remembered by in whitelist entries
+ * and sender history, and CIDR containment.
  *
  * Pure functions, no allocation. Text input is (buf, len), no NUL needed; bad text is
  * an error return, never a guess.
  */
-#ifndef ECLUSE_SMTPD_NETADDR_H
-#define ECLUSE_SMTPD_NETADDR_H
+#ifndef ECLUSE_NETADDR_H
+#define ECLUSE_NETADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>
