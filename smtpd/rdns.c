@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/netaddr.h"
 #include "common/xmalloc.h"
 #include "smtpd/dnsq.h"
-#include "common/netaddr.h"
 #include "smtpd/rdns.h"
 
 struct fwd_query {
