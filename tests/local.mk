@@ -24,3 +24,7 @@ endif
 noinst_PROGRAMS += tests/integration/dkim_canon_tool
 tests_integration_dkim_canon_tool_SOURCES = tests/integration/dkim_canon_tool.c
 tests_integration_dkim_canon_tool_LDADD = auth/libauth.a common/libcommon.a
+noinst_PROGRAMS += tests/integration/dkim_verify_tool
+tests_integration_dkim_verify_tool_SOURCES = tests/integration/dkim_verify_tool.c
+tests_integration_dkim_verify_tool_LDADD = auth/libauth.a common/libcommon.a \
+	$(OPENSSL_LIBS) $(SODIUM_LIBS)
