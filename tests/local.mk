@@ -28,3 +28,6 @@ noinst_PROGRAMS += tests/integration/dkim_verify_tool
 tests_integration_dkim_verify_tool_SOURCES = tests/integration/dkim_verify_tool.c
 tests_integration_dkim_verify_tool_LDADD = auth/libauth.a common/libcommon.a \
 	$(OPENSSL_LIBS) $(SODIUM_LIBS)
+noinst_PROGRAMS += tests/integration/spf_macro_tool
+tests_integration_spf_macro_tool_SOURCES = tests/integration/spf_macro_tool.c
+tests_integration_spf_macro_tool_LDADD = auth/libauth.a common/libcommon.a
