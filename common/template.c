@@ -303,8 +303,11 @@ attr_kind(const struct hctx *h)
 
 	if (h->attrlen > HTML_NAME_MAX)
 		return A_PLAIN;
+	/* srcdoc holds a whole document: its value is parsed as HTML once the references
+	 * are decoded, so escaping it as a value escapes nothing */
 	if (strncmp(h->attr, "on", 2) == 0 || strcmp(h->attr, "style") == 0 ||
-	    strcmp(h->attr, "srcset") == 0 || strcmp(h->attr, "content") == 0)
+	    strcmp(h->attr, "srcset") == 0 || strcmp(h->attr, "content") == 0 ||
+	    strcmp(h->attr, "srcdoc") == 0)
 		return A_FORBIDDEN;
 	for (i = 0; i < sizeof(url) / sizeof(url[0]); i++)
 		if (strcmp(h->attr, url[i]) == 0)
@@ -328,7 +331,8 @@ html_escape_for(const struct hctx *h, const char **why)
 	case H_VALUE_SQ:
 		switch (attr_kind(h)) {
 		case A_FORBIDDEN:
-			*why = "substitution in an event handler, style, srcset or content attribute";
+			*why = "substitution in an event handler, style, srcset, srcdoc or "
+			    "content attribute";
 			return -1;
 		case A_URL:
 			if (h->vallen == 0) {

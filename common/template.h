@@ -20,8 +20,8 @@
  *   - quoted values of URL attributes (href, src, action, formaction): every byte
  *     outside RFC 3986 "unreserved" is percent-encoded, and the substitution may not
  *     start the value (so a value can never choose the scheme: no "javascript:");
- *   - anywhere else (tag and attribute names, unquoted values, on* and style
- *     attributes, comments, <script>, <style>): a parse error.
+ *   - anywhere else (tag and attribute names, unquoted values, on*, style, srcset,
+ *     srcdoc and content attributes, comments, <script>, <style>): a parse error.
  * In text templates a {{name}} value may not contain control characters (a CR LF in a
  * subject must not split an SMTP reply); {{raw name}} may.
  *

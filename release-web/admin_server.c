@@ -242,6 +242,7 @@ admin_server_start(struct snapshot *confs, int listen_fd, char *err, size_t errs
 
 	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, on_request, NULL,
+	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, "admin",
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ADMIN_THREADS,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)ADMIN_MAX_CONNECTIONS,

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sodium.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,17 +307,20 @@ static int
 own_message(struct ctx *c, const struct form_field *id, struct store_held *h)
 {
 	enum store_err e;
-	long long v = 0;
+	int64_t v = 0;
 	size_t i;
 
 	if (id == NULL || id->len == 0 || id->len > ID_DIGITS_MAX)
 		goto unknown;
 	for (i = 0; i < id->len; i++) {
-		if (id->val[i] < '0' || id->val[i] > '9')
+		int d = id->val[i] - '0';
+
+		/* 19 digits may pass INT64_MAX: no id of the store is that large */
+		if (d < 0 || d > 9 || v > (INT64_MAX - d) / 10)
 			goto unknown;
-		v = v * 10 + (id->val[i] - '0');
+		v = v * 10 + d;
 	}
-	e = store_held_get(c->st, (int64_t)v, false, h);
+	e = store_held_get(c->st, v, false, h);
 	if (e == STORE_NOTFOUND)
 		goto unknown;
 	if (e != STORE_OK) {
@@ -385,7 +389,10 @@ done:
 }
 
 /* A host name (RFC 1035 2.3.1 letters, digits and hyphens, RFC 1123 2.1 leading
- * digits) with at least one dot: what a recipient may allow as "everyone at". */
+ * digits) with at least one dot, whose labels may also hold non-ASCII bytes (an
+ * SMTPUTF8 U-label, RFC 6531 3.3), or an address literal (RFC 5321 4.1.3, checked
+ * loosely: printable, no brackets or backslash inside): the domains ecluse-smtpd
+ * takes in MAIL FROM, and what a recipient may allow or block as "everyone at". */
 static int
 domain_ok(const char *s, size_t len)
 {
@@ -393,8 +400,17 @@ domain_ok(const char *s, size_t len)
 
 	if (len == 0 || len > STORE_DOMAIN_MAX)
 		return 0;
+	if (s[0] == '[') {
+		if (len < 3 || s[len - 1] != ']')
+			return 0;
+		for (i = 1; i + 1 < len; i++)
+			if ((unsigned char)s[i] < 33 || (unsigned char)s[i] > 126 ||
+			    s[i] == '[' || s[i] == ']' || s[i] == '\\')
+				return 0;
+		return 1;
+	}
 	for (i = 0; i < len; i++) {
-		char ch = s[i];
+		unsigned char ch = (unsigned char)s[i];
 
 		if (ch == '.') {
 			if (label == 0 || s[i - 1] == '-')
@@ -402,7 +418,7 @@ domain_ok(const char *s, size_t len)
 			label = 0;
 			dots++;
 		} else if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
-		    (ch >= '0' && ch <= '9') || (ch == '-' && label > 0)) {
+		    (ch >= '0' && ch <= '9') || ch >= 0x80 || (ch == '-' && label > 0)) {
 			if (++label > 63)	/* RFC 1035 2.3.4 */
 				return 0;
 		} else
@@ -411,23 +427,52 @@ domain_ok(const char *s, size_t len)
 	return dots > 0 && label > 0 && s[len - 1] != '-';
 }
 
-/* A domain, or local@domain with a local part of printable ASCII outside the
- * characters that quote or delimit an address (RFC 5321 4.1.2 dot-string, loosely). */
+/* A local part as ecluse-smtpd takes it (RFC 5321 4.1.2): a dot-string of printable
+ * ASCII outside the characters that quote or delimit an address, plus non-ASCII bytes
+ * (SMTPUTF8); or a quoted string, whose inside may hold spaces and quoted pairs but no
+ * control character. 4.5.3.1.1: at most 64 bytes, the quotes aside. */
+static int
+local_ok(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len >= 2 && s[0] == '"') {
+		if (s[len - 1] != '"' || len - 2 > 64)
+			return 0;
+		for (i = 1; i + 1 < len; i++) {
+			unsigned char ch = (unsigned char)s[i];
+
+			if (ch == '\\' && i + 2 < len)
+				ch = (unsigned char)s[++i];
+			else if (ch == '"' || ch == '\\')
+				return 0;
+			if (ch < ' ' || ch == 0x7f)
+				return 0;
+		}
+		return 1;
+	}
+	if (len == 0 || len > 64)
+		return 0;
+	for (i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] == 0x7f ||
+		    strchr("\"(),:;<>@[\\]", s[i]) != NULL)
+			return 0;
+	return 1;
+}
+
+/* A domain, or local@domain (the last '@': a quoted local part may hold one). */
 static int
 sender_ok(const char *s, size_t len)
 {
-	const char *at = memchr(s, '@', len);
-	size_t i, llen;
+	const char *at = memrchr(s, '@', len);
+	size_t llen;
 
 	if (at == NULL)
 		return domain_ok(s, len);
 	llen = (size_t)(at - s);
-	if (llen == 0 || llen > 64 || len > STORE_ADDR_MAX)	/* RFC 5321 4.5.3.1.1 */
+	if (len > STORE_ADDR_MAX)
 		return 0;
-	for (i = 0; i < llen; i++)
-		if ((unsigned char)s[i] <= ' ' || (unsigned char)s[i] >= 0x7f || strchr("\"(),:;<>@[\\]", s[i]) != NULL)
-			return 0;
-	return domain_ok(at + 1, len - llen - 1);
+	return local_ok(s, llen) && domain_ok(at + 1, len - llen - 1);
 }
 
 enum wl_op { WL_ALLOW, WL_BLOCK, WL_REMOVE };

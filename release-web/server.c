@@ -357,17 +357,18 @@ no_unescape(void *cls, struct MHD_Connection *c, char *s)
 	return strlen(s);
 }
 
-static void __attribute__((format(printf, 2, 0)))
-mhd_log(void *cls, const char *fmt, va_list ap)
+void
+server_mhd_log(void *cls, const char *fmt, va_list ap)
 {
-	char line[512];
+	char line[512], esc[600];
 	size_t n;
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	n = strlen(line);
 	while (n > 0 && line[n - 1] == '\n')
 		line[--n] = '\0';
-	log_warn("event=httpd_error text=\"%s\"", line);
+	log_warn("event=httpd_error listener=%s text=\"%s\"", (const char *)cls,
+	    log_escape(esc, sizeof(esc), line, n));
 }
 
 struct server *
@@ -376,8 +377,10 @@ server_start(struct snapshot *confs, int listen_fd, const struct server_limits *
 {
 	struct server *s = xcalloc(1, sizeof(*s));
 
+	/* the logger first: libmicrohttpd writes to stderr what comes before it */
 	s->d = MHD_start_daemon(MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ERROR_LOG, 0,
 	    NULL, NULL, on_request, confs,
+	    MHD_OPTION_EXTERNAL_LOGGER, server_mhd_log, "web",
 	    MHD_OPTION_LISTEN_SOCKET, listen_fd,
 	    MHD_OPTION_THREAD_POOL_SIZE, lim->threads,
 	    MHD_OPTION_CONNECTION_LIMIT, lim->max_connections,
@@ -386,7 +389,6 @@ server_start(struct snapshot *confs, int listen_fd, const struct server_limits *
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)WEB_CONN_MEMORY,
 	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, confs,
 	    MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, NULL,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
 	    MHD_OPTION_END);
 	if (s->d == NULL) {
 		snprintf(err, errsz, "libmicrohttpd could not start");

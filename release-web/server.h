@@ -15,6 +15,7 @@
 #ifndef ECLUSE_SERVER_H
 #define ECLUSE_SERVER_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct snapshot;
@@ -45,5 +46,9 @@ struct server *server_start(struct snapshot *confs, int listen_fd,
     const struct server_limits *lim, char *err, size_t errsz);
 /* Stops accepting, finishes or closes the connections, joins the threads. */
 void server_stop(struct server *s);
+/* libmicrohttpd's error logger (MHD_OPTION_EXTERNAL_LOGGER, first option of a
+ * daemon): one warn line, cls names the listener ("web", "admin"). */
+void server_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 
 #endif

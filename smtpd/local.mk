@@ -19,6 +19,9 @@ smtpd_ecluse_smtpd_LDADD = digest/libdigest.a smtpd/libsmtpd.a auth/libauth.a st
 	common/libcommon.a $(LIBEVENT_LIBS) $(CARES_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) \
 	$(INIH_LIBS)
 
+# The 550 of a held message (digest/local.mk installs the digest's templates).
+nobase_dist_pkgdata_DATA += templates/en/smtp-held.txt templates/fr/smtp-held.txt
+
 if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz_smtp_command fuzz/fuzz_smtp_data
 fuzz_fuzz_smtp_command_SOURCES = fuzz/fuzz_smtp_command.c

@@ -129,6 +129,27 @@ on_hup(evutil_socket_t sig, short what, void *arg)
 	    snapshot_retired(env->conf));
 }
 
+/* What ecluse-smtpd renders (the 550 of a held message, the digest) in each language
+ * it writes: a partial install is refused at start, not found on the first hold.
+ * Returns 1 and the first one missing, or 0. */
+static int
+missing_template(const struct tmpl_set *t, const char **lang, const char **name)
+{
+	static const char *const langs[] = { "en", "fr" };
+	static const char *const names[] = { "smtp-held.txt", "digest.subject", "digest.txt",
+	    "digest.html", "digest-row.txt", "digest-row.html" };
+	size_t l, n;
+
+	for (l = 0; l < sizeof(langs) / sizeof(langs[0]); l++)
+		for (n = 0; n < sizeof(names) / sizeof(names[0]); n++)
+			if (tmpl_set_get(t, langs[l], names[n]) == NULL) {
+				*lang = langs[l];
+				*name = names[n];
+				return 1;
+			}
+	return 0;
+}
+
 static void
 free_config(void *cf)
 {
@@ -193,7 +214,7 @@ main(int argc, char **argv)
 	struct reinject_limits rl;
 	struct digest_sched *digest;
 	struct digest_when when;
-	const char *why;
+	const char *why, *lang, *name;
 	int foreground = 0, debug = 0, check = 0, ch, rc = 0;
 	char err[CONFIG_ERR_MAX];
 	struct config *cf;
@@ -254,6 +275,13 @@ main(int argc, char **argv)
 	snprintf(tpath, sizeof(tpath), "%s/templates", datadir);
 	if ((tmpl = tmpl_set_load(tpath, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "ecluse-smtpd: templates: %s\n", err);
+		SSL_CTX_free(env.tls);
+		config_free(cf);
+		return 2;
+	}
+	if (missing_template(tmpl, &lang, &name)) {
+		fprintf(stderr, "ecluse-smtpd: templates: %s/%s/%s missing\n", tpath, lang, name);
+		tmpl_set_free(tmpl);
 		SSL_CTX_free(env.tls);
 		config_free(cf);
 		return 2;

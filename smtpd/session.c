@@ -265,7 +265,7 @@ session_free(struct session *s)
 	free(s->helo);
 	if (s->on_close != NULL)
 		s->on_close(s, s->close_arg);
-	/* last: the checks freed above may point into it (zones, authserv-id) */
+	/* last: what was freed above may point into it (authserv-id, s->dom) */
 	snapshot_put(s->env->conf, s->cf);
 	free(s);
 }

@@ -316,10 +316,11 @@ def start_daemon(procs, name, prepare):
 class Smtpd:
     """ecluse-smtpd -c FILE -f, listening on a free port of 127.0.0.1.
     smtpd: more [smtpd] keys; sections: more sections ({name: {key: value}}), e.g.
-    {"dns": {"servers": "127.0.0.1:5353"}}; [store] path defaults to a file in workdir."""
+    {"dns": {"servers": "127.0.0.1:5353"}}; [store] path defaults to a file in workdir;
+    datadir: where its templates are (-D), the checkout unless given."""
 
     def __init__(self, procs, binary, workdir, domains, smtpd=None, sections=None,
-                 hostname=HOSTNAME):
+                 hostname=HOSTNAME, datadir=REPO):
         self.procs = procs
         self.binary = binary
         self.workdir = Path(workdir)
@@ -332,7 +333,7 @@ class Smtpd:
             smtpd_keys = {"listen": f"127.0.0.1:{port}", "hostname": hostname,
                           **(smtpd or {})}
             self.config.write_text(config_text({"smtpd": smtpd_keys, **more}, domains))
-            return [binary, "-c", self.config, "-f", "-D", REPO]
+            return [binary, "-c", self.config, "-f", "-D", datadir]
         self.proc, self.port = start_daemon(procs, "ecluse-smtpd", prepare)
 
     @property

@@ -240,3 +240,23 @@ def test_output_escaped(admin):
     st, _, js = admin.request("GET", "/api/v1/held/4")
     assert st == 200
     assert js["subject"] == 'quote " back \\ nl \n tab \t bell \x07 \u00e9'
+
+
+def test_httpd_errors_go_to_the_log(admin):
+    """libmicrohttpd's own errors (a malformed request) reach the one log facility as
+    key=value lines naming the listener, on both listeners, and nothing at start."""
+    import socket
+    import time
+    for port in (admin.port, admin.aport):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+        s.settimeout(5)
+        assert s.recv(100).startswith(b"HTTP/1.1 400")
+        s.close()
+    time.sleep(0.3)
+    log = admin.logtext()
+    assert "is not the first option" not in log
+    lines = [l for l in log.splitlines() if "Request malformed" in l or "Error processing" in l]
+    assert len(lines) == 2, log
+    assert all("event=httpd_error" in l for l in lines), log
+    assert any("listener=web" in l for l in lines) and any("listener=admin" in l for l in lines), log

@@ -30,9 +30,11 @@ def free_port():
 
 class Web:
     """extra_conf: more config text (sections may repeat [web]); wait_port: a second
-    port (the admin API's) that must be listening too before the tests start."""
+    port (the admin API's) that must be listening too before the tests start; binary
+    and datadir (-D): the build's and the checkout's unless given."""
 
-    def __init__(self, extra_conf="", wait_port=None, prefix="ecluse-web-", key_name=None):
+    def __init__(self, extra_conf="", wait_port=None, prefix="ecluse-web-", key_name=None,
+                 binary=WEB, datadir=SRC):
         self.dir = tempfile.TemporaryDirectory(prefix=prefix)
         d = self.dir.name
         self.store = os.path.join(d, "ecluse.db")
@@ -49,7 +51,7 @@ class Web:
                 f.write("token_key = %s\n" % self.key)
             f.write(extra_conf)
         self.log = open(os.path.join(d, "web.log"), "w+")
-        self.proc = subprocess.Popen([WEB, "-c", self.conf, "-f", "-D", SRC],
+        self.proc = subprocess.Popen([binary, "-c", self.conf, "-f", "-D", datadir],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         for port in [self.port] + ([wait_port] if wait_port else []):
             deadline = time.time() + 10

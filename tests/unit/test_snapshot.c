@@ -70,13 +70,16 @@ test_reader_keeps_its_version(void **state)
 	snapshot_publish(s, obj_new(3));
 	c = snapshot_get(s);
 	assert_int_equal(c->n, 3);
+	assert_int_equal(snapshot_retired(s), 2);	/* 1 and 2, both read */
 	/* given back out of order: each goes with its own last reader */
 	snapshot_put(s, b);
 	assert_int_equal(freed, 1);
+	assert_int_equal(snapshot_retired(s), 1);
 	snapshot_put(s, c);
 	assert_int_equal(freed, 1);		/* current: kept */
 	snapshot_put(s, a);
 	assert_int_equal(freed, 2);
+	assert_int_equal(snapshot_retired(s), 0);
 	snapshot_free(s);
 	assert_int_equal(freed, 3);
 }

@@ -125,6 +125,9 @@ test_parse_errors(void **state)
 		{ "<a onclick=\"f({{x}})\">", TMPL_E_CONTEXT, 1 },
 		{ "<p style=\"color:{{x}}\">", TMPL_E_CONTEXT, 1 },
 		{ "<meta http-equiv=\"refresh\" content=\"0;url=/{{x}}\">", TMPL_E_CONTEXT, 1 },
+		/* srcdoc is a document: the browser decodes the references, then parses HTML */
+		{ "<iframe srcdoc=\"<p>{{x}}</p>\"></iframe>", TMPL_E_CONTEXT, 1 },
+		{ "<iframe SRCDOC='{{x}}'></iframe>", TMPL_E_CONTEXT, 1 },
 		{ "<{{x}}>", TMPL_E_CONTEXT, 1 },
 		{ "<p {{x}}>", TMPL_E_CONTEXT, 1 },
 		{ "<p class={{x}}>", TMPL_E_CONTEXT, 1 },
