@@ -1,0 +1,124 @@
+"""test_smtpd_hostile.py - hostile clients and odd next hops against ecluse-smtpd.
+
+Each test is one way a client on the internet (or a next hop's refusal it provokes)
+could get ecluse-smtpd to misbehave; it drives the real daemon over loopback and
+asserts what an operator depends on: no crash, nothing smuggled to the next hop, no
+state left over from one transaction that changes another's outcome.
+"""
+
+import socket
+import threading
+
+import harness
+from harness import message, dot_stuff
+
+
+class StrictHop:
+    """A next hop on loopback that keeps RFC 5321 transaction state as real servers
+    do (a MAIL inside a transaction gets 503), for what tests/sink.py has no mode for.
+    data_cmd_reply: its reply to the DATA command (a 354, or a refusal that leaves the
+    transaction open, as a server with DATA-stage restrictions does)."""
+
+    def __init__(self, data_cmd_reply="354 go ahead"):
+        self.data_cmd_reply = data_cmd_reply
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.addr = f"127.0.0.1:{self.sock.getsockname()[1]}"
+        self.commands = []
+        self.messages = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn):
+        f = conn.makefile("rb")
+        conn.sendall(b"220 hop.test ESMTP\r\n")
+        in_tx = False
+        while True:
+            line = f.readline()
+            if not line:
+                break
+            cmd = line.rstrip(b"\r\n").decode("utf-8", "replace")
+            self.commands.append(cmd)
+            verb = cmd[:4].upper()
+            if verb == "EHLO":
+                out = "250-hop.test\r\n250-PIPELINING\r\n250 8BITMIME"
+            elif verb == "MAIL":
+                out = "503 5.5.1 nested MAIL command" if in_tx else "250 2.1.0 ok"
+                in_tx = True
+            elif verb == "RCPT":
+                out = "250 2.1.5 ok" if in_tx else "503 5.5.1 need MAIL"
+            elif verb == "DATA":
+                out = self.data_cmd_reply
+                if out.startswith("354"):
+                    conn.sendall(out.encode() + b"\r\n")
+                    data = b""
+                    while not data.endswith(b"\r\n.\r\n"):
+                        chunk = f.readline()
+                        if not chunk:
+                            return
+                        data += chunk
+                    self.messages.append(data)
+                    in_tx = False
+                    out = "250 2.0.0 queued"
+            elif verb == "RSET":
+                in_tx = False
+                out = "250 2.0.0 ok"
+            elif verb == "QUIT":
+                conn.sendall(b"221 bye\r\n")
+                break
+            else:
+                out = "502 5.5.1 no"
+            conn.sendall(out.encode() + b"\r\n")
+        f.close()
+        conn.close()
+
+    def close(self):
+        self.sock.close()
+
+
+def code(r):
+    return r.code, r.lines[-1][4:9]
+
+
+def test_refused_data_command_leaves_no_open_transaction(make_smtpd):
+    """A next hop that refuses the DATA command itself (a DATA-stage restriction: rate
+    limit, policy service) still has the MAIL and RCPTs of that transaction open
+    (RFC 5321 4.1.1.4: no 354, no data, and nothing ends the transaction). The
+    connection must not go back to the pool as clean: the next transaction on it, maybe
+    another client's, would get the next hop's "503 nested MAIL", a permanent refusal of
+    mail that nobody refused."""
+    hop = StrictHop(data_cmd_reply="554 5.7.1 rate limited at DATA")
+    try:
+        d = make_smtpd({"example.net": hop.addr})
+        c = d.client()
+        c.ehlo()
+        assert c.cmd("MAIL FROM:<a@example.org>").code == 250
+        assert c.cmd("RCPT TO:<b@example.net>").code == 250
+        assert c.cmd("DATA").code == 354
+        c.send(dot_stuff(message()) + b".\r\n")
+        assert code(c.reply()) == (554, "5.7.1")
+        c.cmd("QUIT")
+        # a second client, on the pooled connection; the hop takes data again
+        hop.data_cmd_reply = "354 go ahead"
+        c2 = d.client()
+        c2.ehlo()
+        assert c2.cmd("MAIL FROM:<x@example.org>").code == 250
+        r = c2.cmd("RCPT TO:<y@example.net>")
+        assert r.code == 250, f"the next transaction inherited an open one: {r}"
+        assert c2.cmd("DATA").code == 354
+        c2.send(dot_stuff(message()) + b".\r\n")
+        assert c2.reply().code == 250
+        assert len(hop.messages) == 1
+        assert sum(1 for x in hop.commands if x.upper().startswith("EHLO")) == 1, \
+            "the second transaction used the pooled connection"
+    finally:
+        hop.close()
