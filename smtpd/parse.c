@@ -146,6 +146,8 @@ scan_path(const char *buf, size_t len, int utf8, struct path_scan *ps)
 				return 0;
 			if (c == '@' || c == '%' || c == '!')
 				ps->quoted_trick = 1;
+			else if (c >= 0x80)
+				ps->nonascii = 1;	/* RFC 6531 3.3: needs SMTPUTF8 too */
 		}
 		if (i == len)
 			return 0;

@@ -122,3 +122,23 @@ def test_refused_data_command_leaves_no_open_transaction(make_smtpd):
             "the second transaction used the pooled connection"
     finally:
         hop.close()
+
+
+def test_quoted_non_ascii_needs_smtputf8(smtpd, sink):
+    """8-bit bytes in a quoted local part are as non-ASCII as anywhere else in an
+    address (RFC 6531 3.3): without SMTPUTF8 the next hop must never see them (it was
+    mirrored as is, in a transaction that had not asked for SMTPUTF8; a release of the
+    same message then needed SMTPUTF8 the live relay had not)."""
+    c = smtpd.client()
+    c.ehlo()
+    assert code(c.cmd(b'MAIL FROM:<"j\xc3\xb6rg"@example.org>')) == (553, "5.6.7")
+    assert c.cmd("MAIL FROM:<a@example.org>").code == 250
+    assert code(c.cmd(b'RCPT TO:<"j\xc3\xb6rg"@example.net>')) == (553, "5.6.7")
+    assert code(c.cmd(b'RCPT TO:<"a\\\xc3\xb6"@example.net>')) == (553, "5.6.7")
+    c.cmd("QUIT")
+    assert sink.connections() == 0, sink.commands()
+    # with SMTPUTF8 the same addresses are fine
+    c = smtpd.client()
+    c.ehlo()
+    assert c.cmd(b'MAIL FROM:<"j\xc3\xb6rg"@example.org> SMTPUTF8').code == 250
+    assert c.cmd(b'RCPT TO:<"j\xc3\xb6rg"@example.net>').code == 250

@@ -58,6 +58,9 @@ test_rcpt(void **state)
 		/* RFC 6531 */
 		{ "TO:<j\xc3\xb6rg@example.org>", 0, P_UTF8, NULL },
 		{ "TO:<j\xc3\xb6rg@example.org>", 1, P_OK, "j\xc3\xb6rg@example.org" },
+		{ "TO:<\"j\xc3\xb6rg\"@example.org>", 0, P_UTF8, NULL },
+		{ "TO:<\"a\\\xc3\xb6\"@example.org>", 0, P_UTF8, NULL },
+		{ "TO:<\"j\xc3\xb6rg\"@example.org>", 1, P_OK, "\"j\xc3\xb6rg\"@example.org" },
 	};
 	size_t i;
 
@@ -95,6 +98,7 @@ test_mail(void **state)
 		{ "FROM:<a@example.org> body=7bit", P_OK, "a@example.org", 0, BODY_7BIT, 0 },
 		{ "FROM:<j\xc3\xb6@example.org> SMTPUTF8", P_OK, "j\xc3\xb6@example.org", 0, BODY_NONE, 1 },
 		{ "FROM:<j\xc3\xb6@example.org>", P_UTF8, NULL, 0, BODY_NONE, 0 },
+		{ "FROM:<\"j\xc3\xb6\"@example.org>", P_UTF8, NULL, 0, BODY_NONE, 0 },
 		/* RFC 5321 3.6.1: a source route in MAIL is accepted and ignored */
 		{ "FROM:<@relay.example:a@example.org>", P_OK, "a@example.org", 0, BODY_NONE, 0 },
 		{ "FROM:<a@[192.0.2.1]>", P_OK, "a@[192.0.2.1]", 0, BODY_NONE, 0 },
