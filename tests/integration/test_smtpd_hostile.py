@@ -6,11 +6,17 @@ asserts what an operator depends on: no crash, nothing smuggled to the next hop,
 state left over from one transaction that changes another's outcome.
 """
 
+import os
 import socket
+import subprocess
 import threading
+from pathlib import Path
 
+from dnsserver import dkim_keys, dns  # noqa: F401  (fixtures)
 import harness
 from harness import message, dot_stuff
+
+ECLUSECTL = harness.build_dir() / "ctl" / "eclusectl"
 
 
 class StrictHop:
@@ -142,3 +148,40 @@ def test_quoted_non_ascii_needs_smtputf8(smtpd, sink):
     c.ehlo()
     assert c.cmd(b'MAIL FROM:<"j\xc3\xb6rg"@example.org> SMTPUTF8').code == 250
     assert c.cmd(b'RCPT TO:<"j\xc3\xb6rg"@example.net>').code == 250
+
+
+def ctl(d, *args):
+    p = subprocess.run([ECLUSECTL, "-c", d.config, *args], capture_output=True,
+                       timeout=harness.WAIT_MAX)
+    assert p.returncode == 0, p.stderr.decode(errors="replace")
+    return p.stdout
+
+
+def test_quoting_does_not_escape_a_block(make_smtpd, sink, dns):  # noqa: F811
+    """RFC 5321 4.1.2: all quoted forms of a local part MUST be treated as equivalent
+    when compared. A recipient's block of a sender was looked up with the addresses as
+    the client spelled them, so the blocked sender got through by quoting the
+    recipient's local part (or its own), which the next hop delivers to the same
+    mailbox. The next hop gets the form with the least quoting (RFC 5321 4.1.2)."""
+    d = make_smtpd({"example.net": sink.addr},
+                   sections={"dns": {"servers": dns.servers},
+                             "web": {"base_url": "https://release.test"},
+                             "policy": {"mode": "enforce"}})
+    ctl(d, "whitelist", "add", "--block", "--rcpt", "b@example.net", "spam@unknown.test")
+    c = d.client()
+    c.ehlo()
+    assert c.cmd("MAIL FROM:<spam@unknown.test>").code == 250
+    for rcpt in ('"b"@example.net', '"\\b"@example.net', 'B@example.net'):
+        r = c.cmd(f"RCPT TO:<{rcpt}>")
+        assert code(r) == (550, "5.7.1") and "does not accept mail" in r.text, (rcpt, r)
+    assert c.cmd("RSET").code == 250
+    assert c.cmd('MAIL FROM:<"spam"@unknown.test>').code == 250
+    r = c.cmd("RCPT TO:<b@example.net>")
+    assert code(r) == (550, "5.7.1") and "does not accept mail" in r.text, r
+    # not blocked: relayed with the least quoting; needed quotes are kept
+    assert c.cmd('RCPT TO:<"c"@example.net>').code == 250
+    assert c.cmd('RCPT TO:<"d e"@example.net>').code == 250
+    c.cmd("QUIT")
+    cmds = sink.commands()
+    assert "MAIL FROM:<spam@unknown.test>" in cmds, cmds
+    assert "RCPT TO:<c@example.net>" in cmds and 'RCPT TO:<"d e"@example.net>' in cmds, cmds
