@@ -958,8 +958,11 @@ done:
 	tx_reset(s);
 	if (!in_loop)
 		resume(s);
-	else
+	else {
+		/* end_of_data took the timeouts away while busy: give them back */
 		s->busy = 0;
+		set_read_timeout(s);
+	}
 }
 
 /* The verdict waits for every check started for it: authentication at the end of

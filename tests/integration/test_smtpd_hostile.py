@@ -185,3 +185,26 @@ def test_quoting_does_not_escape_a_block(make_smtpd, sink, dns):  # noqa: F811
     cmds = sink.commands()
     assert "MAIL FROM:<spam@unknown.test>" in cmds, cmds
     assert "RCPT TO:<c@example.net>" in cmds and 'RCPT TO:<"d e"@example.net>' in cmds, cmds
+
+
+def test_refused_forgery_keeps_the_command_timeout(make_smtpd, sink):
+    """With the checks off ([policy] mode = off), a message with more forged
+    Authentication-Results fields than can be removed is refused at the end of data,
+    and the session then had no timeout at all: a client could keep any number of
+    connections open for ever without saying a word (max_connections for everyone)."""
+    d = make_smtpd({"example.net": sink.addr}, timeout_command=2,
+                   sections={"policy": {"mode": "off"}})
+    forged = "".join(f"Authentication-Results: {harness.HOSTNAME}; dmarc=pass\r\n"
+                     for _ in range(40))
+    c = d.client()
+    c.ehlo()
+    assert c.cmd("MAIL FROM:<a@example.org>").code == 250
+    assert c.cmd("RCPT TO:<b@example.net>").code == 250
+    assert c.cmd("DATA").code == 354
+    r = c.cmd(dot_stuff(message(extra_headers=forged)) + b".")
+    assert code(r) == (550, "5.7.1"), r
+    c.sock.settimeout(10)
+    r = c.reply()
+    assert code(r) == (421, "4.4.2") and "timeout" in r.text, r
+    assert c.is_closed()
+    assert sink.messages() == []
