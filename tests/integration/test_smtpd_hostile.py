@@ -6,11 +6,9 @@ asserts what an operator depends on: no crash, nothing smuggled to the next hop,
 state left over from one transaction that changes another's outcome.
 """
 
-import os
 import socket
 import subprocess
 import threading
-from pathlib import Path
 
 from dnsserver import dkim_keys, dns  # noqa: F401  (fixtures)
 import harness
