@@ -403,18 +403,24 @@ dkim_body_update(struct dkim_body *b, const char *p, size_t n)
 uint64_t
 dkim_body_final(struct dkim_body *b)
 {
-	if (b->cr) {
-		b->cr = 0;
+	/*
+	 * A last line without CRLF (only outside SMTP, 3.4.4 says) keeps its last
+	 * whitespace as one SP in relaxed: the steps of 3.4.4 apply in order, and the
+	 * CRLF is added by step b, after step a only removed whitespace before CRLFs.
+	 * So that line is text, and the empty lines before it stay.
+	 */
+	if (b->cr || b->wsp) {
 		pending(b);
-		put(b, '\r');
+		if (b->cr)
+			put(b, '\r');
+		b->cr = 0;
 		b->content = 1;
 	}
 	/*
-	 * Every body with text ends in exactly one CRLF, whatever followed its last
-	 * text; an empty body is CRLF in simple (3.4.3) and nothing in relaxed (3.4.4).
+	 * Every body with text ends in exactly one CRLF; an empty body is CRLF in
+	 * simple (3.4.3) and nothing in relaxed (3.4.4).
 	 */
 	b->crlfs = 0;
-	b->wsp = 0;
 	if (b->content || b->c == DKIM_CANON_SIMPLE) {
 		put(b, '\r');
 		put(b, '\n');

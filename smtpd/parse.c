@@ -139,13 +139,17 @@ scan_path(const char *buf, size_t len, int utf8, struct path_scan *ps)
 			unsigned char c = (unsigned char)buf[i];
 
 			if (c == '\\') {
-				if (++i == len || (unsigned char)buf[i] < 32)
+				/* quoted-pairSMTP: %d92 %d32-126 (8-bit under SMTPUTF8) */
+				if (++i == len || (unsigned char)buf[i] < 32 ||
+				    (unsigned char)buf[i] == 127)
 					return 0;
 				c = (unsigned char)buf[i];
 			} else if (c < 32 || c == 127)
 				return 0;
 			if (c == '@' || c == '%' || c == '!')
 				ps->quoted_trick = 1;
+			else if (c >= 0x80)
+				ps->nonascii = 1;	/* RFC 6531 3.3: needs SMTPUTF8 too */
 		}
 		if (i == len)
 			return 0;
@@ -210,13 +214,61 @@ scan_path(const char *buf, size_t len, int utf8, struct path_scan *ps)
 	return end + 1;
 }
 
+/* Dot-string = Atom *("." Atom) (RFC 5321 4.1.2), 8-bit allowed (checked elsewhere). */
+static int
+dot_string(const char *s, size_t len)
+{
+	size_t i;
+
+	if (len == 0 || s[0] == '.' || s[len - 1] == '.')
+		return 0;
+	for (i = 0; i < len; i++)
+		if (s[i] == '.' ? s[i - 1] == '.' : !is_atext((unsigned char)s[i], 1))
+			return 0;
+	return 1;
+}
+
+/*
+ * Copies the mailbox. RFC 5321 4.1.2: all quoted forms of a local part are the same
+ * mailbox and MUST compare equal, and the least quoting SHOULD be sent; so a quoted
+ * local part is kept in that one form ("b" and "\b" become b), which the whitelist,
+ * the blocks and the next hop all see: a sender cannot slip past a block by quoting.
+ * The form is never longer than what the client sent.
+ */
 static void
 copy_path(struct smtp_path *path, const char *buf, const struct path_scan *ps)
 {
-	memcpy(path->addr, buf + ps->mb_off, ps->mb_len);
-	path->addr[ps->mb_len] = '\0';
-	path->len = ps->mb_len;
-	path->at = ps->at - ps->mb_off;
+	const char *mb = buf + ps->mb_off;
+	size_t local = ps->at - ps->mb_off, i, n = 0, o = 0;
+	char raw[SMTP_PATH_MAX];
+
+	if (ps->quoted) {
+		/* mb[0] and mb[local - 1] are the quotes (scan_path) */
+		for (i = 1; i + 1 < local; i++) {
+			if (mb[i] == '\\')
+				i++;
+			raw[n++] = mb[i];
+		}
+		if (dot_string(raw, n)) {
+			memcpy(path->addr, raw, n);
+			o = n;
+		} else {
+			path->addr[o++] = '"';
+			for (i = 0; i < n; i++) {
+				if (raw[i] == '"' || raw[i] == '\\')
+					path->addr[o++] = '\\';
+				path->addr[o++] = raw[i];
+			}
+			path->addr[o++] = '"';
+		}
+	} else {
+		memcpy(path->addr, mb, local);
+		o = local;
+	}
+	path->at = o;
+	memcpy(path->addr + o, mb + local, ps->mb_len - local);
+	path->len = o + ps->mb_len - local;
+	path->addr[path->len] = '\0';
 }
 
 static int

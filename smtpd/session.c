@@ -689,7 +689,11 @@ on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 		log_tx(s, "tempfail", r->text);
 	} else {
 		pass_reply(s, r);
-		s->up_mail = 0;	/* the next hop's transaction is over */
+		/* Only a 250 surely ended the next hop's transaction: a refusal may be its
+		 * reply to the DATA command itself, which leaves MAIL and RCPT standing
+		 * (RFC 5321 4.1.1.4), so the pool sends RSET before anyone reuses it. */
+		if (r->code / 100 == 2)
+			s->up_mail = 0;
 		/* history learns from delivered mail only: a held or refused spammer
 		 * must not become "known" by trying twice */
 		if (r->code / 100 == 2 && s->from.len > 0 && s->net[0] != '\0')
@@ -954,8 +958,11 @@ done:
 	tx_reset(s);
 	if (!in_loop)
 		resume(s);
-	else
+	else {
+		/* end_of_data took the timeouts away while busy: give them back */
 		s->busy = 0;
+		set_read_timeout(s);
+	}
 }
 
 /* The verdict waits for every check started for it: authentication at the end of

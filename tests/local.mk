@@ -18,3 +18,16 @@ tests_unit_test_smtp_data_SOURCES = tests/unit/test_smtp_data.c
 tests_unit_test_smtp_data_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_smtp_data_LDADD = smtpd/libsmtpd.a $(CMOCKA_LIBS)
 endif
+
+# Differential tests of auth/ against python3-dkim and python3-spf
+# (tests/integration/test_*_diff.py): small programs that print ecluse's answers.
+noinst_PROGRAMS += tests/integration/dkim_canon_tool
+tests_integration_dkim_canon_tool_SOURCES = tests/integration/dkim_canon_tool.c
+tests_integration_dkim_canon_tool_LDADD = auth/libauth.a common/libcommon.a
+noinst_PROGRAMS += tests/integration/dkim_verify_tool
+tests_integration_dkim_verify_tool_SOURCES = tests/integration/dkim_verify_tool.c
+tests_integration_dkim_verify_tool_LDADD = auth/libauth.a common/libcommon.a \
+	$(OPENSSL_LIBS) $(SODIUM_LIBS)
+noinst_PROGRAMS += tests/integration/spf_macro_tool
+tests_integration_spf_macro_tool_SOURCES = tests/integration/spf_macro_tool.c
+tests_integration_spf_macro_tool_LDADD = auth/libauth.a common/libcommon.a

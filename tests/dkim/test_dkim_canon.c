@@ -60,7 +60,9 @@ static const struct body_case bodies[] = {
 	{ DKIM_CANON_RELAXED, S("a  b\t c \r\n"), "a b c\r\n" },
 	{ DKIM_CANON_RELAXED, S("  lead\r\n"), " lead\r\n" },
 	{ DKIM_CANON_RELAXED, S("a \r\n \r\nb"), "a\r\n\r\nb\r\n" },
-	{ DKIM_CANON_RELAXED, S("abc  "), "abc\r\n" },
+	/* A last line without CRLF: 3.4.4 step a runs before step b adds the CRLF. */
+	{ DKIM_CANON_RELAXED, S("abc  "), "abc \r\n" },
+	{ DKIM_CANON_RELAXED, S("a\r\n\r\n \t"), "a\r\n\r\n \r\n" },
 	{ DKIM_CANON_RELAXED, S("a\r\n \t\r\n"), "a\r\n" },
 	{ DKIM_CANON_RELAXED, S("a \rb\r\n"), "a \rb\r\n" },
 	{ DKIM_CANON_RELAXED, S("a\t\r"), "a \r\r\n" },

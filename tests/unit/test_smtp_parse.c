@@ -58,6 +58,17 @@ test_rcpt(void **state)
 		/* RFC 6531 */
 		{ "TO:<j\xc3\xb6rg@example.org>", 0, P_UTF8, NULL },
 		{ "TO:<j\xc3\xb6rg@example.org>", 1, P_OK, "j\xc3\xb6rg@example.org" },
+		{ "TO:<\"j\xc3\xb6rg\"@example.org>", 0, P_UTF8, NULL },
+		{ "TO:<\"a\\\xc3\xb6\"@example.org>", 0, P_UTF8, NULL },
+		{ "TO:<\"j\xc3\xb6rg\"@example.org>", 1, P_OK, "j\xc3\xb6rg@example.org" },
+		/* RFC 5321 4.1.2: one form per mailbox, the least quoted */
+		{ "TO:<\"bob\"@example.org>", 0, P_OK, "bob@example.org" },
+		{ "TO:<\"\\b\\o.b\"@example.org>", 0, P_OK, "bo.b@example.org" },
+		{ "TO:<\"b..b\"@example.org>", 0, P_OK, "\"b..b\"@example.org" },
+		{ "TO:<\".bob\"@example.org>", 0, P_OK, "\".bob\"@example.org" },
+		{ "TO:<\"\"@example.org>", 0, P_OK, "\"\"@example.org" },
+		{ "TO:<\"a\\ b\\\"c\\\\\"@example.org>", 0, P_OK, "\"a b\\\"c\\\\\"@example.org" },
+		{ "TO:<\"a\\\x7f\"@example.org>", 0, P_PATH, NULL },
 	};
 	size_t i;
 
@@ -95,6 +106,9 @@ test_mail(void **state)
 		{ "FROM:<a@example.org> body=7bit", P_OK, "a@example.org", 0, BODY_7BIT, 0 },
 		{ "FROM:<j\xc3\xb6@example.org> SMTPUTF8", P_OK, "j\xc3\xb6@example.org", 0, BODY_NONE, 1 },
 		{ "FROM:<j\xc3\xb6@example.org>", P_UTF8, NULL, 0, BODY_NONE, 0 },
+		{ "FROM:<\"j\xc3\xb6\"@example.org>", P_UTF8, NULL, 0, BODY_NONE, 0 },
+		{ "FROM:<\"a%b\"@example.org>", P_OK, "a%b@example.org", 0, BODY_NONE, 0 },
+		{ "FROM:<@relay.example:\"a b\"@example.org>", P_OK, "\"a b\"@example.org", 0, BODY_NONE, 0 },
 		/* RFC 5321 3.6.1: a source route in MAIL is accepted and ignored */
 		{ "FROM:<@relay.example:a@example.org>", P_OK, "a@example.org", 0, BODY_NONE, 0 },
 		{ "FROM:<a@[192.0.2.1]>", P_OK, "a@[192.0.2.1]", 0, BODY_NONE, 0 },
