@@ -1,5 +1,5 @@
 /*
- * test_netaddr.c - client addresses for the policy (smtpd/netaddr.c): canonical form,
+ * test_netaddr.c - client addresses for the policy (common/netaddr.c): canonical form,
  * reverse and DNSBL names (RFC 5782 2.1, 2.4), remembered networks (/24, /48), the
  * network parser and CIDR containment.
  */
