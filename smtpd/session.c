@@ -117,6 +117,7 @@ struct session {
 	struct whitelist_standing pending_standing;	/* of the RCPT in flight */
 	const struct auth_result *auth_res;	/* end of data: checks done */
 	struct event		*close_ev;	/* polls a TLS close until flushed */
+	struct event		*cmd_ev;	/* deadline of the command line being read */
 	unsigned		 close_polls;
 };
 
@@ -154,6 +155,16 @@ reply(struct session *s, const char *fmt, ...)
 		s->errors++;
 }
 
+/*
+ * The timeouts of the state the session is in. Reading commands (and the TLS
+ * handshake): timeout_command is a deadline for a complete line, started here and
+ * again after each line (next_line), so a client trickling a byte at a time cannot
+ * hold the session for ever (RFC 5321 4.5.3.2.7 gives it 5 minutes to send a
+ * command); the write timeout catches a client that does not read its replies. In
+ * DATA: timeout_data between reads (RFC 5321 4.5.3.2.5), as a large message from a
+ * slow but honest sender takes long in all. Busy (the next hop or a check has the
+ * turn) or closing: none against the client.
+ */
 static void
 set_read_timeout(struct session *s)
 {
@@ -161,10 +172,18 @@ set_read_timeout(struct session *s)
 
 	if (s->busy || s->state == S_CLOSING) {
 		bufferevent_set_timeouts(s->bev, NULL, NULL);
+		evtimer_del(s->cmd_ev);
 		return;
 	}
-	tv.tv_sec = (time_t)(s->state == S_DATA ? s->cf->timeout_data : s->cf->timeout_command);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	if (s->state == S_DATA) {
+		tv.tv_sec = (time_t)s->cf->timeout_data;
+		bufferevent_set_timeouts(s->bev, &tv, &tv);
+		evtimer_del(s->cmd_ev);
+		return;
+	}
+	tv.tv_sec = (time_t)s->cf->timeout_command;
+	bufferevent_set_timeouts(s->bev, NULL, &tv);
+	evtimer_add(s->cmd_ev, &tv);
 }
 
 static void
@@ -173,6 +192,7 @@ close_after_flush(struct session *s)
 	struct timeval tv = { SESSION_CLOSE_FLUSH, 0 };
 
 	s->state = S_CLOSING;
+	evtimer_del(s->cmd_ev);
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	/* on_write frees the session once the output is empty */
@@ -261,6 +281,7 @@ session_free(struct session *s)
 	dnsbl_free(s->dnsbl);
 	if (s->close_ev != NULL)
 		event_free(s->close_ev);
+	event_free(s->cmd_ev);
 	bufferevent_free(s->bev);
 	free(s->helo);
 	if (s->on_close != NULL)
@@ -1233,6 +1254,12 @@ next_line(struct session *s)
 		return 0;
 	}
 	len = (size_t)p.pos;	/* bytes before the LF */
+	/* a complete line: the next one has its own deadline (set_read_timeout) */
+	{
+		struct timeval tv = { (time_t)s->cf->timeout_command, 0 };
+
+		evtimer_add(s->cmd_ev, &tv);
+	}
 	if (s->discarding || len + 1 > SMTP_CMD_LINE_MAX) {
 		evbuffer_drain(in, len + 1);
 		s->discarding = 0;
@@ -1337,6 +1364,31 @@ on_write(struct bufferevent *bev, void *arg)
 }
 
 static void
+timed_out(struct session *s)
+{
+	log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
+	    s->state == S_DATA ? "data" : "command");
+	reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
+	close_after_flush(s);
+}
+
+/* No complete command line within timeout_command (see set_read_timeout). */
+static void
+on_cmd_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->state == S_TLS) {
+		/* no reply in clear inside a handshake */
+		log_info("session=%s event=timeout client=%s state=tls", s->id, s->ip);
+		session_free(s);
+		return;
+	}
+	if (s->state == S_COMMAND && !s->busy)
+		timed_out(s);
+}
+
+static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
@@ -1366,10 +1418,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && s->state != S_CLOSING && s->state != S_TLS) {
-		log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
-		    s->state == S_DATA ? "data" : "command");
-		reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
-		close_after_flush(s);
+		timed_out(s);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR && s->state == S_TLS)
@@ -1415,6 +1464,7 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
 	s->state = S_COMMAND;
+	s->cmd_ev = evtimer_new(env->base, on_cmd_deadline, s);
 	set_read_timeout(s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
