@@ -51,6 +51,9 @@ struct smtp_client {
 	struct event		*idle_ev;
 	void			(*on_gone)(struct smtp_client *, void *);
 	void			*gone_arg;
+	/* a command on a dead client fails from the loop: owned, so client_free()
+	 * cancels it */
+	struct event		*dead_ev;
 };
 
 static void
@@ -331,9 +334,13 @@ on_dead(evutil_socket_t fd, short what, void *arg)
 static int
 dead(struct smtp_client *c)
 {
+	struct timeval now = { 0, 0 };
+
 	if (c->state != C_DEAD)
 		return 0;
-	event_base_once(bufferevent_get_base(c->bev), -1, EV_TIMEOUT, on_dead, c, NULL);
+	if (c->dead_ev == NULL)
+		c->dead_ev = evtimer_new(bufferevent_get_base(c->bev), on_dead, c);
+	evtimer_add(c->dead_ev, &now);
 	return 1;
 }
 
@@ -419,6 +426,8 @@ client_free(struct smtp_client *c)
 	if (c == NULL)
 		return;
 	stop_idle(c);
+	if (c->dead_ev != NULL)
+		event_free(c->dead_ev);
 	bufferevent_free(c->bev);
 	free(c->helo);
 	free(c);
