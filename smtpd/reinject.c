@@ -147,7 +147,8 @@ reinject_header(const struct store_held *h, char *buf, size_t size)
 /* ------------------------------------------------------------ checks on input */
 
 /* A path safe on a command line: no control byte (CR, LF, NUL...), no angle
- * bracket; 8-bit bytes are UTF-8 for SMTPUTF8. */
+ * bracket (not even quoted: the live path refuses those too, parse.h P_ANGLE, so
+ * whatever it held passes here); 8-bit bytes are UTF-8 for SMTPUTF8. */
 static bool
 path_ok(const char *s, bool *utf8)
 {

@@ -521,6 +521,9 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	case P_UTF8:
 		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
 		return;
+	case P_ANGLE:
+		reply(s, "553 5.1.3 angle bracket in a quoted local part not accepted");
+		return;
 	case P_PARAM_UNKNOWN:
 		reply(s, "555 5.5.4 unsupported RCPT parameter");
 		return;
@@ -644,6 +647,9 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 		return;
 	case P_UTF8:
 		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
+		return;
+	case P_ANGLE:
+		reply(s, "553 5.1.7 angle bracket in a quoted local part not accepted");
 		return;
 	case P_SYNTAX:
 		reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
