@@ -627,7 +627,7 @@ job_connect(struct job *j)
 {
 	j->reused = false;
 	j->state = J_CONNECT;
-	if ((j->c = pool_connect(j->r->pool, j->hop, on_ready, j)) == NULL)
+	if ((j->c = pool_connect(j->r->pool, j->hop, NULL, on_ready, j)) == NULL)
 		job_busy(j, "next hop at its connection limit");
 }
 
@@ -699,7 +699,7 @@ job_start(struct reinject *r, struct store_claim *cl)
 	log_info("held=%" PRId64 " event=reinject_attempt hop=%s:%u rcpts=%zu size=%zu "
 	    "attempts=%u", j->claim.id, j->hop->host, j->hop->port, j->claim.msg.nrcpts,
 	    j->claim.msg.message_len, j->claim.attempts);
-	if ((j->c = pool_take(r->pool, j->hop)) != NULL) {
+	if ((j->c = pool_take(r->pool, j->hop, NULL)) != NULL) {
 		j->reused = true;
 		job_mail(j);
 	} else

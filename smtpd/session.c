@@ -75,6 +75,7 @@ struct session {
 	char			 id[SESSION_ID_LEN + 1];
 	char			 ip[INET6_ADDRSTRLEN];
 	struct sockaddr_storage	 sa;
+	struct netaddr		 client;	/* what connection limits count */
 	enum sstate		 state;
 	int			 busy;		/* waiting for the next hop */
 	int			 discarding;	/* skipping the rest of an overlong line */
@@ -118,6 +119,8 @@ struct session {
 	const struct auth_result *auth_res;	/* end of data: checks done */
 	struct event		*close_ev;	/* polls a TLS close until flushed */
 	struct event		*cmd_ev;	/* deadline of the command line being read */
+	struct event		*tx_ev;		/* deadline of the transaction */
+	int			 tx_late;	/* it passed while the session was busy */
 	unsigned		 close_polls;
 };
 
@@ -129,6 +132,7 @@ struct hold_ticket {
 };
 
 static void process(struct session *s);
+static void tx_timed_out(struct session *s);
 static void up_connect(struct session *s);
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -246,6 +250,8 @@ tx_reset(struct session *s)
 	s->auth_res = NULL;
 	s->has_standing = 0;
 	s->first_contact = s->unusual_origin = 0;
+	evtimer_del(s->tx_ev);
+	s->tx_late = 0;
 	if (s->msg != NULL) {
 		evbuffer_free(s->msg);
 		s->msg = NULL;
@@ -282,6 +288,7 @@ session_free(struct session *s)
 	if (s->close_ev != NULL)
 		event_free(s->close_ev);
 	event_free(s->cmd_ev);
+	event_free(s->tx_ev);
 	bufferevent_free(s->bev);
 	free(s->helo);
 	if (s->on_close != NULL)
@@ -302,6 +309,12 @@ const char *
 session_ip(const struct session *s)
 {
 	return s->ip;
+}
+
+const struct netaddr *
+session_client(const struct session *s)
+{
+	return &s->client;
 }
 
 /* Passes a next-hop reply to the client: its code, an enhanced code (the next hop's,
@@ -329,6 +342,10 @@ static void
 resume(struct session *s)
 {
 	s->busy = 0;
+	if (s->tx_late && s->in_tx) {
+		tx_timed_out(s);
+		return;
+	}
 	set_read_timeout(s);
 	process(s);
 }
@@ -458,7 +475,7 @@ static void
 up_connect(struct session *s)
 {
 	s->up_reused = 0;
-	s->up = pool_connect(s->env->pool, s->hop, on_up_ready, s);
+	s->up = pool_connect(s->env->pool, s->hop, &s->client, on_up_ready, s);
 	if (s->up == NULL) {
 		s->hop = NULL;
 		reply(s, "451 4.4.5 next hop busy, try again later");
@@ -594,7 +611,7 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		return;
 	}
 	s->hop = &d->next_hop;
-	if ((s->up = pool_take(s->env->pool, s->hop)) != NULL) {
+	if ((s->up = pool_take(s->env->pool, s->hop, &s->client)) != NULL) {
 		s->up_reused = 1;
 		send_mail(s);
 	} else
@@ -668,6 +685,11 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	}
 	s->in_tx = 1;
 	s->ntx++;
+	{
+		struct timeval tv = { (time_t)s->cf->timeout_transaction, 0 };
+
+		evtimer_add(s->tx_ev, &tv);
+	}
 	if (checks_on(s)) {
 		history(s);
 		/* SPF runs while the client sends recipients and data */
@@ -1378,6 +1400,32 @@ timed_out(struct session *s)
 	close_after_flush(s);
 }
 
+/* A transaction past timeout_transaction: closed, which gives its next-hop
+ * connection back (relay_max_connections_per_client says why that matters). */
+static void
+tx_timed_out(struct session *s)
+{
+	log_info("session=%s event=timeout client=%s state=transaction", s->id, s->ip);
+	reply(s, "421 4.4.2 %s transaction timeout", s->cf->hostname);
+	close_after_flush(s);
+}
+
+/* While the session waits for the next hop or the checks, their own timeouts run:
+ * the transaction ends when they answer (resume). */
+static void
+on_tx_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->state == S_CLOSING || s->state == S_TLS || !s->in_tx)
+		return;	/* a handshake ends the transaction anyway */
+	if (s->busy) {
+		s->tx_late = 1;
+		return;
+	}
+	tx_timed_out(s);
+}
+
 /* No complete command line within timeout_command (see set_read_timeout). */
 static void
 on_cmd_deadline(evutil_socket_t fd, short what, void *arg)
@@ -1471,6 +1519,7 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
 	s->state = S_COMMAND;
 	s->cmd_ev = evtimer_new(env->base, on_cmd_deadline, s);
+	s->tx_ev = evtimer_new(env->base, on_tx_deadline, s);
 	set_read_timeout(s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
@@ -1478,8 +1527,10 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 		struct netaddr na;
 		unsigned t = s->cf->dns_timeout_ms * s->cf->dns_tries;
 
-		if (netaddr_from_sockaddr(sa, &na) == 0)
+		if (netaddr_from_sockaddr(sa, &na) == 0) {
 			netaddr_network(&na, s->net, sizeof(s->net));
+			netaddr_client(&na, &s->client);
+		}
 		/* answered while the client talks; PTR then A/AAAA: two rounds */
 		if (checks_on(s))
 			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
