@@ -252,6 +252,10 @@ tx_reset(struct session *s)
 	s->first_contact = s->unusual_origin = 0;
 	evtimer_del(s->tx_ev);
 	s->tx_late = 0;
+	if (s->body != NULL) {
+		evbuffer_free(s->body);	/* references into s->msg: first */
+		s->body = NULL;
+	}
 	if (s->msg != NULL) {
 		evbuffer_free(s->msg);
 		s->msg = NULL;
@@ -259,10 +263,6 @@ tx_reset(struct session *s)
 	if (s->head != NULL) {
 		evbuffer_free(s->head);
 		s->head = NULL;
-	}
-	if (s->body != NULL) {
-		evbuffer_free(s->body);
-		s->body = NULL;
 	}
 }
 
@@ -783,7 +783,10 @@ make_head(struct session *s, const struct auth_result *res)
 
 /* The message to forward: as received, less the fields that speak in ecluse's name:
  * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
- * verdict) and our own X-Ecluse-* fields (a sender could claim a release). */
+ * verdict) and our own X-Ecluse-* fields (a sender could claim a release). Built of
+ * references into msg (s->msg pulled up), not a copy: s->msg outlives s->body
+ * (tx_reset), and with nothing removed the body is one piece, which the relay sends
+ * without copying it (client_data reads it a slice at a time). */
 static void
 make_body(struct session *s, const char *msg, size_t len,
     const struct authres_range *remove, size_t nremove)
@@ -802,11 +805,11 @@ make_body(struct session *s, const char *msg, size_t len,
 		for (i = 0; i < nremove && !drop; i++)
 			drop = remove[i].off == off;
 		if (drop) {
-			evbuffer_add(s->body, msg + at, off - at);
+			evbuffer_add_reference(s->body, msg + at, off - at, NULL, NULL);
 			at = off + f.raw_len;
 		}
 	}
-	evbuffer_add(s->body, msg + at, len - at);
+	evbuffer_add_reference(s->body, msg + at, len - at, NULL, NULL);
 }
 
 /* Writes one template's lines as "550-5.7.1 " reply lines. */
