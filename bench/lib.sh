@@ -55,6 +55,7 @@ max_connections = ${MAXCONN:-1000}
 max_connections_per_ip = ${MAXCONN:-1000}
 relay_pool_idle = 64
 relay_max_connections = 256
+relay_max_connections_per_client = 256
 [store]
 path = $work/$name/ecluse.db
 [dns]

@@ -57,6 +57,8 @@ static const struct key keys[] = {
 	{ "smtpd", "relay_pool_idle", K_UINT, F(relay_pool_idle), "4", 0, 1000 },
 	{ "smtpd", "relay_pool_idle_timeout", K_UINT, F(relay_pool_idle_timeout), "30", 1, 3600 },
 	{ "smtpd", "relay_max_connections", K_UINT, F(relay_max_connections), "50", 1, 10000 },
+	{ "smtpd", "relay_max_connections_per_client", K_UINT, F(relay_max_connections_per_client), "10", 1, 10000 },
+	{ "smtpd", "timeout_transaction", K_UINT, F(timeout_transaction), "3600", 1, 86400 },
 	{ "smtpd", "reinject_retry_first", K_UINT, F(reinject_retry_first), "60", 1, 86400 },
 	{ "smtpd", "reinject_retry_max", K_UINT, F(reinject_retry_max), "3600", 1, 604800 },
 	{ "smtpd", "reinject_lifetime", K_UINT, F(reinject_lifetime), "432000", 3600, 2592000 },

@@ -61,6 +61,9 @@ struct config {
 	unsigned	 relay_pool_idle;	/* idle connections kept per next hop */
 	unsigned	 relay_pool_idle_timeout;
 	unsigned	 relay_max_connections;	/* per next hop, busy and idle */
+	/* of those, busy for one client (an IPv4 address, an IPv6 /64) at once */
+	unsigned	 relay_max_connections_per_client;
+	unsigned	 timeout_transaction;	/* MAIL to the final reply, seconds */
 	unsigned	 reinject_retry_first;	/* released mail: first retry, seconds */
 	unsigned	 reinject_retry_max;	/* longest wait between retries */
 	unsigned	 reinject_lifetime;	/* give up (state failed) after this */

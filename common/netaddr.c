@@ -82,6 +82,15 @@ netaddr_equal(const struct netaddr *a, const struct netaddr *b)
 }
 
 void
+netaddr_client(const struct netaddr *a, struct netaddr *out)
+{
+	*out = *a;
+	if (a->family == AF_INET6)
+		memset(out->ip + NETADDR_V6_CLIENT_PREFIX / 8, 0,
+		    16 - NETADDR_V6_CLIENT_PREFIX / 8);
+}
+
+void
 netaddr_text(const struct netaddr *a, char *buf, size_t size)
 {
 	if (inet_ntop(a->family, a->ip, buf, (socklen_t)size) == NULL && size > 0)

@@ -48,6 +48,15 @@ int netaddr_parse(const char *buf, size_t len, struct netaddr *out);
 
 bool netaddr_equal(const struct netaddr *a, const struct netaddr *b);
 
+/*
+ * The unit connection limits count a client by: an IPv4 address, an IPv6 /64. A
+ * host takes any address inside its /64 at will (RFC 8981; RFC 4291 2.5.1: /64 is
+ * the interface identifier's boundary), so counting each /128 would let one host
+ * open a connection from each of 2^64 addresses.
+ */
+#define NETADDR_V6_CLIENT_PREFIX 64
+void netaddr_client(const struct netaddr *a, struct netaddr *out);
+
 /* The address in text (inet_ntop); buf holds at least 46 bytes. */
 void netaddr_text(const struct netaddr *a, char *buf, size_t size);
 

@@ -23,10 +23,13 @@
 
 /* Bytes buffered without a line end before the reply is called garbage. */
 #define CLIENT_LINE_BUF_MAX (2 * SMTP_REPLY_LINE_MAX)
+/* A message goes to the output buffer in slices as the next hop takes it, so the
+ * buffer never holds a second copy of it: refilled below half of this. */
+#define CLIENT_DATA_SLICE (64 * 1024)
 
 enum cstate {
 	C_CONNECT, C_GREETING, C_EHLO, C_HELO, C_READY, C_COMMAND, C_DATA_354,
-	C_DATA_END, C_IDLE, C_DEAD,
+	C_DATA_SEND, C_DATA_END, C_IDLE, C_DEAD,
 };
 
 struct smtp_client {
@@ -44,13 +47,18 @@ struct smtp_client {
 	/* pending operation */
 	client_cb		*cb;
 	void			*arg;
-	/* DATA payload waiting for the 354 */
+	/* DATA payload (the caller's) and how much of it is in the output */
 	const char		*head, *body;
 	size_t			 headlen, bodylen;
+	size_t			 sent;
+	int			 bol;		/* the last byte sent ended a line */
 	/* idle watch */
 	struct event		*idle_ev;
 	void			(*on_gone)(struct smtp_client *, void *);
 	void			*gone_arg;
+	/* a command on a dead client fails from the loop: owned, so client_free()
+	 * cancels it */
+	struct event		*dead_ev;
 };
 
 static void
@@ -163,22 +171,52 @@ read_reply(struct smtp_client *c)
 	}
 }
 
+/* bol: whether buf starts a line; updated for the next slice. */
 static void
-add_stuffed(struct evbuffer *out, const char *buf, size_t len)
+add_stuffed(struct evbuffer *out, const char *buf, size_t len, int *bol)
 {
 	size_t i = 0, start = 0;
-	int bol = 1;
 
 	/* RFC 5321 4.5.2: a line that starts with "." gets one more. */
 	for (i = 0; i < len; i++) {
-		if (bol && buf[i] == '.') {
+		if (*bol && buf[i] == '.') {
 			evbuffer_add(out, buf + start, i - start);
 			evbuffer_add(out, ".", 1);
 			start = i;
 		}
-		bol = buf[i] == '\n';
+		*bol = buf[i] == '\n';
 	}
 	evbuffer_add(out, buf + start, len - start);
+}
+
+/* Tops the output up with the next slices of the message; after the last, the end
+ * of data, and the wait for the final reply. */
+static void
+fill(struct smtp_client *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+	size_t total = c->headlen + c->bodylen;
+
+	while (c->sent < total && evbuffer_get_length(out) < CLIENT_DATA_SLICE) {
+		const char *p = c->sent < c->headlen ? c->head + c->sent :
+		    c->body + (c->sent - c->headlen);
+		size_t n = c->sent < c->headlen ? c->headlen - c->sent : total - c->sent;
+
+		if (n > CLIENT_DATA_SLICE)
+			n = CLIENT_DATA_SLICE;
+		add_stuffed(out, p, n, &c->bol);
+		c->sent += n;
+	}
+	if (c->sent < total)
+		return;
+	if (c->bodylen > 0 && c->body[c->bodylen - 1] != '\n')
+		evbuffer_add(out, "\r\n", 2);
+	evbuffer_add(out, ".\r\n", 3);
+	c->head = c->body = NULL;
+	c->state = C_DATA_END;
+	c->code = 0;
+	c->nlines = 0;
+	set_timeout(c, c->to.data_end);
 }
 
 static void
@@ -243,24 +281,42 @@ on_read(struct bufferevent *bev, void *arg)
 			return;
 		}
 		{
-			struct evbuffer *out = bufferevent_get_output(bev);
+			/* while sending, only the next hop's reading is waited for */
+			struct timeval tv = { (time_t)c->to.data_end, 0 };
 
-			add_stuffed(out, c->head, c->headlen);
-			add_stuffed(out, c->body, c->bodylen);
-			if (c->bodylen > 0 && c->body[c->bodylen - 1] != '\n')
-				evbuffer_add(out, "\r\n", 2);
-			evbuffer_add(out, ".\r\n", 3);
-			c->head = c->body = NULL;
-			c->state = C_DATA_END;
-			c->code = 0;
-			c->nlines = 0;
-			set_timeout(c, c->to.data_end);
+			c->state = C_DATA_SEND;
+			c->sent = 0;
+			c->bol = 1;
+			bufferevent_set_timeouts(bev, NULL, &tv);
+			fill(c);
 		}
+		return;
+	case C_DATA_SEND:
+		/* a reply before our end of data: the next hop did not take the message
+		 * whole, whatever it says, and the connection is out of step */
+		c->head = c->body = NULL;
+		c->state = C_DEAD;
+		bufferevent_disable(bev, EV_READ | EV_WRITE);
+		if (c->code / 100 == 2) {
+			c->reply.code = 0;
+			snprintf(c->reply.text, sizeof(c->reply.text),
+			    "next hop replied before the end of data");
+		}
+		finish(c, &c->reply);
 		return;
 	default:
 		fail(c, "reply in unexpected state");
 		return;
 	}
+}
+
+static void
+on_write(struct bufferevent *bev, void *arg)
+{
+	struct smtp_client *c = arg;
+
+	if (c->state == C_DATA_SEND)
+		fill(c);
 }
 
 static void
@@ -298,7 +354,8 @@ client_connect(struct event_base *base, struct evdns_base *dns, const char *host
 	c->arg = arg;
 	c->state = C_CONNECT;
 	snprintf(c->peer, sizeof(c->peer), "%s:%u", host, port);
-	bufferevent_setcb(c->bev, on_read, NULL, on_event, c);
+	bufferevent_setcb(c->bev, on_read, on_write, on_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CLIENT_DATA_SLICE / 2, 0);
 	set_timeout(c, to->connect);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
 	if (bufferevent_socket_connect_hostname(c->bev, dns, AF_UNSPEC, host, port) != 0) {
@@ -331,9 +388,13 @@ on_dead(evutil_socket_t fd, short what, void *arg)
 static int
 dead(struct smtp_client *c)
 {
+	struct timeval now = { 0, 0 };
+
 	if (c->state != C_DEAD)
 		return 0;
-	event_base_once(bufferevent_get_base(c->bev), -1, EV_TIMEOUT, on_dead, c, NULL);
+	if (c->dead_ev == NULL)
+		c->dead_ev = evtimer_new(bufferevent_get_base(c->bev), on_dead, c);
+	evtimer_add(c->dead_ev, &now);
 	return 1;
 }
 
@@ -419,6 +480,8 @@ client_free(struct smtp_client *c)
 	if (c == NULL)
 		return;
 	stop_idle(c);
+	if (c->dead_ev != NULL)
+		event_free(c->dead_ev);
 	bufferevent_free(c->bev);
 	free(c->helo);
 	free(c);

@@ -61,7 +61,8 @@ void client_command(struct smtp_client *c, const char *line, size_t len, client_
 /*
  * Sends DATA; on 354, sends head then body (both raw, CRLF lines, not yet
  * dot-stuffed: this does it) and the end of data. done gets the 354 refusal or the
- * final reply.
+ * final reply. head and body are borrowed, not copied: they are read, a slice at a
+ * time as the next hop takes them, until done is called or the client is freed.
  */
 void client_data(struct smtp_client *c, const char *head, size_t headlen,
     const char *body, size_t bodylen, client_cb *done, void *arg);

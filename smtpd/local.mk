@@ -50,6 +50,12 @@ tests_unit_test_reinject_SOURCES = tests/unit/test_reinject.c
 tests_unit_test_reinject_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS)
 tests_unit_test_reinject_LDADD = smtpd/libsmtpd.a store/libstore.a common/libcommon.a \
 	$(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS) $(CMOCKA_LIBS)
+check_PROGRAMS += tests/unit/test_smtp_client
+TESTS += tests/unit/test_smtp_client
+tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c
+tests_unit_test_smtp_client_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS)
+tests_unit_test_smtp_client_LDADD = smtpd/libsmtpd.a common/libcommon.a $(LIBEVENT_LIBS) \
+	$(CMOCKA_LIBS)
 endif
 
 # The verdict policy (pure: policy, whitelist, and common/netaddr.h) and its

@@ -102,6 +102,7 @@ struct path_scan {
 	int	 route;		/* an A-d-l source route was present */
 	int	 quoted;
 	int	 quoted_trick;	/* '@', '%' or '!' inside the quotes */
+	int	 quoted_angle;	/* '<' or '>' inside the quotes */
 	int	 bang_pct;	/* '%' or '!' in an unquoted local part */
 	int	 extra_at;	/* more than one unquoted '@' */
 	int	 literal;	/* domain is an address literal */
@@ -148,6 +149,8 @@ scan_path(const char *buf, size_t len, int utf8, struct path_scan *ps)
 				return 0;
 			if (c == '@' || c == '%' || c == '!')
 				ps->quoted_trick = 1;
+			else if (c == '<' || c == '>')
+				ps->quoted_angle = 1;
 			else if (c >= 0x80)
 				ps->nonascii = 1;	/* RFC 6531 3.3: needs SMTPUTF8 too */
 		}
@@ -362,20 +365,20 @@ smtp_parse_mail(const char *arg, size_t len, struct smtp_path *path,
 		return P_SYNTAX;
 	if (i == len || arg[i] != '<')
 		return P_PATH;
-	/* Parameters decide whether UTF-8 is allowed in the path: read them first. */
-	{
-		const char *gt = memchr(arg + i, '>', len - i);
-
-		if (gt == NULL)
-			return P_PATH;
-		used = (size_t)(gt - arg) + 1;
-		if (used < len && arg[used] != ' ')
-			return P_SYNTAX;
-		if ((e = parse_params(arg + used, len - used, params)) != P_OK)
-			return e;
-	}
+	/* Parameters decide whether UTF-8 is allowed in the path: read them first,
+	 * after the path's end as the most lenient scan finds it (a '>' may be
+	 * quoted). */
+	if ((used = scan_path(arg + i, len - i, 1, &ps)) == 0)
+		return P_PATH;
+	used += i;
+	if (used < len && arg[used] != ' ')
+		return P_SYNTAX;
+	if ((e = parse_params(arg + used, len - used, params)) != P_OK)
+		return e;
 	if (scan_path(arg + i, used - i, params->smtputf8, &ps) != used - i)
 		return P_PATH;
+	if (ps.quoted_angle)
+		return P_ANGLE;
 	if (ps.mb_len == 0)
 		return ps.route ? P_PATH : P_OK;	/* the null reverse-path */
 	if (ps.nonascii && !params->smtputf8)
@@ -407,6 +410,8 @@ smtp_parse_rcpt(const char *arg, size_t len, int utf8, struct smtp_path *path)
 	if (ps.route || ps.bang_pct || ps.quoted_trick || ps.extra_at || ps.literal ||
 	    ps.mb_len == 0 || ps.at == ps.mb_off + ps.mb_len)
 		return P_RELAY;
+	if (ps.quoted_angle)
+		return P_ANGLE;
 	if (ps.nonascii && !utf8)
 		return P_UTF8;
 	copy_path(path, arg + i, &ps);

@@ -4,7 +4,8 @@
  * Input is one command line without its CRLF, as (buf, len); nothing needs a NUL.
  * Output paths are copied into fixed buffers (no allocation). Errors are an enum that
  * the session maps to the RFC 5321 / RFC 3463 reply. No parser here ever accepts a
- * relay form (source route, %-hack, bang path, quoted '@') in a recipient.
+ * relay form (source route, %-hack, bang path, quoted '@') in a recipient, nor an
+ * angle bracket inside quotes in any path.
  */
 #ifndef ECLUSE_SMTPD_PARSE_H
 #define ECLUSE_SMTPD_PARSE_H
@@ -30,6 +31,11 @@ enum parse_err {
 	P_PARAM_UNKNOWN,	/* 555 5.5.4 */
 	P_PARAM,		/* 501 5.5.4: known parameter, bad value */
 	P_UTF8,			/* 553 5.6.7: non-ASCII address without SMTPUTF8 */
+	/* 553 5.1.7 (MAIL) / 553 5.1.3 (RCPT): '<' or '>' inside a quoted local part.
+	 * Valid (RFC 5321 4.1.2), but every parser that does not follow the quoting
+	 * (many next hops, the re-injection check of a held copy) ends the path there,
+	 * and no real mailbox needs them. */
+	P_ANGLE,
 };
 
 enum body_type { BODY_NONE, BODY_7BIT, BODY_8BITMIME };

@@ -12,6 +12,12 @@
 #include "common/xmalloc.h"
 #include "smtpd/pool.h"
 
+/* A busy connection and the client it is for. */
+struct lease {
+	struct smtp_client	*c;
+	struct netaddr		 client;
+};
+
 struct hop {
 	struct relay_pool	*pool;
 	char			*host;
@@ -22,6 +28,8 @@ struct hop {
 	size_t			 cap;		/* of idle: a reload may change the limit */
 	struct smtp_client	**resetting;	/* RSET in flight, owned by the pool */
 	size_t			 nresetting;
+	struct lease		*leases;	/* busy for a client; at most total */
+	size_t			 nleases;
 };
 
 struct relay_pool {
@@ -75,19 +83,60 @@ list_remove(struct smtp_client **list, size_t *n, struct smtp_client *c)
 		}
 }
 
-struct smtp_client *
-pool_take(struct relay_pool *p, const struct hostport *hp)
+/* Whether client holds its share of h's connections already. */
+static int
+share_full(const struct relay_pool *p, const struct hop *h, const struct netaddr *client)
 {
-	struct hop *h = hop_get(p, hp);
+	unsigned n = 0;
+	size_t i;
 
-	if (h->nidle == 0)
-		return NULL;
-	/* the most recently used one: the least likely to have been closed */
-	return h->idle[--h->nidle];
+	if (client == NULL)
+		return 0;
+	for (i = 0; i < h->nleases; i++)
+		if (netaddr_equal(&h->leases[i].client, client))
+			n++;
+	return n >= p->cf->relay_max_connections_per_client;
+}
+
+static void
+lease(struct hop *h, struct smtp_client *c, const struct netaddr *client)
+{
+	if (client == NULL)
+		return;
+	h->leases = xreallocarray(h->leases, h->nleases + 1, sizeof(*h->leases));
+	h->leases[h->nleases].c = c;
+	h->leases[h->nleases++].client = *client;
+}
+
+static void
+unlease(struct hop *h, struct smtp_client *c)
+{
+	size_t i;
+
+	for (i = 0; i < h->nleases; i++)
+		if (h->leases[i].c == c) {
+			h->leases[i] = h->leases[--h->nleases];
+			return;
+		}
 }
 
 struct smtp_client *
-pool_connect(struct relay_pool *p, const struct hostport *hp, client_cb *done, void *arg)
+pool_take(struct relay_pool *p, const struct hostport *hp, const struct netaddr *client)
+{
+	struct hop *h = hop_get(p, hp);
+	struct smtp_client *c;
+
+	if (h->nidle == 0 || share_full(p, h, client))
+		return NULL;
+	/* the most recently used one: the least likely to have been closed */
+	c = h->idle[--h->nidle];
+	lease(h, c, client);
+	return c;
+}
+
+struct smtp_client *
+pool_connect(struct relay_pool *p, const struct hostport *hp, const struct netaddr *client,
+    client_cb *done, void *arg)
 {
 	struct hop *h = hop_get(p, hp);
 	struct client_timeouts to = {
@@ -96,12 +145,13 @@ pool_connect(struct relay_pool *p, const struct hostport *hp, client_cb *done, v
 	};
 	struct smtp_client *c;
 
-	if (h->total >= p->cf->relay_max_connections)
+	if (h->total >= p->cf->relay_max_connections || share_full(p, h, client))
 		return NULL;
 	c = client_connect(p->base, p->dns, h->host, h->port, p->cf->hostname, &to, done,
 	    arg);
 	client_set_owner(c, h);
 	h->total++;
+	lease(h, c, client);
 	return c;
 }
 
@@ -115,6 +165,7 @@ pool_drop(struct relay_pool *p, struct smtp_client *c)
 	h = client_owner(c);
 	list_remove(h->idle, &h->nidle, c);
 	list_remove(h->resetting, &h->nresetting, c);
+	unlease(h, c);
 	h->total--;
 	client_free(c);
 }
@@ -157,11 +208,12 @@ pool_put(struct relay_pool *p, struct smtp_client *c, int clean)
 
 	if (c == NULL)
 		return;
+	h = client_owner(c);
+	unlease(h, c);
 	if (clean) {
 		keep(p, c);
 		return;
 	}
-	h = client_owner(c);
 	h->resetting = xreallocarray(h->resetting, h->nresetting + 1, sizeof(*h->resetting));
 	h->resetting[h->nresetting++] = c;
 	client_command(c, "RSET", 4, on_rset, p);
@@ -187,6 +239,7 @@ pool_free(struct relay_pool *p)
 			client_free(p->hops[i]->resetting[j]);
 		free(p->hops[i]->idle);
 		free(p->hops[i]->resetting);
+		free(p->hops[i]->leases);
 		free(p->hops[i]->host);
 		free(p->hops[i]);
 	}

@@ -147,7 +147,8 @@ reinject_header(const struct store_held *h, char *buf, size_t size)
 /* ------------------------------------------------------------ checks on input */
 
 /* A path safe on a command line: no control byte (CR, LF, NUL...), no angle
- * bracket; 8-bit bytes are UTF-8 for SMTPUTF8. */
+ * bracket (not even quoted: the live path refuses those too, parse.h P_ANGLE, so
+ * whatever it held passes here); 8-bit bytes are UTF-8 for SMTPUTF8. */
 static bool
 path_ok(const char *s, bool *utf8)
 {
@@ -626,7 +627,7 @@ job_connect(struct job *j)
 {
 	j->reused = false;
 	j->state = J_CONNECT;
-	if ((j->c = pool_connect(j->r->pool, j->hop, on_ready, j)) == NULL)
+	if ((j->c = pool_connect(j->r->pool, j->hop, NULL, on_ready, j)) == NULL)
 		job_busy(j, "next hop at its connection limit");
 }
 
@@ -698,7 +699,7 @@ job_start(struct reinject *r, struct store_claim *cl)
 	log_info("held=%" PRId64 " event=reinject_attempt hop=%s:%u rcpts=%zu size=%zu "
 	    "attempts=%u", j->claim.id, j->hop->host, j->hop->port, j->claim.msg.nrcpts,
 	    j->claim.msg.message_len, j->claim.attempts);
-	if ((j->c = pool_take(r->pool, j->hop)) != NULL) {
+	if ((j->c = pool_take(r->pool, j->hop, NULL)) != NULL) {
 		j->reused = true;
 		job_mail(j);
 	} else

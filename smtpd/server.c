@@ -1,6 +1,8 @@
 /*
  * server.c - accept loop and connection limits; see server.h. Sessions are kept in
- * an array searched linearly for the per-address count: max_connections bounds it.
+ * an array searched linearly for the per-client count: max_connections bounds it. A
+ * client is an IPv4 address or an IPv6 /64 (netaddr_client): an IPv6 host has a /64
+ * of addresses to connect from.
  */
 #include "config.h"
 
@@ -17,6 +19,7 @@
 
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "smtpd/netaddr.h"
 #include "smtpd/server.h"
 
 struct server {
@@ -59,6 +62,7 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 	struct server *srv = arg;
 	const struct config *cf = srv->env->cf;
 	char ip[INET6_ADDRSTRLEN] = "?";
+	struct netaddr na, who;
 	unsigned same = 0;
 	size_t i;
 
@@ -75,8 +79,12 @@ on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa, i
 		refuse(fd, cf, ip, "");
 		return;
 	}
+	/* zero for a socket that is neither IPv4 nor IPv6, as session_client() */
+	memset(&who, 0, sizeof(who));
+	if (netaddr_from_sockaddr(sa, &na) == 0)
+		netaddr_client(&na, &who);
 	for (i = 0; i < srv->n; i++)
-		if (strcmp(session_ip(srv->sessions[i]), ip) == 0)
+		if (netaddr_equal(session_client(srv->sessions[i]), &who))
 			same++;
 	if (same >= cf->max_connections_per_ip) {
 		refuse(fd, cf, ip, " from your address");

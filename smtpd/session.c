@@ -75,6 +75,7 @@ struct session {
 	char			 id[SESSION_ID_LEN + 1];
 	char			 ip[INET6_ADDRSTRLEN];
 	struct sockaddr_storage	 sa;
+	struct netaddr		 client;	/* what connection limits count */
 	enum sstate		 state;
 	int			 busy;		/* waiting for the next hop */
 	int			 discarding;	/* skipping the rest of an overlong line */
@@ -117,6 +118,9 @@ struct session {
 	struct whitelist_standing pending_standing;	/* of the RCPT in flight */
 	const struct auth_result *auth_res;	/* end of data: checks done */
 	struct event		*close_ev;	/* polls a TLS close until flushed */
+	struct event		*cmd_ev;	/* deadline of the command line being read */
+	struct event		*tx_ev;		/* deadline of the transaction */
+	int			 tx_late;	/* it passed while the session was busy */
 	unsigned		 close_polls;
 };
 
@@ -128,6 +132,7 @@ struct hold_ticket {
 };
 
 static void process(struct session *s);
+static void tx_timed_out(struct session *s);
 static void up_connect(struct session *s);
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
@@ -154,6 +159,16 @@ reply(struct session *s, const char *fmt, ...)
 		s->errors++;
 }
 
+/*
+ * The timeouts of the state the session is in. Reading commands (and the TLS
+ * handshake): timeout_command is a deadline for a complete line, started here and
+ * again after each line (next_line), so a client trickling a byte at a time cannot
+ * hold the session for ever (RFC 5321 4.5.3.2.7 gives it 5 minutes to send a
+ * command); the write timeout catches a client that does not read its replies. In
+ * DATA: timeout_data between reads (RFC 5321 4.5.3.2.5), as a large message from a
+ * slow but honest sender takes long in all. Busy (the next hop or a check has the
+ * turn) or closing: none against the client.
+ */
 static void
 set_read_timeout(struct session *s)
 {
@@ -161,10 +176,18 @@ set_read_timeout(struct session *s)
 
 	if (s->busy || s->state == S_CLOSING) {
 		bufferevent_set_timeouts(s->bev, NULL, NULL);
+		evtimer_del(s->cmd_ev);
 		return;
 	}
-	tv.tv_sec = (time_t)(s->state == S_DATA ? s->cf->timeout_data : s->cf->timeout_command);
-	bufferevent_set_timeouts(s->bev, &tv, &tv);
+	if (s->state == S_DATA) {
+		tv.tv_sec = (time_t)s->cf->timeout_data;
+		bufferevent_set_timeouts(s->bev, &tv, &tv);
+		evtimer_del(s->cmd_ev);
+		return;
+	}
+	tv.tv_sec = (time_t)s->cf->timeout_command;
+	bufferevent_set_timeouts(s->bev, NULL, &tv);
+	evtimer_add(s->cmd_ev, &tv);
 }
 
 static void
@@ -173,6 +196,7 @@ close_after_flush(struct session *s)
 	struct timeval tv = { SESSION_CLOSE_FLUSH, 0 };
 
 	s->state = S_CLOSING;
+	evtimer_del(s->cmd_ev);
 	bufferevent_disable(s->bev, EV_READ);
 	bufferevent_set_timeouts(s->bev, NULL, &tv);
 	/* on_write frees the session once the output is empty */
@@ -226,6 +250,12 @@ tx_reset(struct session *s)
 	s->auth_res = NULL;
 	s->has_standing = 0;
 	s->first_contact = s->unusual_origin = 0;
+	evtimer_del(s->tx_ev);
+	s->tx_late = 0;
+	if (s->body != NULL) {
+		evbuffer_free(s->body);	/* references into s->msg: first */
+		s->body = NULL;
+	}
 	if (s->msg != NULL) {
 		evbuffer_free(s->msg);
 		s->msg = NULL;
@@ -233,10 +263,6 @@ tx_reset(struct session *s)
 	if (s->head != NULL) {
 		evbuffer_free(s->head);
 		s->head = NULL;
-	}
-	if (s->body != NULL) {
-		evbuffer_free(s->body);
-		s->body = NULL;
 	}
 }
 
@@ -261,6 +287,8 @@ session_free(struct session *s)
 	dnsbl_free(s->dnsbl);
 	if (s->close_ev != NULL)
 		event_free(s->close_ev);
+	event_free(s->cmd_ev);
+	event_free(s->tx_ev);
 	bufferevent_free(s->bev);
 	free(s->helo);
 	if (s->on_close != NULL)
@@ -281,6 +309,12 @@ const char *
 session_ip(const struct session *s)
 {
 	return s->ip;
+}
+
+const struct netaddr *
+session_client(const struct session *s)
+{
+	return &s->client;
 }
 
 /* Passes a next-hop reply to the client: its code, an enhanced code (the next hop's,
@@ -308,6 +342,10 @@ static void
 resume(struct session *s)
 {
 	s->busy = 0;
+	if (s->tx_late && s->in_tx) {
+		tx_timed_out(s);
+		return;
+	}
 	set_read_timeout(s);
 	process(s);
 }
@@ -437,7 +475,7 @@ static void
 up_connect(struct session *s)
 {
 	s->up_reused = 0;
-	s->up = pool_connect(s->env->pool, s->hop, on_up_ready, s);
+	s->up = pool_connect(s->env->pool, s->hop, &s->client, on_up_ready, s);
 	if (s->up == NULL) {
 		s->hop = NULL;
 		reply(s, "451 4.4.5 next hop busy, try again later");
@@ -499,6 +537,9 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		return;
 	case P_UTF8:
 		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
+		return;
+	case P_ANGLE:
+		reply(s, "553 5.1.3 angle bracket in a quoted local part not accepted");
 		return;
 	case P_PARAM_UNKNOWN:
 		reply(s, "555 5.5.4 unsupported RCPT parameter");
@@ -570,7 +611,7 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		return;
 	}
 	s->hop = &d->next_hop;
-	if ((s->up = pool_take(s->env->pool, s->hop)) != NULL) {
+	if ((s->up = pool_take(s->env->pool, s->hop, &s->client)) != NULL) {
 		s->up_reused = 1;
 		send_mail(s);
 	} else
@@ -624,6 +665,9 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	case P_UTF8:
 		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
 		return;
+	case P_ANGLE:
+		reply(s, "553 5.1.7 angle bracket in a quoted local part not accepted");
+		return;
 	case P_SYNTAX:
 		reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
 		return;
@@ -641,6 +685,11 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	}
 	s->in_tx = 1;
 	s->ntx++;
+	{
+		struct timeval tv = { (time_t)s->cf->timeout_transaction, 0 };
+
+		evtimer_add(s->tx_ev, &tv);
+	}
 	if (checks_on(s)) {
 		history(s);
 		/* SPF runs while the client sends recipients and data */
@@ -734,7 +783,10 @@ make_head(struct session *s, const struct auth_result *res)
 
 /* The message to forward: as received, less the fields that speak in ecluse's name:
  * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
- * verdict) and our own X-Ecluse-* fields (a sender could claim a release). */
+ * verdict) and our own X-Ecluse-* fields (a sender could claim a release). Built of
+ * references into msg (s->msg pulled up), not a copy: s->msg outlives s->body
+ * (tx_reset), and with nothing removed the body is one piece, which the relay sends
+ * without copying it (client_data reads it a slice at a time). */
 static void
 make_body(struct session *s, const char *msg, size_t len,
     const struct authres_range *remove, size_t nremove)
@@ -753,11 +805,11 @@ make_body(struct session *s, const char *msg, size_t len,
 		for (i = 0; i < nremove && !drop; i++)
 			drop = remove[i].off == off;
 		if (drop) {
-			evbuffer_add(s->body, msg + at, off - at);
+			evbuffer_add_reference(s->body, msg + at, off - at, NULL, NULL);
 			at = off + f.raw_len;
 		}
 	}
-	evbuffer_add(s->body, msg + at, len - at);
+	evbuffer_add_reference(s->body, msg + at, len - at, NULL, NULL);
 }
 
 /* Writes one template's lines as "550-5.7.1 " reply lines. */
@@ -1233,6 +1285,12 @@ next_line(struct session *s)
 		return 0;
 	}
 	len = (size_t)p.pos;	/* bytes before the LF */
+	/* a complete line: the next one has its own deadline (set_read_timeout) */
+	{
+		struct timeval tv = { (time_t)s->cf->timeout_command, 0 };
+
+		evtimer_add(s->cmd_ev, &tv);
+	}
 	if (s->discarding || len + 1 > SMTP_CMD_LINE_MAX) {
 		evbuffer_drain(in, len + 1);
 		s->discarding = 0;
@@ -1337,6 +1395,57 @@ on_write(struct bufferevent *bev, void *arg)
 }
 
 static void
+timed_out(struct session *s)
+{
+	log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
+	    s->state == S_DATA ? "data" : "command");
+	reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
+	close_after_flush(s);
+}
+
+/* A transaction past timeout_transaction: closed, which gives its next-hop
+ * connection back (relay_max_connections_per_client says why that matters). */
+static void
+tx_timed_out(struct session *s)
+{
+	log_info("session=%s event=timeout client=%s state=transaction", s->id, s->ip);
+	reply(s, "421 4.4.2 %s transaction timeout", s->cf->hostname);
+	close_after_flush(s);
+}
+
+/* While the session waits for the next hop or the checks, their own timeouts run:
+ * the transaction ends when they answer (resume). */
+static void
+on_tx_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->state == S_CLOSING || s->state == S_TLS || !s->in_tx)
+		return;	/* a handshake ends the transaction anyway */
+	if (s->busy) {
+		s->tx_late = 1;
+		return;
+	}
+	tx_timed_out(s);
+}
+
+/* No complete command line within timeout_command (see set_read_timeout). */
+static void
+on_cmd_deadline(evutil_socket_t fd, short what, void *arg)
+{
+	struct session *s = arg;
+
+	if (s->state == S_TLS) {
+		/* no reply in clear inside a handshake */
+		log_info("session=%s event=timeout client=%s state=tls", s->id, s->ip);
+		session_free(s);
+		return;
+	}
+	if (s->state == S_COMMAND && !s->busy)
+		timed_out(s);
+}
+
+static void
 on_event(struct bufferevent *bev, short what, void *arg)
 {
 	struct session *s = arg;
@@ -1366,10 +1475,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		return;
 	}
 	if ((what & BEV_EVENT_TIMEOUT) && s->state != S_CLOSING && s->state != S_TLS) {
-		log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
-		    s->state == S_DATA ? "data" : "command");
-		reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
-		close_after_flush(s);
+		timed_out(s);
 		return;
 	}
 	if (what & BEV_EVENT_ERROR && s->state == S_TLS)
@@ -1415,6 +1521,8 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	bufferevent_setcb(s->bev, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(s->bev, EV_READ, 0, SESSION_INPUT_HIGH);
 	s->state = S_COMMAND;
+	s->cmd_ev = evtimer_new(env->base, on_cmd_deadline, s);
+	s->tx_ev = evtimer_new(env->base, on_tx_deadline, s);
 	set_read_timeout(s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
@@ -1422,8 +1530,10 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 		struct netaddr na;
 		unsigned t = s->cf->dns_timeout_ms * s->cf->dns_tries;
 
-		if (netaddr_from_sockaddr(sa, &na) == 0)
+		if (netaddr_from_sockaddr(sa, &na) == 0) {
 			netaddr_network(&na, s->net, sizeof(s->net));
+			netaddr_client(&na, &s->client);
+		}
 		/* answered while the client talks; PTR then A/AAAA: two rounds */
 		if (checks_on(s))
 			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);

@@ -48,6 +48,9 @@ struct session *session_new(const struct smtpd_env *env, int fd,
 
 /* The client address as text, for per-address connection limits. */
 const char *session_ip(const struct session *s);
+/* The client as connection limits count it (netaddr_client); family 0 when the
+ * socket was neither IPv4 nor IPv6. */
+const struct netaddr *session_client(const struct session *s);
 
 /* Ends every session at shutdown (transactions in progress get nothing: the client
  * retries, as after any lost connection). */

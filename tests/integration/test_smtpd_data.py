@@ -5,6 +5,7 @@ The contract is SMTPD-SPEC.md, "Transaction" (message data, end of data)."""
 
 import pytest
 
+import harness
 from harness import dot_stuff, split_received
 
 
@@ -285,3 +286,26 @@ def test_data_timeout(make_smtpd, sink):
     assert code(r) == (421, "4.4.2"), r
     assert c.is_closed()
     assert_nothing_forwarded(sink)
+
+
+def test_large_message_dot_stuffed_across_slices(smtpd, sink):
+    """The next hop's copy is written 64 KiB at a time as it reads: a "." that starts
+    a line at a slice's start is stuffed, one in the middle of a line there is not
+    (lines of dots only, of a width that puts slice starts at line starts, then not)."""
+    for width in (8, 7):         # 65536 is a multiple of 8: slices start lines; 7: not
+        line = b"." * (width - 2) + b"\r\n"
+        body = line * (300 * 1024 // width)
+        sent = harness.message(subject=f"width {width}", body=body.decode())
+        c = smtpd.client()
+        c.ehlo()
+        assert c.cmd("MAIL FROM:<a@example.org>").code == 250
+        assert c.cmd("RCPT TO:<b@example.net>").code == 250
+        assert c.cmd("DATA").code == 354
+        assert c.cmd(harness.dot_stuff(sent) + b".").code == 250
+        c.cmd("QUIT")
+    msgs = sink.wait_messages(2)
+    for m, width in zip(msgs, (8, 7)):
+        _, rest = harness.split_received(m["data"])
+        line = b"." * (width - 2) + b"\r\n"
+        assert rest == harness.message(subject=f"width {width}",
+                                       body=(line * (300 * 1024 // width)).decode())

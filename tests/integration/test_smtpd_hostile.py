@@ -6,6 +6,7 @@ asserts what an operator depends on: no crash, nothing smuggled to the next hop,
 state left over from one transaction that changes another's outcome.
 """
 
+import json
 import socket
 import subprocess
 import threading
@@ -206,3 +207,37 @@ def test_refused_forgery_keeps_the_command_timeout(make_smtpd, sink):
     assert code(r) == (421, "4.4.2") and "timeout" in r.text, r
     assert c.is_closed()
     assert sink.messages() == []
+
+
+def test_angle_brackets_in_quotes_refused_and_quoted_forms_released(make_smtpd, sink,
+                                                                   dns):  # noqa: F811
+    """A quoted local part may hold '<' or '>' (RFC 5321 4.1.2), but every parser that
+    does not follow the quoting (the re-injection check, many next hops, tests/sink.py)
+    ends the path there: such a recipient was relayed live, while its held copy could
+    never be released. The live path now refuses them (553, like the other quoted
+    tricks it refuses), so what it accepts and holds, re-injection delivers: a quoted
+    local part that needs its quotes is held, released and delivered as it came."""
+    d = make_smtpd({"example.net": sink.addr},
+                   sections={"dns": {"servers": dns.servers},
+                             "web": {"base_url": "https://release.test"},
+                             "policy": {"mode": "enforce"}})
+    c = d.client()
+    c.ehlo()
+    assert code(c.cmd('MAIL FROM:<"x>y"@unknown.test>')) == (553, "5.1.7")
+    assert code(c.cmd('MAIL FROM:<"x<y"@unknown.test> SIZE=100')) == (553, "5.1.7")
+    assert c.cmd('MAIL FROM:<"x y"@unknown.test>').code == 250
+    for rcpt in ('"a>b"@example.net', '"a<b"@example.net', '"a\\>b"@example.net'):
+        assert code(c.cmd(f"RCPT TO:<{rcpt}>")) == (553, "5.1.3"), rcpt
+    assert c.cmd('RCPT TO:<"a b"@example.net>').code == 250
+    assert c.cmd("DATA").code == 354
+    r = c.cmd(dot_stuff(message(sender="x@unknown.test")) + b".")
+    assert r.code == 550 and "release.test/r/" in r.text, r
+    c.cmd("QUIT")
+    assert not any(x.count("<") > 1 or x.count(">") > 1 for x in sink.commands()), \
+        sink.commands()
+    (h,) = json.loads(ctl(d, "held", "list", "--json"))["held"]
+    ctl(d, "held", "release", str(h["id"]))
+    (m,) = sink.wait_messages(1)
+    assert m["mail_from"] == '"x y"@unknown.test', m
+    assert m["rcpt_to"] == ['"a b"@example.net'], m
+    assert json.loads(ctl(d, "held", "list", "--json"))["held"][0]["state"] == "delivered"

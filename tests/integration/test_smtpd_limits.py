@@ -3,7 +3,10 @@ disconnect, the command timeout. (Command line, text line, message size and reci
 limits are tested with their commands: test_smtpd_session.py, test_smtpd_data.py,
 test_smtpd_transaction.py.) SMTPD-SPEC.md, "Greeting, session"."""
 
-from harness import HOSTNAME, Client
+import socket
+import time
+
+from harness import HOSTNAME, Client, message
 
 
 def code(r):
@@ -121,3 +124,73 @@ def test_command_timeout_in_transaction_forwards_nothing(make_smtpd, sink):
     assert code(c.reply()) == (421, "4.4.2")
     assert c.is_closed()
     assert sink.all_messages() == []
+
+
+def test_command_timeout_is_a_deadline_for_a_trickled_line(make_smtpd, sink):
+    """timeout_command bounds the time to send a complete command line, not the time
+    between two bytes: a client trickling one byte every half second (never idle for
+    timeout_command) kept its session, and its place in max_connections, for ever."""
+    d = make_smtpd({"example.net": sink.addr}, timeout_command=2)
+    c = d.client()
+    c.ehlo()
+    c.sock.settimeout(0.5)
+    line = b"NOOP " + b"x" * 30 + b"\r\n"    # 17 s of trickle at this pace
+    got = b""
+    for byte in line:
+        try:
+            c.send(bytes([byte]))
+        except (BrokenPipeError, ConnectionResetError):
+            break
+        try:
+            chunk = c.sock.recv(4096)
+        except socket.timeout:
+            continue
+        got += chunk
+        if not chunk or b"\r\n" in got:
+            break
+    c.buf += got
+    c.sock.settimeout(10)
+    r = c.reply()
+    assert starts(r, f"421 4.4.2 {HOSTNAME} timeout"), r
+    assert c.is_closed()
+
+
+def test_slow_but_complete_commands_keep_the_session(make_smtpd, sink):
+    """The deadline starts again with each complete line: an honest client that pauses
+    between commands, or sends a line in pieces, each time within timeout_command,
+    goes on for longer than timeout_command in all."""
+    d = make_smtpd({"example.net": sink.addr}, timeout_command=2)
+    c = d.client()
+    time.sleep(1.2)
+    c.ehlo()
+    time.sleep(1.2)
+    c.send(b"MAIL FROM:")
+    time.sleep(0.5)
+    c.send(b"<a@example.org>\r\n")
+    assert c.reply().code == 250
+    time.sleep(1.2)
+    assert c.cmd("RCPT TO:<b@example.net>").code == 250
+    time.sleep(1.2)
+    assert c.cmd("DATA").code == 354
+    c.send(message())
+    time.sleep(1.2)
+    assert c.cmd(b".").code == 250
+    time.sleep(1.2)
+    assert c.cmd("QUIT").code == 221
+    assert len(sink.messages()) == 1
+
+
+def test_waiting_for_the_next_hop_is_not_the_clients_delay(make_smtpd, make_sink):
+    """While ecluse waits for a slow next hop, the client waits for ecluse: the
+    command deadline must not run out against it."""
+    slow = make_sink("--delay", "4")
+    d = make_smtpd({"example.net": slow.addr}, timeout_command=2)
+    c = d.client()
+    c.ehlo()
+    assert c.cmd("MAIL FROM:<a@example.org>").code == 250
+    assert c.cmd("RCPT TO:<b@example.net>").code == 250
+    assert c.cmd("DATA").code == 354
+    r = c.cmd(message() + b".")
+    assert r.code == 250, r
+    assert c.cmd("NOOP").code == 250
+    assert len(slow.messages()) == 1

@@ -294,6 +294,39 @@ test_network_round_trip(void **state)
 	}
 }
 
+/* Connection limits count an IPv6 client by its /64, an IPv4 client by its address. */
+static void
+test_client(void **state)
+{
+	static const struct { const char *a, *b; bool same; } cases[] = {
+		{ "2001:db8:1:2::1", "2001:db8:1:2:ffff:ffff:ffff:fffe", true },
+		{ "2001:db8:1:2::1", "2001:db8:1:2::1", true },
+		{ "2001:db8:1:2::1", "2001:db8:1:3::1", false },
+		{ "2001:db8:1:2::1", "2001:db9:1:2::1", false },
+		{ "192.0.2.1", "192.0.2.1", true },
+		{ "192.0.2.1", "192.0.2.2", false },	/* a host address, not a /24 */
+		{ "::ffff:192.0.2.1", "192.0.2.1", true },
+		{ "192.0.2.1", "::ffff:192.0.2.2", false },
+	};
+	struct netaddr a, b, ka, kb;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		a = addr(cases[i].a);
+		b = addr(cases[i].b);
+		netaddr_client(&a, &ka);
+		netaddr_client(&b, &kb);
+		if (netaddr_equal(&ka, &kb) != cases[i].same)
+			fail_msg("%s and %s: %s client", cases[i].a, cases[i].b,
+			    cases[i].same ? "not the same" : "the same");
+	}
+	a = addr("2001:db8:1:2:3:4:5:6");
+	netaddr_client(&a, &ka);
+	b = addr("2001:db8:1:2::");
+	assert_true(netaddr_equal(&ka, &b));
+}
+
 int
 main(void)
 {
@@ -306,6 +339,7 @@ main(void)
 		cmocka_unit_test(test_net_parse),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_network_round_trip),
+		cmocka_unit_test(test_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -69,6 +69,12 @@ test_rcpt(void **state)
 		{ "TO:<\"\"@example.org>", 0, P_OK, "\"\"@example.org" },
 		{ "TO:<\"a\\ b\\\"c\\\\\"@example.org>", 0, P_OK, "\"a b\\\"c\\\\\"@example.org" },
 		{ "TO:<\"a\\\x7f\"@example.org>", 0, P_PATH, NULL },
+		/* angle brackets inside quotes: valid, but refused (see parse.h) */
+		{ "TO:<\"a>b\"@example.org>", 0, P_ANGLE, NULL },
+		{ "TO:<\"a<b\"@example.org>", 0, P_ANGLE, NULL },
+		{ "TO:<\"a\\>b\"@example.org>", 0, P_ANGLE, NULL },
+		{ "TO:<\">\"@example.org>", 0, P_ANGLE, NULL },
+		{ "TO:<\"a>@b\"@example.org>", 0, P_RELAY, NULL },
 	};
 	size_t i;
 
@@ -108,6 +114,10 @@ test_mail(void **state)
 		{ "FROM:<j\xc3\xb6@example.org>", P_UTF8, NULL, 0, BODY_NONE, 0 },
 		{ "FROM:<\"j\xc3\xb6\"@example.org>", P_UTF8, NULL, 0, BODY_NONE, 0 },
 		{ "FROM:<\"a%b\"@example.org>", P_OK, "a%b@example.org", 0, BODY_NONE, 0 },
+		{ "FROM:<\"a>b\"@example.org>", P_ANGLE, NULL, 0, BODY_NONE, 0 },
+		{ "FROM:<\"a>b\"@example.org> SIZE=10", P_ANGLE, NULL, 0, BODY_NONE, 0 },
+		{ "FROM:<\"a<b\"@example.org>", P_ANGLE, NULL, 0, BODY_NONE, 0 },
+		{ "FROM:<\"a b\"@example.org> SIZE=10", P_OK, "\"a b\"@example.org", 10, BODY_NONE, 0 },
 		{ "FROM:<@relay.example:\"a b\"@example.org>", P_OK, "\"a b\"@example.org", 0, BODY_NONE, 0 },
 		/* RFC 5321 3.6.1: a source route in MAIL is accepted and ignored */
 		{ "FROM:<@relay.example:a@example.org>", P_OK, "a@example.org", 0, BODY_NONE, 0 },
