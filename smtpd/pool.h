@@ -17,7 +17,7 @@
 
 #include "common/config.h"
 #include "smtpd/client.h"
-#include "smtpd/netaddr.h"
+#include "common/netaddr.h"
 
 struct relay_pool;
 

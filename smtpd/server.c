@@ -18,8 +18,8 @@
 #include <event2/util.h>
 
 #include "common/log.h"
+#include "common/netaddr.h"
 #include "common/xmalloc.h"
-#include "smtpd/netaddr.h"
 #include "smtpd/server.h"
 
 struct server {

@@ -22,12 +22,15 @@ endif
 # Differential tests of auth/ against python3-dkim and python3-spf
 # (tests/integration/test_*_diff.py): small programs that print ecluse's answers.
 noinst_PROGRAMS += tests/integration/dkim_canon_tool
-tests_integration_dkim_canon_tool_SOURCES = tests/integration/dkim_canon_tool.c
+tests_integration_dkim_canon_tool_SOURCES = tests/integration/dkim_canon_tool.c \
+	tests/integration/tool_input.c tests/integration/tool_input.h
 tests_integration_dkim_canon_tool_LDADD = auth/libauth.a common/libcommon.a
 noinst_PROGRAMS += tests/integration/dkim_verify_tool
-tests_integration_dkim_verify_tool_SOURCES = tests/integration/dkim_verify_tool.c
+tests_integration_dkim_verify_tool_SOURCES = tests/integration/dkim_verify_tool.c \
+	tests/integration/tool_input.c tests/integration/tool_input.h
 tests_integration_dkim_verify_tool_LDADD = auth/libauth.a common/libcommon.a \
 	$(OPENSSL_LIBS) $(SODIUM_LIBS)
 noinst_PROGRAMS += tests/integration/spf_macro_tool
-tests_integration_spf_macro_tool_SOURCES = tests/integration/spf_macro_tool.c
+tests_integration_spf_macro_tool_SOURCES = tests/integration/spf_macro_tool.c \
+	tests/integration/tool_input.c tests/integration/tool_input.h
 tests_integration_spf_macro_tool_LDADD = auth/libauth.a common/libcommon.a

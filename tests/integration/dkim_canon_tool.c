@@ -26,6 +26,7 @@
 #include "auth/dkim_canon.h"
 #include "common/header.h"
 #include "common/xmalloc.h"
+#include "tests/integration/tool_input.h"
 
 /* Pieces one body record may be split into. */
 #define PIECES_MAX 4096
@@ -49,32 +50,6 @@ collect(void *arg, const void *p, size_t n)
 	}
 	memcpy(s->b + s->n, p, n);
 	s->n += n;
-}
-
-static void __attribute__((noreturn))
-bad(const char *why)
-{
-	fprintf(stderr, "dkim_canon_tool: %s\n", why);
-	exit(2);
-}
-
-static char *
-read_all(size_t *len)
-{
-	size_t cap = 1 << 20, n = 0, got;
-	char *buf = xmalloc(cap);
-
-	while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-	}
-	if (ferror(stdin))
-		bad("read error");
-	*len = n;
-	return buf;
 }
 
 static void
@@ -113,7 +88,7 @@ numbers(char *line, const char *first, size_t *v, size_t max, int *limited,
 
 	tok = strtok_r(line, " ", &save);
 	if (tok == NULL || strcmp(tok, first) != 0)
-		bad("record type");
+		tool_fail("record type");
 	while ((tok = strtok_r(NULL, " ", &save)) != NULL) {
 		if (limited != NULL && n == 1 && strcmp(tok, "-") == 0) {
 			*limited = 0;
@@ -121,10 +96,10 @@ numbers(char *line, const char *first, size_t *v, size_t max, int *limited,
 			continue;
 		}
 		if (n == max)
-			bad("too many numbers");
+			tool_fail("too many numbers");
 		v[n] = (size_t)strtoull(tok, &end, 10);
 		if (end == tok || *end != '\0')
-			bad("bad number");
+			tool_fail("bad number");
 		if (limited != NULL && n == 1) {
 			*limited = 1;
 			*limit = v[n];
@@ -140,7 +115,7 @@ main(void)
 	static size_t v[PIECES_MAX + 2];
 	struct sink s = { 0 }, r = { 0 };
 	size_t len, pos = 0;
-	char *in = read_all(&len);
+	char *in = tool_read_stdin(&len);
 
 	while (pos < len) {
 		char *nl = memchr(in + pos, '\n', len - pos), *line = in + pos;
@@ -149,17 +124,17 @@ main(void)
 		uint64_t limit = 0, ls, lr;
 
 		if (nl == NULL)
-			bad("record line without LF");
+			tool_fail("record line without LF");
 		*nl = '\0';
 		pos = (size_t)(nl - in) + 1;
 		if (strncmp(line, "body ", 5) == 0) {
 			n = numbers(line, "body", v, PIECES_MAX + 2, &limited, &limit);
 			if (n < 3)
-				bad("body record needs LEN LIMIT and pieces");
+				tool_fail("body record needs LEN LIMIT and pieces");
 			for (i = 2; i < n; i++)
 				sum += v[i];
 			if (sum != v[0] || v[0] > len - pos)
-				bad("pieces do not add up to the body");
+				tool_fail("pieces do not add up to the body");
 			ls = body(DKIM_CANON_SIMPLE, in + pos, v + 2, n - 2, limited, limit, &s);
 			lr = body(DKIM_CANON_RELAXED, in + pos, v + 2, n - 2, limited, limit, &r);
 			emit(&s, &r, ls, lr);
@@ -172,7 +147,7 @@ main(void)
 
 			n = numbers(line, "header", v, 1, NULL, NULL);
 			if (n != 1 || v[0] > len - pos)
-				bad("header record needs LEN");
+				tool_fail("header record needs LEN");
 			/* The field, then the empty line that ends a header section. */
 			field = xmalloc(v[0] + 2);
 			memcpy(field, in + pos, v[0]);

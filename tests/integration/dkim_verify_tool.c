@@ -24,6 +24,7 @@
 #include "auth/dkim.h"
 #include "auth/dns.h"
 #include "common/xmalloc.h"
+#include "tests/integration/tool_input.h"
 
 /* Key records one run may hold. */
 #define RECORDS_MAX 256
@@ -36,32 +37,6 @@ struct record {
 static struct record records[RECORDS_MAX];
 static size_t nrecords;
 
-static void __attribute__((noreturn))
-bad(const char *why)
-{
-	fprintf(stderr, "dkim_verify_tool: %s\n", why);
-	exit(2);
-}
-
-static char *
-read_all(size_t *len)
-{
-	size_t cap = 1 << 20, n = 0, got;
-	char *buf = xmalloc(cap);
-
-	while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-	}
-	if (ferror(stdin))
-		bad("read error");
-	*len = n;
-	return buf;
-}
-
 /* Answers the cache's wanted question from the records. */
 static void
 answer(struct dns_cache *c)
@@ -72,12 +47,12 @@ answer(struct dns_cache *c)
 	size_t i, n = 0;
 
 	if (dns_cache_wanted(c, &name, &type) != 0)
-		bad("the verifier wants DNS but names no question");
+		tool_fail("the verifier wants DNS but names no question");
 	for (i = 0; i < nrecords && type == DNS_T_TXT; i++)
 		if (strcasecmp(records[i].name, name) == 0 && n < DNS_RR_MAX)
 			rr[n++] = records[i].rr;
 	if (dns_cache_put(c, name, strlen(name), type, n ? DNS_OK : DNS_NXDOMAIN, rr, n) != 0)
-		bad("DNS cache full");
+		tool_fail("DNS cache full");
 }
 
 static void
@@ -108,7 +83,7 @@ main(void)
 {
 	struct dkim_keys *keys = dkim_keys_new();
 	size_t len, pos = 0;
-	char *in = read_all(&len);
+	char *in = tool_read_stdin(&len);
 
 	while (pos < len) {
 		char *nl = memchr(in + pos, '\n', len - pos), *line = in + pos, word[8];
@@ -117,30 +92,30 @@ main(void)
 		char *msg;
 
 		if (nl == NULL)
-			bad("record line without LF");
+			tool_fail("record line without LF");
 		*nl = '\0';
 		pos = (size_t)(nl - in) + 1;
 		if (sscanf(line, "%7s", word) != 1)
-			bad("empty record line");
+			tool_fail("empty record line");
 		if (strcmp(word, "txt") == 0) {
 			if (sscanf(line, "txt %255s %llu", name, &n) != 2 || n > len - pos)
-				bad("txt record needs NAME LEN");
+				tool_fail("txt record needs NAME LEN");
 			if (nrecords == RECORDS_MAX)
-				bad("too many records");
+				tool_fail("too many records");
 			memcpy(records[nrecords].name, name, sizeof(name));
 			records[nrecords].rr.data = (unsigned char *)in + pos;
 			records[nrecords].rr.len = (size_t)n;
 			nrecords++;
 		} else if (strcmp(word, "msg") == 0) {
 			if (sscanf(line, "msg %llu %llu", &n, &now) != 2 || n > len - pos)
-				bad("msg record needs LEN NOW");
+				tool_fail("msg record needs LEN NOW");
 			/* A copy of its own, so ASan sees any read past the message. */
 			msg = xmalloc(n ? (size_t)n : 1);
 			memcpy(msg, in + pos, (size_t)n);
 			verify(msg, (size_t)n, (time_t)now, keys);
 			free(msg);
 		} else
-			bad("unknown record type");
+			tool_fail("unknown record type");
 		pos += (size_t)n;
 	}
 	dkim_keys_free(keys);

@@ -17,6 +17,7 @@ only stops a hung test; no test relies on how fast anything is.
 
 import json
 import os
+import random
 import re
 import signal
 import smtplib
@@ -494,3 +495,19 @@ def split_received(eml):
     if eml.startswith(b"Authentication-Results:", pos):
         pos = field_end(pos)
     return eml[:pos], eml[pos:]
+
+
+def diff_seed():
+    """The seed of a differential test: $ECLUSE_DIFF_SEED to replay one, else a fresh
+    one; printed, so that a failure's output says how to replay it."""
+    s = os.environ.get("ECLUSE_DIFF_SEED")
+    s = int(s) if s else random.SystemRandom().randrange(1 << 32)
+    print(f"ECLUSE_DIFF_SEED={s}")
+    return s
+
+
+def helper_program(name):
+    """The path of a helper program built in tests/integration (fails when not built)."""
+    path = build_dir() / "tests" / "integration" / name
+    assert os.access(path, os.X_OK), f"{path} not built (set ECLUSE_BUILD)"
+    return str(path)

@@ -23,43 +23,17 @@
 #include <sys/socket.h>
 
 #include "auth/spf_macro.h"
-#include "common/xmalloc.h"
+#include "tests/integration/tool_input.h"
 
 /* Output room of an explanation expansion: far more than any generated case needs. */
 #define EXPLAIN_OUT 8192
-
-static void __attribute__((noreturn))
-bad(const char *why)
-{
-	fprintf(stderr, "spf_macro_tool: %s\n", why);
-	exit(2);
-}
-
-static char *
-read_all(size_t *len)
-{
-	size_t cap = 1 << 20, n = 0, got;
-	char *buf = xmalloc(cap);
-
-	while ((got = fread(buf + n, 1, cap - n, stdin)) > 0) {
-		n += got;
-		if (n == cap) {
-			cap *= 2;
-			buf = xreallocarray(buf, cap, 1);
-		}
-	}
-	if (ferror(stdin))
-		bad("read error");
-	*len = n;
-	return buf;
-}
 
 int
 main(void)
 {
 	static char out[EXPLAIN_OUT];
 	size_t len, pos = 0;
-	char *in = read_all(&len);
+	char *in = tool_read_stdin(&len);
 
 	while (pos < len) {
 		char *nl = memchr(in + pos, '\n', len - pos), *line = in + pos, *at;
@@ -72,15 +46,15 @@ main(void)
 		char *p, *m;
 
 		if (nl == NULL)
-			bad("record line without LF");
+			tool_fail("record line without LF");
 		*nl = '\0';
 		pos = (size_t)(nl - in) + 1;
 		if (sscanf(line, "%15s %llu %llu %llu %llu %llu %63s %llu", ctx, &sl, &hl, &rl,
 		    &pl, &ml, ip, &now) != 8)
-			bad("record line needs CTX SLEN HLEN RLEN PLEN MLEN IP NOW");
+			tool_fail("record line needs CTX SLEN HLEN RLEN PLEN MLEN IP NOW");
 		if (sl > len - pos || hl > len - pos - sl || rl > len - pos - sl - hl ||
 		    pl > len - pos - sl - hl - rl || ml > len - pos - sl - hl - rl - pl)
-			bad("record shorter than its lengths");
+			tool_fail("record shorter than its lengths");
 		memset(&v, 0, sizeof(v));
 		p = in + pos;
 		v.sender = p;
@@ -89,7 +63,7 @@ main(void)
 			if (*m == '@')
 				at = m;
 		if (at == NULL)
-			bad("sender without '@'");
+			tool_fail("sender without '@'");
 		v.local = p;
 		v.local_len = (size_t)(at - p);
 		v.sender_domain = v.domain = at + 1;
@@ -111,7 +85,7 @@ main(void)
 		else if (inet_pton(AF_INET6, ip, v.ip) == 1)
 			v.family = AF_INET6;
 		else
-			bad("bad IP address");
+			tool_fail("bad IP address");
 		v.now = (time_t)now;
 		if (strcmp(ctx, "domain") == 0) {
 			char dom[SPF_MACRO_DOMAIN_BUF];
@@ -123,7 +97,7 @@ main(void)
 			e = spf_macro_expand(m, (size_t)ml, SPF_MACRO_EXPLAIN, &v, out,
 			    sizeof(out), &outlen, &reason);
 		else
-			bad("CTX is domain or explain");
+			tool_fail("CTX is domain or explain");
 		if (e == SPF_MACRO_OK)
 			printf("ok %.*s\n", (int)outlen, out);
 		else

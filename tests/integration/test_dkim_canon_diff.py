@@ -27,7 +27,6 @@ Where python3-dkim is wrong (header fields): see dkimpy_header_corrected.
 The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays it.
 """
 
-import os
 import random
 import subprocess
 
@@ -39,24 +38,11 @@ BODIES = 3000
 FIELDS = 4000
 
 
-def seed():
-    s = os.environ.get("ECLUSE_DIFF_SEED")
-    s = int(s) if s else random.SystemRandom().randrange(1 << 32)
-    print(f"ECLUSE_DIFF_SEED={s}")
-    return s
-
-
-def tool():
-    path = harness.build_dir() / "tests" / "integration" / "dkim_canon_tool"
-    assert os.access(path, os.X_OK), f"{path} not built (set ECLUSE_BUILD)"
-    return str(path)
-
-
 def run_tool(records):
     """records: list of (header line, bytes). Returns one entry per record:
     (simple, relaxed, simple_len, relaxed_len) or ("refused", reason)."""
     data = b"".join(line + b"\n" + raw for line, raw in records)
-    out = subprocess.run([tool()], input=data, capture_output=True, timeout=120)
+    out = subprocess.run([harness.helper_program("dkim_canon_tool")], input=data, capture_output=True, timeout=120)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-2000:]
     assert b"runtime error" not in out.stderr, out.stderr.decode(errors="replace")[-2000:]
     res, pos, buf = [], 0, out.stdout
@@ -171,7 +157,7 @@ def body_record(body, sizes, limit=None):
 
 
 def test_dkim_body_canon_against_dkimpy():
-    s = seed()
+    s = harness.diff_seed()
     rng = random.Random(s)
     bodies = [gen_body(rng) for _ in range(BODIES)]
     records, meta = [], []
@@ -269,7 +255,7 @@ def dkimpy_header_corrected(field):
 
 
 def test_dkim_header_canon_against_dkimpy():
-    s = seed()
+    s = harness.diff_seed()
     rng = random.Random(s)
     fields = [gen_field(rng) for _ in range(FIELDS)]
     answers = run_tool([(b"header %d" % len(f), f) for f in fields])

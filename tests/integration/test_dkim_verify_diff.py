@@ -23,7 +23,6 @@ The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays 
 """
 
 import base64
-import os
 import random
 import subprocess
 import time
@@ -39,19 +38,6 @@ DOMAIN = b"example.org"
 NOW = int(time.time())
 ALNUM = b"abcdefghijklmnopqrstuvwxyz0123456789"
 WORD = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.,;-_=+!?'\"()<>@"
-
-
-def seed():
-    s = os.environ.get("ECLUSE_DIFF_SEED")
-    s = int(s) if s else random.SystemRandom().randrange(1 << 32)
-    print(f"ECLUSE_DIFF_SEED={s}")
-    return s
-
-
-def tool():
-    path = harness.build_dir() / "tests" / "integration" / "dkim_verify_tool"
-    assert os.access(path, os.X_OK), f"{path} not built (set ECLUSE_BUILD)"
-    return str(path)
 
 
 class Key:
@@ -263,7 +249,7 @@ def make_cases(rng, keys):
 def run_tool(keys, cases):
     data = b"".join(b"txt %s %d\n%s" % (k.name, len(k.record), k.record) for k in keys)
     data += b"".join(b"msg %d %d\n%s" % (len(m), NOW, m) for _, m, _ in cases)
-    out = subprocess.run([tool()], input=data, capture_output=True, timeout=300)
+    out = subprocess.run([harness.helper_program("dkim_verify_tool")], input=data, capture_output=True, timeout=300)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-2000:]
     assert b"runtime error" not in out.stderr, out.stderr.decode(errors="replace")[-2000:]
     lines = out.stdout.decode().splitlines()
@@ -272,7 +258,7 @@ def run_tool(keys, cases):
 
 
 def test_dkim_signed_by_dkimpy_verified_by_ecluse():
-    s = seed()
+    s = harness.diff_seed()
     rng = random.Random(s)
     keys = [Key("rsa", b"rsa"), Key("ed25519", b"ed")]
     records = {k.name: k.record for k in keys}

@@ -34,7 +34,6 @@ only as refusals checked on ecluse's side.
 The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays it.
 """
 
-import os
 import random
 import re
 import subprocess
@@ -49,19 +48,6 @@ DELIMS = ".-+,/_="
 LITERAL = bytes(c for c in range(0x21, 0x7F) if c != ord("%")).decode()
 LETTERS_DOMAIN = "slodipvh"
 LETTERS_EXPLAIN = "slodipvhcrt"
-
-
-def seed():
-    s = os.environ.get("ECLUSE_DIFF_SEED")
-    s = int(s) if s else random.SystemRandom().randrange(1 << 32)
-    print(f"ECLUSE_DIFF_SEED={s}")
-    return s
-
-
-def tool():
-    path = harness.build_dir() / "tests" / "integration" / "spf_macro_tool"
-    assert os.access(path, os.X_OK), f"{path} not built (set ECLUSE_BUILD)"
-    return str(path)
 
 
 def label(rng, delims=False):
@@ -228,7 +214,7 @@ def run_tool(cases):
         data += b"%s %s %s %d\n" % (ctx.encode(), b" ".join(b"%d" % len(p) for p in enc),
                                     v["ip"].encode(), NOW)
         data += b"".join(enc)
-    out = subprocess.run([tool()], input=data, capture_output=True, timeout=120)
+    out = subprocess.run([harness.helper_program("spf_macro_tool")], input=data, capture_output=True, timeout=120)
     assert out.returncode == 0, out.stderr.decode(errors="replace")[-2000:]
     assert b"runtime error" not in out.stderr, out.stderr.decode(errors="replace")[-2000:]
     lines = out.stdout.decode().split("\n")[:-1]
@@ -237,7 +223,7 @@ def run_tool(cases):
 
 
 def test_spf_macro_expansion_against_pyspf():
-    s = seed()
+    s = harness.diff_seed()
     rng = random.Random(s)
     cases, kinds = [], []
     for _ in range(CASES):
