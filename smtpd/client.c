@@ -164,6 +164,11 @@ read_reply(struct smtp_client *c)
 			note_ext(c, line + 4, len - 4);
 		if (len == 3 || line[3] == ' ') {
 			free(line);
+			/* One command at a time (never pipelined): bytes after a whole reply
+			 * answer nothing asked, and would be read as the reply to the next
+			 * command, and every later reply as the wrong one. */
+			if (evbuffer_get_length(in) > 0)
+				return -1;
 			c->reply.code = c->code;
 			return 1;
 		}

@@ -22,10 +22,12 @@ class StrictHop:
     """A next hop on loopback that keeps RFC 5321 transaction state as real servers
     do (a MAIL inside a transaction gets 503), for what tests/sink.py has no mode for.
     data_cmd_reply: its reply to the DATA command (a 354, or a refusal that leaves the
-    transaction open, as a server with DATA-stage restrictions does)."""
+    transaction open, as a server with DATA-stage restrictions does); double: a verb
+    it answers twice (a broken or hostile server), for the test of reply framing."""
 
-    def __init__(self, data_cmd_reply="354 go ahead"):
+    def __init__(self, data_cmd_reply="354 go ahead", double=None):
         self.data_cmd_reply = data_cmd_reply
+        self.double = double
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -82,6 +84,8 @@ class StrictHop:
                 break
             else:
                 out = "502 5.5.1 no"
+            if verb == self.double:
+                out += "\r\n" + out
             conn.sendall(out.encode() + b"\r\n")
         f.close()
         conn.close()
@@ -128,6 +132,27 @@ def test_refused_data_command_leaves_no_open_transaction(make_smtpd):
     finally:
         hop.close()
 
+
+
+def test_a_second_reply_to_one_command_ends_the_connection(make_smtpd):
+    """ecluse sends the next hop one command at a time: a second reply to one command
+    answers nothing it asked, and read as the reply to the next command it would make
+    every later reply on that connection the wrong one (a 250 taken for the end of
+    data of a message the next hop refused). The connection is dropped instead, and
+    the client gets a temporary error: nothing is relayed on a desynchronised one."""
+    hop = StrictHop(double="MAIL")
+    try:
+        d = make_smtpd({"example.net": hop.addr})
+        c = d.client()
+        c.ehlo("client.test")
+        assert c.cmd("MAIL FROM:<a@example.org>").code == 250   # the hop is not known yet
+        r = c.cmd("RCPT TO:<b@example.net>")    # MAIL, then RCPT, to the hop
+        assert r.code // 100 == 4, r
+        assert any(cmd.startswith("MAIL") for cmd in hop.commands), hop.commands
+        assert not any(cmd.startswith("RCPT") for cmd in hop.commands), hop.commands
+        assert "malformed reply" in d.log() or "unexpected" in d.log(), d.log()
+    finally:
+        hop.close()
 
 def test_quoted_non_ascii_needs_smtputf8(smtpd, sink):
     """8-bit bytes in a quoted local part are as non-ASCII as anywhere else in an
