@@ -19,7 +19,8 @@ case too, so the canonical form changes whichever canonicalization is used. Ever
 expectation is also checked against dkimpy's own verifier: a case where dkimpy
 disagrees with the expectation is a broken case, not an ecluse result.
 
-The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays it.
+The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays it,
+ECLUSE_DIFF_SEED=random draws a fresh one (harness.diff_seed).
 """
 
 import base64

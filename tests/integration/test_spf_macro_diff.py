@@ -31,7 +31,8 @@ pyspf lets through (a zero digit count, 7.3: "If a DIGIT is specified, the value
 MUST be nonzero"; a delimiter outside the seven of 7.1), so those are generated
 only as refusals checked on ecluse's side.
 
-The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays it.
+The seed is printed and is in every failure message; ECLUSE_DIFF_SEED=N replays it,
+ECLUSE_DIFF_SEED=random draws a fresh one (harness.diff_seed).
 """
 
 import random
