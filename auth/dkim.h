@@ -66,8 +66,9 @@
 /* Clock skew tolerated for a signature timestamp t= in the future. */
 #define DKIM_CLOCK_SKEW 300
 /*
- * Parsed RSA keys kept by a struct dkim_keys: enough for the busy sender domains
- * of a large MX; each entry holds one key (under 2 KB).
+ * Key records kept by a struct dkim_keys: enough for the busy sender domains of a
+ * large MX; each entry holds one record (at most DKIM_KEYREC_MAX bytes) and its
+ * parsed key.
  */
 #define DKIM_KEYS_MAX 256
 
@@ -108,10 +109,10 @@ struct dkim_ctx *dkim_new(const char *msg, size_t len, time_t now);
 void dkim_free(struct dkim_ctx *ctx);
 
 /*
- * Parsed RSA keys shared by verifications (see dkim_keys.h for why): the daemon
+ * Parsed key records shared by verifications (see dkim_keys.h for why): the daemon
  * makes one at start and lends it to each context before its first step. Optional:
- * without it every RSA key record is decoded again. The cache must outlive the
- * contexts that use it. dkim_keys_free(NULL) is a no-op.
+ * without it a context keeps the records it parses for itself only. The cache must
+ * outlive the contexts that use it. dkim_keys_free(NULL) is a no-op.
  */
 struct dkim_keys *dkim_keys_new(void);
 void dkim_keys_free(struct dkim_keys *keys);

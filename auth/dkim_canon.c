@@ -20,6 +20,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "auth/bytescan.h"
 #include "auth/dkim_canon.h"
 #include "common/xmalloc.h"
 
@@ -44,6 +45,23 @@ ob_put(struct outbuf *o, unsigned char c)
 }
 
 static void
+ob_append(struct outbuf *o, const unsigned char *p, size_t n)
+{
+	while (n > sizeof(o->b) - o->n) {
+		size_t room = sizeof(o->b) - o->n;
+
+		memcpy(o->b + o->n, p, room);
+		o->n = sizeof(o->b);
+		p += room;
+		n -= room;
+		o->out(o->arg, o->b, o->n);
+		o->n = 0;
+	}
+	memcpy(o->b + o->n, p, n);
+	o->n += n;
+}
+
+static void
 ob_flush(struct outbuf *o)
 {
 	if (o->n > 0)
@@ -51,10 +69,103 @@ ob_flush(struct outbuf *o)
 	o->n = 0;
 }
 
-static int
-is_space(unsigned char c)
+/*
+ * Whitespace of relaxed canonicalization. In the body, CR (of CRLF), HTAB and SP;
+ * a bare LF is text there. In a header field CR and LF are only folding, so they
+ * are whitespace like the others.
+ */
+static const unsigned char body_ws[256] = { ['\r'] = 1, ['\t'] = 1, [' '] = 1 };
+static const unsigned char header_ws[256] = {
+	['\r'] = 1, ['\n'] = 1, ['\t'] = 1, [' '] = 1
+};
+
+/*
+ * The end of the run of text starting at i: the first whitespace byte of ws other
+ * than SP, or SP that starts a whitespace run or ends the piece. A single SP
+ * between two other bytes stays as it is in relaxed, so a run covers words and
+ * single spaces alike.
+ * Many bytes at a time (16 with SSE2, else 8 in a 64-bit word): a byte may stop
+ * the run only if it is below 0x21 and is not a SP followed by a byte of 0x21 or
+ * more; such candidates are then checked one by one (other control bytes are
+ * text). The byte-at-a-time tail gives the same answer, which fuzz_dkim_canon
+ * checks by feeding bodies whole and byte by byte.
+ */
+static size_t
+run_end(const unsigned char *u, size_t i, size_t n, const unsigned char *ws)
 {
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+	size_t j = i + 1;
+
+	for (;;) {
+#ifdef __SSE2__
+		const __m128i lim = _mm_set1_epi8(0x20), sp = _mm_set1_epi8(' ');
+
+		for (; j + 17 <= n; j += 16) {
+			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + j));
+			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(u + j + 1));
+			__m128i lowx = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x);
+			__m128i lowy = _mm_cmpeq_epi8(_mm_min_epu8(y, lim), y);
+			__m128i single = _mm_andnot_si128(lowy, _mm_cmpeq_epi8(x, sp));
+			unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(single, lowx));
+
+			if (m != 0) {
+				j += (size_t)__builtin_ctz(m);
+				break;
+			}
+		}
+		if (j + 17 > n)
+#endif
+		{
+			uint64_t x, y, m;
+
+			for (; j + 9 <= n; j += 8) {
+				memcpy(&x, u + j, 8);
+				memcpy(&y, u + j + 1, 8);
+				m = bytescan_below21(x) &
+				    ~(bytescan_eq(x, ' ') & ~bytescan_below21(y));
+				if (m != 0) {
+					j += bytescan_first(m);
+					break;
+				}
+			}
+			if (j + 9 > n)
+				while (j < n && u[j] > 0x20)
+					j++;
+		}
+		if (j >= n)
+			return n;
+		if (ws[u[j]] && (u[j] != ' ' || j + 1 == n || ws[u[j + 1]]))
+			return j;
+		j++;	/* a single SP, or another control byte: text */
+	}
+}
+
+/* Relaxed header value state: whitespace seen and not written; text written. */
+struct hvalue {
+	int	 pending;
+	int	 started;
+};
+
+/* One piece of a relaxed header value: runs of text copied whole, whitespace runs
+ * held as one pending space, written only if more text follows. */
+static void
+header_value(struct outbuf *o, const unsigned char *u, size_t n, struct hvalue *hs)
+{
+	size_t i = 0, j;
+
+	while (i < n) {
+		if (header_ws[u[i]]) {
+			hs->pending = 1;
+			i++;
+			continue;
+		}
+		if (hs->pending && hs->started)
+			ob_put(o, ' ');
+		hs->pending = 0;
+		hs->started = 1;
+		j = run_end(u, i, n, header_ws);
+		ob_append(o, u + i, j - i);
+		i = j;
+	}
 }
 
 void
@@ -62,8 +173,10 @@ dkim_canon_header(enum dkim_canon c, const char *raw, size_t len, size_t skip_of
     size_t skip_len, int crlf, dkim_out_fn *out, void *arg)
 {
 	struct outbuf o;
+	struct hvalue hs = { 0, 0 };
 	size_t end = len, i;
-	int in_name = 1, pending = 0, started = 0;
+	unsigned char ch;
+	int value = 0;
 
 	if (skip_off > len)
 		skip_off = len;
@@ -86,37 +199,29 @@ dkim_canon_header(enum dkim_canon c, const char *raw, size_t len, size_t skip_of
 	 * Relaxed (3.4.2): lower-case name, no whitespace around the colon, folding
 	 * removed, whitespace runs as one space, none at the end. CR and LF inside a
 	 * field are only folding, so they count as whitespace; the final CRLF is
-	 * written back when asked.
+	 * written back when asked. The value is done in two pieces around the bytes
+	 * left out.
 	 */
 	o.n = 0;
 	o.out = out;
 	o.arg = arg;
-	for (i = 0; i < len; i++) {
-		unsigned char ch;
-
-		if (i == skip_off && skip_len > 0) {
-			i += skip_len - 1;
-			continue;
-		}
+	for (i = 0; i < len && !value; i++) {
 		ch = (unsigned char)raw[i];
-		if (in_name) {
-			if (ch == ':') {
-				ob_put(&o, ':');
-				in_name = 0;
-			} else if (!is_space(ch))
-				ob_put(&o, (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
-			continue;
-		}
-		if (is_space(ch)) {
-			pending = 1;
-			continue;
-		}
-		if (pending && started)
-			ob_put(&o, ' ');
-		pending = 0;
-		started = 1;
-		ob_put(&o, ch);
+		if (i == skip_off && skip_len > 0)
+			i += skip_len - 1;
+		else if (ch == ':') {
+			ob_put(&o, ':');
+			value = 1;
+		} else if (!header_ws[ch])
+			ob_put(&o, (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch);
 	}
+	if (skip_len == 0 || skip_off < i) {
+		skip_off = len;
+		skip_len = 0;
+	}
+	header_value(&o, (const unsigned char *)raw + i, skip_off - i, &hs);
+	header_value(&o, (const unsigned char *)raw + skip_off + skip_len,
+	    len - skip_off - skip_len, &hs);
 	if (crlf) {
 		ob_put(&o, '\r');
 		ob_put(&o, '\n');
@@ -218,97 +323,6 @@ pending(struct dkim_body *b)
 	}
 }
 
-/* Bytes that may need rewriting in relaxed: CR, HTAB, SP. */
-static const unsigned char special[256] = { ['\r'] = 1, ['\t'] = 1, [' '] = 1 };
-
-#define ONES	0x0101010101010101ULL
-#define LOW7	0x7f7f7f7f7f7f7f7fULL
-#define HIGHS	0x8080808080808080ULL
-
-/* 0x80 in each byte of v that is below 0x21 (exact: no carry crosses bytes). */
-static inline uint64_t
-below21(uint64_t v)
-{
-	return ~(((v & LOW7) + ONES * (0x80 - 0x21)) | v) & HIGHS;
-}
-
-/* 0x80 in each byte of v that is zero (exact). */
-static inline uint64_t
-zero(uint64_t v)
-{
-	return ~(((v & LOW7) + LOW7) | v) & HIGHS;
-}
-
-/* Index of the lowest-addressed byte flagged in m (m != 0). */
-static inline size_t
-first_flag(uint64_t m)
-{
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	return (size_t)__builtin_clzll(m) / 8;
-#else
-	return (size_t)__builtin_ctzll(m) / 8;
-#endif
-}
-
-/*
- * The end of the run of text starting at i: the first CR or HTAB, or SP that
- * starts a whitespace run or ends the line or piece. A single SP between two other
- * bytes stays as it is in relaxed, so a run covers words and single spaces alike.
- * Many bytes at a time (16 with SSE2, else 8 in a 64-bit word): a byte may stop
- * the run only if it is below 0x21 and is not a SP followed by a byte of 0x21 or
- * more; such candidates are then checked one by one (other control bytes are
- * text). The byte-at-a-time tail gives the same answer, which fuzz_dkim_canon
- * checks by feeding bodies whole and byte by byte.
- */
-static size_t
-run_end(const unsigned char *u, size_t i, size_t n)
-{
-	size_t j = i + 1;
-
-	for (;;) {
-#ifdef __SSE2__
-		const __m128i lim = _mm_set1_epi8(0x20), sp = _mm_set1_epi8(' ');
-
-		for (; j + 17 <= n; j += 16) {
-			__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(u + j));
-			__m128i y = _mm_loadu_si128((const __m128i *)(const void *)(u + j + 1));
-			__m128i lowx = _mm_cmpeq_epi8(_mm_min_epu8(x, lim), x);
-			__m128i lowy = _mm_cmpeq_epi8(_mm_min_epu8(y, lim), y);
-			__m128i single = _mm_andnot_si128(lowy, _mm_cmpeq_epi8(x, sp));
-			unsigned m = (unsigned)_mm_movemask_epi8(_mm_andnot_si128(single, lowx));
-
-			if (m != 0) {
-				j += (size_t)__builtin_ctz(m);
-				break;
-			}
-		}
-		if (j + 17 > n)
-#endif
-		{
-			uint64_t x, y, m;
-
-			for (; j + 9 <= n; j += 8) {
-				memcpy(&x, u + j, 8);
-				memcpy(&y, u + j + 1, 8);
-				m = below21(x) & ~(zero(x ^ (ONES * ' ')) & ~below21(y));
-				if (m != 0) {
-					j += first_flag(m);
-					break;
-				}
-			}
-			if (j + 9 > n)
-				while (j < n && u[j] > 0x20)
-					j++;
-		}
-		if (j >= n)
-			return n;
-		if (u[j] == '\r' || u[j] == '\t' ||
-		    (u[j] == ' ' && (j + 1 == n || special[u[j + 1]])))
-			return j;
-		j++;	/* a single SP, or another control byte: text */
-	}
-}
-
 /*
  * Relaxed: text runs are copied whole; whitespace runs, whitespace before a line
  * end (or at the end of a piece, where the next byte is unknown) and CR take the
@@ -342,14 +356,14 @@ update_relaxed(struct dkim_body *b, const char *p, size_t n)
 			continue;
 		}
 		if ((ch == ' ' || ch == '\t') &&
-		    (ch == '\t' || b->wsp || i + 1 == n || special[u[i + 1]])) {
+		    (ch == '\t' || b->wsp || i + 1 == n || body_ws[u[i + 1]])) {
 			/* A whitespace run: one pending space for all of it. */
 			for (i++; i < n && (u[i] == ' ' || u[i] == '\t'); i++)
 				;
 			b->wsp = 1;
 			continue;
 		}
-		j = run_end(u, i, n);
+		j = run_end(u, i, n, body_ws);
 		pending(b);
 		append(b, p + i, j - i);
 		b->content = 1;

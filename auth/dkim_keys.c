@@ -1,8 +1,7 @@
 /*
- * dkim_keys.c - RSA verification with a cache of decoded keys and prepared verify
- * contexts; see dkim_keys.h.
+ * dkim_keys.c - key records parsed once and kept; see dkim_keys.h.
  *
- * A fixed array searched linearly by a keyed 64-bit hash of the key bytes
+ * A fixed array searched linearly by a keyed 64-bit hash of the record text
  * (SipHash with a random key per cache, so that a sender cannot pick records that
  * collide), then compared in full. A prepared EVP_PKEY_CTX is reused: OpenSSL lets
  * EVP_PKEY_verify() run any number of times after one EVP_PKEY_verify_init().
@@ -23,10 +22,10 @@
 
 struct entry {
 	uint64_t	 hash;
-	unsigned char	*der;
+	char		*rec;		/* the record text, len bytes */
 	size_t		 len;
-	EVP_PKEY_CTX	*vctx;		/* ready for EVP_PKEY_verify() */
 	uint64_t	 used;		/* clock of the last use */
+	struct dkim_keyrec kr;
 };
 
 struct dkim_keys {
@@ -34,6 +33,7 @@ struct dkim_keys {
 	struct entry	 e[DKIM_KEYS_MAX];
 	size_t		 n;
 	uint64_t	 clock;
+	struct dkim_keyrec scratch;	/* a record too long to keep */
 };
 
 struct dkim_keys *
@@ -53,9 +53,10 @@ dkim_keys_free(struct dkim_keys *k)
 	if (k == NULL)
 		return;
 	for (i = 0; i < k->n; i++) {
-		EVP_PKEY_CTX_free(k->e[i].vctx);
-		free(k->e[i].der);
+		EVP_PKEY_CTX_free(k->e[i].kr.vctx);
+		free(k->e[i].rec);
 	}
+	EVP_PKEY_CTX_free(k->scratch.vctx);
 	free(k);
 }
 
@@ -78,99 +79,107 @@ decode(const unsigned char *der, size_t len)
 	return pk;
 }
 
-/* A verify context for the key, or NULL with *why set. */
-static EVP_PKEY_CTX *
-prepare(const unsigned char *der, size_t len, enum dkim_rsa_result *why)
+/* A verify context for the key in kr->vctx, or kr->rsa says why not. */
+static void
+prepare(struct dkim_keyrec *kr, const unsigned char *der, size_t len)
 {
 	EVP_PKEY *pk;
 	EVP_PKEY_CTX *vctx = NULL;
 	int bits;
 
-	*why = DKIM_RSA_BADKEY;
+	kr->rsa = DKIM_RSA_BADKEY;
 	if ((pk = decode(der, len)) == NULL)
-		return NULL;
+		return;
 	if (EVP_PKEY_get_base_id(pk) != EVP_PKEY_RSA)
 		goto out;
 	bits = EVP_PKEY_get_bits(pk);
 	if (bits < DKIM_RSA_BITS_MIN || bits > DKIM_RSA_BITS_MAX) {
-		*why = bits < DKIM_RSA_BITS_MIN ? DKIM_RSA_SHORT : DKIM_RSA_LONG;
+		kr->rsa = bits < DKIM_RSA_BITS_MIN ? DKIM_RSA_SHORT : DKIM_RSA_LONG;
 		goto out;
 	}
-	*why = DKIM_RSA_ERROR;
+	kr->rsa = DKIM_RSA_ERROR;
 	if ((vctx = EVP_PKEY_CTX_new(pk, NULL)) == NULL ||
 	    EVP_PKEY_verify_init(vctx) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(vctx, RSA_PKCS1_PADDING) != 1 ||
 	    EVP_PKEY_CTX_set_signature_md(vctx, EVP_sha256()) != 1) {
 		EVP_PKEY_CTX_free(vctx);
-		vctx = NULL;
+		goto out;
 	}
+	kr->vctx = vctx;
+	kr->rsa = DKIM_RSA_PASS;
 out:
 	EVP_PKEY_free(pk);	/* the context holds its own reference */
-	return vctx;
 }
 
-static enum dkim_rsa_result
-verify(EVP_PKEY_CTX *vctx, const unsigned char *sig, size_t siglen,
-    const unsigned char *hash)
+/* Fills kr (whose vctx must be NULL) from the record text. */
+static void
+parse(struct dkim_keyrec *kr, const char *rec, size_t len)
 {
-	return EVP_PKEY_verify(vctx, sig, siglen, hash, 32) == 1 ? DKIM_RSA_PASS :
-	    DKIM_RSA_FAIL;
+	struct dkim_key key;
+
+	kr->err = dkim_key_parse(rec, len, &key, &kr->reason);
+	kr->type = key.type;
+	kr->hashes = key.hashes;
+	kr->testing = key.testing;
+	kr->strict = key.strict;
+	kr->rsa = DKIM_RSA_BADKEY;
+	kr->vctx = NULL;
+	if (kr->err != DKIM_KEY_OK)
+		return;
+	if (key.type == DKIM_KEY_ED25519)
+		memcpy(kr->ed25519, key.p, sizeof(kr->ed25519));
+	else
+		prepare(kr, key.p, key.p_len);
 }
 
-/* The cached context for der, made and kept if new; NULL with *why set. */
-static EVP_PKEY_CTX *
-lookup(struct dkim_keys *k, const unsigned char *der, size_t len,
-    enum dkim_rsa_result *why)
+const struct dkim_keyrec *
+dkim_keys_get(struct dkim_keys *k, const char *rec, size_t len)
 {
 	unsigned char out[crypto_shorthash_BYTES];
 	struct entry *e;
-	EVP_PKEY_CTX *vctx;
 	uint64_t h;
 	size_t i, victim = 0;
 
-	crypto_shorthash(out, der, len, k->hkey);
+	if (len > DKIM_KEYREC_MAX) {
+		EVP_PKEY_CTX_free(k->scratch.vctx);
+		k->scratch.vctx = NULL;
+		parse(&k->scratch, rec, len);
+		return &k->scratch;
+	}
+	crypto_shorthash(out, (const unsigned char *)rec, len, k->hkey);
 	memcpy(&h, out, sizeof(h));
 	k->clock++;
 	for (i = 0; i < k->n; i++) {
 		e = &k->e[i];
-		if (e->hash == h && e->len == len && memcmp(e->der, der, len) == 0) {
+		if (e->hash == h && e->len == len && memcmp(e->rec, rec, len) == 0) {
 			e->used = k->clock;
-			return e->vctx;
+			return &e->kr;
 		}
 		if (e->used < k->e[victim].used)
 			victim = i;
 	}
-	if ((vctx = prepare(der, len, why)) == NULL)
-		return NULL;
 	if (k->n < DKIM_KEYS_MAX)
 		victim = k->n++;
 	else {
-		EVP_PKEY_CTX_free(k->e[victim].vctx);
-		free(k->e[victim].der);
+		EVP_PKEY_CTX_free(k->e[victim].kr.vctx);
+		free(k->e[victim].rec);
 	}
 	e = &k->e[victim];
 	e->hash = h;
-	e->der = xmalloc(len);
-	memcpy(e->der, der, len);
+	e->rec = xmalloc(len ? len : 1);
+	memcpy(e->rec, rec, len);
 	e->len = len;
-	e->vctx = vctx;
 	e->used = k->clock;
-	return vctx;
+	parse(&e->kr, rec, len);
+	return &e->kr;
 }
 
 enum dkim_rsa_result
-dkim_rsa_verify(struct dkim_keys *k, const unsigned char *der, size_t len,
-    const unsigned char *sig, size_t siglen, const unsigned char *hash)
+dkim_keyrec_verify(const struct dkim_keyrec *kr, const unsigned char *sig, size_t siglen,
+    const unsigned char *hash)
 {
-	enum dkim_rsa_result r;
-	EVP_PKEY_CTX *vctx;
-
-	if (k != NULL)
-		return (vctx = lookup(k, der, len, &r)) != NULL ?
-		    verify(vctx, sig, siglen, hash) : r;
-	if ((vctx = prepare(der, len, &r)) == NULL)
-		return r;
-	r = verify(vctx, sig, siglen, hash);
-	EVP_PKEY_CTX_free(vctx);
-	return r;
+	if (kr->rsa != DKIM_RSA_PASS)
+		return kr->rsa;
+	return EVP_PKEY_verify(kr->vctx, sig, siglen, hash, 32) == 1 ? DKIM_RSA_PASS :
+	    DKIM_RSA_FAIL;
 }

@@ -59,7 +59,8 @@ struct dkim_ctx {
 	struct bodyhash	 bh[DKIM_SIGS_MAX];
 	size_t		 nbh;
 	EVP_MD_CTX	*md;
-	struct dkim_keys *keys;		/* lent by the caller, or NULL */
+	struct dkim_keys *keys;		/* lent by the caller, or own_keys */
+	struct dkim_keys *own_keys;	/* made when the caller lent none */
 };
 
 static void
@@ -193,6 +194,7 @@ dkim_free(struct dkim_ctx *ctx)
 	if (ctx == NULL)
 		return;
 	EVP_MD_CTX_free(ctx->md);
+	dkim_keys_free(ctx->own_keys);
 	free(ctx->fields);
 	free(ctx->taken);
 	free(ctx->sigs);
@@ -281,11 +283,9 @@ header_hash(struct dkim_ctx *ctx, const struct sigstate *st, unsigned char *out)
 }
 
 static void
-verify_rsa(struct dkim_ctx *ctx, struct sigstate *st, const struct dkim_key *key,
-    const unsigned char *hash)
+verify_rsa(struct sigstate *st, const struct dkim_keyrec *kr, const unsigned char *hash)
 {
-	switch (dkim_rsa_verify(ctx->keys, key->p, key->p_len, st->sig.b, st->sig.b_len,
-	    hash)) {
+	switch (dkim_keyrec_verify(kr, st->sig.b, st->sig.b_len, hash)) {
 	case DKIM_RSA_PASS:
 		finish(st, DKIM_PASS, "ok");
 		break;
@@ -309,36 +309,39 @@ verify_rsa(struct dkim_ctx *ctx, struct sigstate *st, const struct dkim_key *key
 
 /* RFC 8463 3: ed25519 signs the SHA-256 hash, not the data. */
 static void
-verify_ed25519(struct sigstate *st, const struct dkim_key *key, const unsigned char *hash)
+verify_ed25519(struct sigstate *st, const struct dkim_keyrec *kr, const unsigned char *hash)
 {
 	if (st->sig.b_len == crypto_sign_BYTES &&
-	    crypto_sign_verify_detached(st->sig.b, hash, DKIM_HASH_LEN, key->p) == 0)
+	    crypto_sign_verify_detached(st->sig.b, hash, DKIM_HASH_LEN, kr->ed25519) == 0)
 		finish(st, DKIM_PASS, "ok");
 	else
 		finish(st, DKIM_FAIL, "signature did not verify");
 }
 
-/* Picks the key among the TXT records: the first that is a key record, valid or
- * revoked (RFC 6376 6.1.2 leaves the choice to the verifier). */
-static enum dkim_key_err
-pick_key(const struct dns_rrset *rr, struct dkim_key *key, const char **reason)
+/*
+ * Picks the key among the TXT records: the first that is a key record, valid or
+ * revoked (RFC 6376 6.1.2 leaves the choice to the verifier). NULL when none is,
+ * with *reason saying what was wrong with the first.
+ */
+static const struct dkim_keyrec *
+pick_key(struct dkim_ctx *ctx, const struct dns_rrset *rr, const char **reason)
 {
-	enum dkim_key_err err, first = DKIM_KEY_SYNTAX;
-	const char *first_reason = "key syntax error";
+	const struct dkim_keyrec *kr;
 	size_t i;
 
+	if (ctx->keys == NULL)
+		ctx->keys = ctx->own_keys = dkim_keys_new();
+	*reason = "key syntax error";
 	for (i = 0; i < rr->n; i++) {
-		err = dkim_key_parse((const char *)rr->rr[i].data, rr->rr[i].len, key,
-		    reason);
-		if (err == DKIM_KEY_OK || err == DKIM_KEY_REVOKED)
-			return err;
-		if (i == 0) {
-			first = err;
-			first_reason = *reason;
-		}
+		kr = dkim_keys_get(ctx->keys, (const char *)rr->rr[i].data, rr->rr[i].len);
+		if (kr->err == DKIM_KEY_OK)
+			return kr;
+		if (kr->err == DKIM_KEY_REVOKED || i == 0)
+			*reason = kr->reason;
+		if (kr->err == DKIM_KEY_REVOKED)
+			return NULL;
 	}
-	*reason = first_reason;
-	return first;
+	return NULL;
 }
 
 /* Everything after the key arrived (RFC 6376 6.1.2, 6.1.3). */
@@ -348,7 +351,7 @@ verify_with(struct dkim_ctx *ctx, struct sigstate *st, const struct dns_rrset *r
 	const struct dkim_sig *sig = &st->sig;
 	const struct bodyhash *bh;
 	unsigned char hash[DKIM_HASH_LEN];
-	struct dkim_key key;
+	const struct dkim_keyrec *kr;
 	const char *reason;
 
 	switch (rr->result) {
@@ -365,20 +368,20 @@ verify_with(struct dkim_ctx *ctx, struct sigstate *st, const struct dns_rrset *r
 		finish(st, DKIM_TEMPERROR, "key lookup failed");
 		return;
 	}
-	if (pick_key(rr, &key, &reason) != DKIM_KEY_OK) {
+	if ((kr = pick_key(ctx, rr, &reason)) == NULL) {
 		finish(st, DKIM_PERMERROR, reason);
 		return;
 	}
-	st->res.testing = key.testing;
-	if ((sig->alg == DKIM_ALG_RSA_SHA256) != (key.type == DKIM_KEY_RSA)) {
+	st->res.testing = kr->testing;
+	if ((sig->alg == DKIM_ALG_RSA_SHA256) != (kr->type == DKIM_KEY_RSA)) {
 		finish(st, DKIM_PERMERROR, "inappropriate key algorithm");
 		return;
 	}
-	if (!(key.hashes & DKIM_KEY_HASH_SHA256)) {
+	if (!(kr->hashes & DKIM_KEY_HASH_SHA256)) {
 		finish(st, DKIM_PERMERROR, "key h= does not allow sha256");
 		return;
 	}
-	if (key.strict && strcasecmp(sig->i + sig->i_domain, sig->d) != 0) {
+	if (kr->strict && strcasecmp(sig->i + sig->i_domain, sig->d) != 0) {
 		finish(st, DKIM_PERMERROR, "i= subdomain refused by key t=s");
 		return;
 	}
@@ -400,9 +403,9 @@ verify_with(struct dkim_ctx *ctx, struct sigstate *st, const struct dns_rrset *r
 		return;
 	}
 	if (sig->alg == DKIM_ALG_RSA_SHA256)
-		verify_rsa(ctx, st, &key, hash);
+		verify_rsa(st, kr, hash);
 	else
-		verify_ed25519(st, &key, hash);
+		verify_ed25519(st, kr, hash);
 }
 
 enum dkim_status

@@ -7,6 +7,7 @@ auth_libauth_a_SOURCES = \
 	auth/dkim_sig.h auth/dkim_sig.c \
 	auth/dkim_key.h auth/dkim_key.c \
 	auth/dkim_keys.h auth/dkim_keys.c \
+	auth/bytescan.h \
 	auth/dkim_canon.h auth/dkim_canon.c \
 	auth/dkim_text.h auth/dkim_text.c
 auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \

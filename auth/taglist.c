@@ -4,8 +4,10 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <string.h>
 
+#include "auth/bytescan.h"
 #include "auth/taglist.h"
 
 static int
@@ -41,6 +43,28 @@ is_valchar(char c)
 	return (unsigned char)c >= 0x21 && (unsigned char)c <= 0x7e && c != ';';
 }
 
+/*
+ * The end of the run of VALCHAR starting at i: b= and p= values are hundreds of
+ * base64 characters, so eight bytes are tested at a time; the tail, and the byte
+ * that ends the run, one at a time.
+ */
+static size_t
+valchar_run(const char *buf, size_t len, size_t i)
+{
+	uint64_t x, m;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, buf + i, 8);
+		m = bytescan_below21(x) | bytescan_high(x) | bytescan_eq(x, 0x7f) |
+		    bytescan_eq(x, ';');
+		if (m != 0)
+			return i + bytescan_first(m);
+	}
+	while (i < len && is_valchar(buf[i]))
+		i++;
+	return i;
+}
+
 enum taglist_err
 taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t *ntags)
 {
@@ -69,7 +93,7 @@ taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t 
 		vend = i;
 		while (i < len && buf[i] != ';') {
 			if (is_valchar(buf[i]))
-				vend = ++i;
+				vend = i = valchar_run(buf, len, i + 1);
 			else if (is_wsp(buf[i]) || buf[i] == '\r') {
 				size_t k = skip_fws(buf, len, i);
 

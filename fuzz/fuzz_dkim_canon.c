@@ -4,7 +4,8 @@
  * Oracle: the body fed whole, fed in two pieces at the split, and fed byte by byte
  * must give the same bytes and length, and a limit must give a prefix of them.
  * The header canonicalizer runs over the input taken as one field, with a skipped
- * region chosen by the same bytes; relaxed output must have no whitespace runs.
+ * region chosen by the same bytes; relaxed output must equal relaxed_ref(), RFC
+ * 6376 3.4.2 applied one byte at a time (the canonicalizer copies runs of text).
  */
 #include "config.h"
 
@@ -55,13 +56,60 @@ body(enum dkim_canon c, const char *p, size_t n, size_t split, int limited,
 	return len;
 }
 
+static int
+is_ws(unsigned char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* The oracle: name lower-cased without whitespace, whitespace runs of the value as
+ * one SP, none at its ends; CR and LF inside the field are folding. */
+static void
+relaxed_ref(const unsigned char *p, size_t n, size_t skip_off, size_t skip_len, int crlf,
+    struct sink *s)
+{
+	size_t i;
+	int in_name = 1, pending = 0, started = 0;
+	unsigned char ch;
+
+	if (skip_off > n)
+		skip_off = n;
+	if (skip_len > n - skip_off)
+		skip_len = n - skip_off;
+	s->n = 0;
+	for (i = 0; i < n; i++) {
+		if (i >= skip_off && i < skip_off + skip_len)
+			continue;
+		ch = p[i];
+		if (in_name) {
+			if (ch == ':') {
+				s->b[s->n++] = ':';
+				in_name = 0;
+			} else if (!is_ws(ch))
+				s->b[s->n++] = (ch >= 'A' && ch <= 'Z') ? ch + 32 : ch;
+		} else if (is_ws(ch))
+			pending = 1;
+		else {
+			if (pending && started)
+				s->b[s->n++] = ' ';
+			pending = 0;
+			started = 1;
+			s->b[s->n++] = ch;
+		}
+	}
+	if (crlf) {
+		s->b[s->n++] = '\r';
+		s->b[s->n++] = '\n';
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sink a, b;
 	enum dkim_canon c;
 	const char *p;
-	size_t n, split, i;
+	size_t n, split;
 	uint64_t la, lb, limit;
 
 	if (size < 2)
@@ -92,10 +140,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	a.n = 0;
 	dkim_canon_header(c, p, n, split, limit % 16, data[0] & 2, collect, &a);
-	if (c == DKIM_CANON_RELAXED)
-		for (i = 0; i + 1 < a.n; i++)
-			if (a.b[i] == ' ' && (a.b[i + 1] == ' ' || a.b[i + 1] == '\t'))
-				abort();
+	if (c == DKIM_CANON_RELAXED) {
+		relaxed_ref((const unsigned char *)p, n, split, limit % 16, data[0] & 2, &b);
+		if (a.n != b.n || memcmp(a.b, b.b, a.n) != 0)
+			abort();
+	}
 	free(a.b);
 	free(b.b);
 	return 0;

@@ -1,6 +1,7 @@
 /*
  * test_dkim_parse.c - the DKIM-Signature parser (every RFC 6376 3.5 / 6.1.1 rule
- * it owns, RFC 8301 rsa-sha1) and the key record parser (RFC 6376 3.6.1, RFC 8463).
+ * it owns, RFC 8301 rsa-sha1), the key record parser (RFC 6376 3.6.1, RFC 8463),
+ * and the cache of parsed key records.
  */
 #include "config.h"
 
@@ -12,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sodium.h>
 
 #include "auth/dkim_key.h"
+#include "auth/dkim_keys.h"
 #include "auth/dkim_sig.h"
 
 /* base64 of 32 zero bytes, and of "test". */
@@ -317,6 +320,74 @@ test_key_too_long(void **state)
 	free(rec);
 }
 
+/* Distinct ed25519 key records, more than the cache keeps. */
+#define CACHE_RECORDS (DKIM_KEYS_MAX + 44)
+
+static size_t
+ed_record(char *buf, size_t size, const unsigned char *pk, size_t pad)
+{
+	char b64[sodium_base64_ENCODED_LEN(32, sodium_base64_VARIANT_ORIGINAL)];
+	size_t n;
+	int w;
+
+	sodium_bin2base64(b64, sizeof(b64), pk, 32, sodium_base64_VARIANT_ORIGINAL);
+	w = snprintf(buf, size, "v=DKIM1; k=ed25519; p=%s; n=", b64);
+	assert_true(w > 0 && (size_t)w + pad < size);
+	n = (size_t)w;
+	memset(buf + n, 'x', pad);	/* an unknown tag's value (RFC 6376 3.6.1 n=) */
+	return n + pad;
+}
+
+/*
+ * The cache gives each record its own key, also after the least recently used
+ * records were replaced (a stale entry would give another domain's key), and for
+ * records too long to keep; bad records keep their reason.
+ */
+static void
+test_key_cache(void **state)
+{
+	static unsigned char pk[CACHE_RECORDS][32];
+	struct dkim_keys *cache = dkim_keys_new();
+	const struct dkim_keyrec *kr, *again;
+	char rec[DKIM_KEYREC_MAX + 200];
+	size_t i, round, n;
+
+	assert_int_equal(sodium_init() >= 0, 1);
+	randombytes_buf(pk, sizeof(pk));
+	for (round = 0; round < 3; round++)
+		for (i = 0; i < CACHE_RECORDS; i++) {
+			/* Forward, backward, then every third from the middle. */
+			size_t k = round == 0 ? i : round == 1 ? CACHE_RECORDS - 1 - i :
+			    (i * 3 + CACHE_RECORDS / 2) % CACHE_RECORDS;
+
+			n = ed_record(rec, sizeof(rec), pk[k], k % 7);
+			kr = dkim_keys_get(cache, rec, n);
+			assert_int_equal(kr->err, DKIM_KEY_OK);
+			assert_int_equal(kr->type, DKIM_KEY_ED25519);
+			assert_memory_equal(kr->ed25519, pk[k], 32);
+			again = dkim_keys_get(cache, rec, n);
+			assert_ptr_equal(again, kr);
+		}
+
+	n = ed_record(rec, sizeof(rec), pk[0], DKIM_KEYREC_MAX);
+	assert_true(n > DKIM_KEYREC_MAX);
+	kr = dkim_keys_get(cache, rec, n);
+	assert_int_equal(kr->err, DKIM_KEY_OK);
+	assert_memory_equal(kr->ed25519, pk[0], 32);
+
+	for (round = 0; round < 2; round++) {
+		kr = dkim_keys_get(cache, "v=DKIM1; k=rsa; p=", 18);
+		assert_int_equal(kr->err, DKIM_KEY_REVOKED);
+		assert_string_equal(kr->reason, "key revoked");
+		kr = dkim_keys_get(cache, "v=DKIM1; k=rsa; p=AAAA", 22);
+		assert_int_equal(kr->err, DKIM_KEY_OK);
+		assert_int_equal(kr->rsa, DKIM_RSA_BADKEY);
+		kr = dkim_keys_get(cache, "k=dsa; p=AAAA", 13);
+		assert_int_equal(kr->err, DKIM_KEY_TYPE);
+	}
+	dkim_keys_free(cache);
+}
+
 int
 main(void)
 {
@@ -327,6 +398,7 @@ main(void)
 		cmocka_unit_test(test_sig_name_length),
 		cmocka_unit_test(test_key_cases),
 		cmocka_unit_test(test_key_too_long),
+		cmocka_unit_test(test_key_cache),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
