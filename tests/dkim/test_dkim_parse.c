@@ -18,6 +18,7 @@
 #include "auth/dkim_key.h"
 #include "auth/dkim_keys.h"
 #include "auth/dkim_sig.h"
+#include "auth/taglist.h"
 
 /* base64 of 32 zero bytes, and of "test". */
 #define BH "bh=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=;"
@@ -320,6 +321,54 @@ test_key_too_long(void **state)
 	free(rec);
 }
 
+/*
+ * Every byte value at every position of a long value, through the tag-list
+ * parser's 16- and 8-byte scans and its byte-at-a-time tail: the result is what
+ * the RFC 6376 3.2 grammar says, read one byte at a time here.
+ */
+static void
+test_taglist_bytes(void **state)
+{
+	static const size_t lens[] = { 40, 45 };
+	char buf[64];
+	struct tag tags[TAGLIST_MAX];
+	size_t li, pos, ntags, len, want_len;
+	enum taglist_err err, want;
+	unsigned b;
+
+	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++)
+		for (pos = 0; pos < lens[li]; pos++)
+			for (b = 0; b < 256; b++) {
+				int last = pos + 1 == lens[li];
+
+				len = lens[li];
+				memcpy(buf, "x=", 2);
+				memset(buf + 2, 'A', len);
+				buf[2 + pos] = (char)b;
+				want_len = len;
+				if (b >= 0x21 && b <= 0x7e && b != ';')
+					want = TAGLIST_OK;
+				else if (b == ';') {
+					/* the rest, "AAA", is a tag without "=" */
+					want = last ? TAGLIST_OK : TAGLIST_SYNTAX;
+					want_len = pos;
+				} else if (b == ' ' || b == '\t') {
+					/* inner whitespace stays; at either end it goes */
+					want = TAGLIST_OK;
+					want_len = pos == 0 || last ? len - 1 : len;
+				} else
+					want = TAGLIST_SYNTAX;	/* CR without LF WSP, LF, CTL, 8-bit */
+				err = taglist_parse(buf, len + 2, tags, TAGLIST_MAX, &ntags);
+				if (err != want)
+					fail_msg("byte 0x%02x at %zu of %zu: %d, want %d", b, pos, len,
+					    err, want);
+				if (want == TAGLIST_OK) {
+					assert_int_equal(ntags, 1);
+					assert_int_equal(tags[0].value_len, want_len);
+				}
+			}
+}
+
 /* Distinct ed25519 key records, more than the cache keeps. */
 #define CACHE_RECORDS (DKIM_KEYS_MAX + 44)
 
@@ -399,6 +448,7 @@ main(void)
 		cmocka_unit_test(test_key_cases),
 		cmocka_unit_test(test_key_too_long),
 		cmocka_unit_test(test_key_cache),
+		cmocka_unit_test(test_taglist_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
