@@ -121,7 +121,7 @@ test_alignment(void **state)
 {
 	struct from_result f = from1("example.com");
 	const char *dkim[] = { "other.example", "Example.COM" };
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const char *const q_one[] = { "_dmarc.example.com", NULL };
 	static const char *const q_relaxed[] = { "_dmarc.example.com", "_dmarc.com",
@@ -180,7 +180,7 @@ static void
 test_tree_walk(void **state)
 {
 	struct from_result f = from1("a.b.c.example.com");
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const char *const q_walk[] = { "_dmarc.a.b.c.example.com",
 	    "_dmarc.b.c.example.com", "_dmarc.c.example.com", "_dmarc.example.com",
@@ -237,7 +237,7 @@ static void
 test_changed_from_7489(void **state)
 {
 	struct from_result f;
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const struct zrr zone[] = {
 		/* a record between the Author Domain and the registered domain */
@@ -353,7 +353,7 @@ static void
 test_from_problems(void **state)
 {
 	struct from_result f;
-	struct dmarc_input in = { &f, "example.com", NULL, 0 };
+	struct dmarc_input in = { .from = &f, .spf_domain = "example.com" };
 	struct run r;
 	static const enum from_err errs[] = { FROM_NO_FIELD, FROM_MANY_FIELDS,
 	    FROM_NO_ADDRESS, FROM_MANY_ADDRESSES, FROM_SYNTAX, FROM_TOO_LONG,
@@ -384,7 +384,7 @@ static void
 test_records(void **state)
 {
 	struct from_result f;
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const struct zrr zone[] = {
 		TXT("_dmarc.two.example", "v=DMARC1; p=reject", "v=DMARC1; p=none"),
@@ -421,7 +421,7 @@ test_dns_errors(void **state)
 {
 	struct from_result f = from1("example.com");
 	const char *dkim[] = { "sig.example.com" };
-	struct dmarc_input in = { &f, "mail.example.com", NULL, 0 };
+	struct dmarc_input in = { .from = &f, .spf_domain = "mail.example.com" };
 	struct run r;
 	static const struct zrr zone[] = {
 		TXT("_dmarc.example.com", "v=DMARC1; p=reject"),
@@ -446,6 +446,58 @@ test_dns_errors(void **state)
 	assert_string_equal(dmarc_res_name(DMARC_RES_TEMPERROR), "temperror");
 }
 
+/*
+ * RFC 9989 5.3.6: an identifier SPF or DKIM could not check (temperror) leaves DMARC
+ * undecided when it would align and nothing that passed does; when it would not
+ * align, the verdict stands.
+ */
+static void
+test_unchecked_identifiers(void **state)
+{
+	struct from_result f = from1("example.com");
+	const char *temp[] = { "other.example", "sig.example.com" };
+	const char *pass[] = { "example.com" };
+	struct dmarc_input in = { .from = &f };
+	struct run r;
+
+	/* SPF temperror for a subdomain: relaxed alignment through the walks */
+	in.spf_temp_domain = "bounce.example.com";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_REJECT, "example.com");
+	assert_non_null(strstr(r.out.reason, "SPF temperror for bounce.example.com"));
+	/* an aligned pass decides it */
+	in.dkim_domains = pass;
+	in.ndkim = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	in.ndkim = 0;
+	/* temperror for identifiers that would not align: fail */
+	in.spf_temp_domain = "example.net";
+	in.dkim_temp_domains = temp;
+	in.ndkim_temp = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "example.com");
+	/* a DKIM temperror whose d= aligns */
+	in.ndkim_temp = 2;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_REJECT, "example.com");
+	assert_non_null(strstr(r.out.reason, "d=sig.example.com"));
+	/* strict alignment: a subdomain would not align, so it changes nothing */
+	f = from1("strict.example");
+	in.spf_temp_domain = "mail.strict.example";
+	in.ndkim_temp = 0;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "strict.example");
+	in.spf_temp_domain = "strict.example";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_REJECT, "strict.example");
+	/* no policy record: none, whatever could not be checked */
+	f = from1("norecord.example");
+	in.spf_temp_domain = "norecord.example";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+}
+
 static void
 test_dkim_bound(void **state)
 {
@@ -454,7 +506,7 @@ test_dkim_bound(void **state)
 	char names[12][32];
 	struct zrr zone[14];
 	char qn[12][48];
-	struct dmarc_input in = { &f, NULL, dkim, 12 };
+	struct dmarc_input in = { .from = &f, .dkim_domains = dkim, .ndkim = 12 };
 	struct run r;
 	size_t i;
 
@@ -484,6 +536,7 @@ main(void)
 		cmocka_unit_test(test_from_problems),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_dns_errors),
+		cmocka_unit_test(test_unchecked_identifiers),
 		cmocka_unit_test(test_dkim_bound),
 	};
 
