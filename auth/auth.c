@@ -201,10 +201,13 @@ build_authres(struct auth_session *s)
 
 	memset(&spf, 0, sizeof(spf));
 	spf.result = spf_result_name(s->res.spf.result);
-	if (s->res.spf.identity == SPF_ID_MAILFROM && s->res.spf.domain[0] != '\0')
-		spf.mailfrom = s->res.spf.domain;
-	else
+	/* the identity checked (RFC 7208 9.2): a MAIL FROM whose domain could not be
+	 * checked is reported whole, never as the HELO that was not checked */
+	if (s->res.spf.identity == SPF_ID_HELO)
 		spf.helo = s->helo;
+	else
+		spf.mailfrom = s->res.spf.domain[0] != '\0' ? s->res.spf.domain :
+		    s->mail_from;
 	memset(dk, 0, sizeof(dk));
 	for (i = 0; i < n; i++) {
 		const struct dkim_sigres *r = &s->res.dkim[i];

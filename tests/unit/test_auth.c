@@ -256,6 +256,32 @@ test_unchecked_aligned_identifier(void **state)
 	auth_free(s);
 }
 
+/*
+ * RFC 8601 2.7.2, RFC 7208 9.2: the SPF result names the identity that was checked.
+ * A MAIL FROM whose domain SPF cannot check (an address literal) gives none for
+ * that identity: it is still smtp.mailfrom, never the HELO, which was not checked.
+ */
+static void
+test_spf_identity_reported(void **state)
+{
+	struct auth_session *s = start("192.0.2.1", "alice@[192.0.2.1]", 5000, 5000);
+	struct got g;
+
+	message(s, "From: a@example.test\r\n\r\n", &g);
+	assert_int_equal(g.r.spf.result, SPF_NONE);
+	assert_int_equal(g.r.spf.identity, SPF_ID_MAILFROM);
+	assert_non_null(strstr(g.authres, "\tspf=none smtp.mailfrom=\"alice@[192.0.2.1]\";"));
+	assert_null(strstr(g.authres, "smtp.helo"));
+	auth_free(s);
+
+	/* the null reverse-path: the HELO identity, reported as such */
+	s = start("192.0.2.1", "", 5000, 5000);
+	message(s, "From: a@example.test\r\n\r\n", &g);
+	assert_int_equal(g.r.spf.identity, SPF_ID_HELO);
+	assert_non_null(strstr(g.authres, "\tspf=none smtp.helo=helo.test;"));
+	auth_free(s);
+}
+
 static void
 never(void *arg, const struct auth_result *r)
 {
@@ -289,6 +315,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_free_while_pending, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unchecked_aligned_identifier, setup,
 		    teardown),
+		cmocka_unit_test_setup_teardown(test_spf_identity_reported, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
