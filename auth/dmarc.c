@@ -409,6 +409,26 @@ discover(struct ctx *x, struct policy_rec *pr)
 	return W_DONE;
 }
 
+/*
+ * RFC 9989 5.3.1 asks for exactly one Author Domain: several mailboxes of one domain
+ * have one (OpenDMARC reads them so too). All must have been kept to be compared.
+ */
+static int
+one_author_domain(const struct from_result *f)
+{
+	size_t i;
+
+	if (f->err == FROM_OK)
+		return 1;
+	if (f->err != FROM_MANY_ADDRESSES || f->naddrs > FROM_ADDRS_MAX)
+		return 0;
+	for (i = 1; i < f->naddrs; i++)
+		if (f->addr[i].literal != f->addr[0].literal ||
+		    strcasecmp(f->addr[i].domain, f->addr[0].domain) != 0)
+			return 0;
+	return 1;
+}
+
 static enum dmarc_status
 from_fail(struct dmarc_result *out, enum from_err err)
 {
@@ -440,7 +460,7 @@ dmarc_eval(const struct dmarc_input *in, struct dns_cache *cache, struct dmarc_r
 	memset(&x, 0, sizeof(x));
 	x.cache = cache;
 	x.out = out;
-	if (in->from->err != FROM_OK)
+	if (!one_author_domain(in->from))
 		return from_fail(out, in->from->err);
 	snprintf(out->author, sizeof(out->author), "%s", in->from->addr[0].domain);
 	x.author = out->author;

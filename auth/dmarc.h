@@ -12,9 +12,10 @@
  * 1 + DMARC_DKIM_DOMAINS_MAX Authenticated Identifiers.
  *
  * Decisions the RFC leaves to the receiver, taken here:
- *  - a message without exactly one From field holding exactly one address is a fail
- *    (RFC 9989 5.3.1 and 11.5 leave it out of scope; such a message is how DMARC is
- *    evaded), with policy none and no policy domain;
+ *  - a message without exactly one From field holding exactly one Author Domain
+ *    (one address, or several of one domain) is a fail (RFC 9989 5.3.1 and 11.5
+ *    leave it out of scope; such a message is how DMARC is evaded), with policy
+ *    none and no policy domain;
  *  - any DNS error (timeout, server failure) in a query the result depends on gives
  *    temperror (5.3.6), unless an aligned identifier was already found; so does an
  *    SPF or DKIM temperror for an identifier that would align (the DNS did not let

@@ -364,6 +364,11 @@ test_from_problems(void **state)
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		f = from1("example.com");
 		f.err = errs[i];
+		if (f.err == FROM_MANY_ADDRESSES) {	/* of two domains */
+			f.naddrs = 2;
+			f.addr[1] = f.addr[0];
+			snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "evil.example");
+		}
 		evaluate(example_zone, &in, &r);
 		check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
 		assert_int_equal(r.nq, 0);
@@ -378,6 +383,47 @@ test_from_problems(void **state)
 	f = from1("bad!name.example");
 	evaluate(example_zone, &in, &r);
 	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+}
+
+/*
+ * RFC 9989 5.3.1: DMARC needs exactly one Author Domain, not one address. Several
+ * mailboxes of one domain have one Author Domain; several domains, or more
+ * addresses than the parser keeps (so that not all could be compared), have not.
+ */
+static void
+test_one_domain_many_addresses(void **state)
+{
+	struct from_result f = from1("example.com");
+	struct dmarc_input in = { .from = &f, .spf_domain = "example.com" };
+	struct run r;
+
+	f.err = FROM_MANY_ADDRESSES;
+	f.naddrs = 2;
+	f.addr[1] = f.addr[0];
+	snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "EXAMPLE.com");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	assert_string_equal(r.out.author, "example.com");
+
+	/* another domain among them: no single Author Domain */
+	snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "example.org");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
+	assert_int_equal(r.nq, 0);
+
+	/* a literal is not the same domain as a name */
+	f.addr[1] = f.addr[0];
+	f.addr[1].literal = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
+
+	/* more addresses than kept: the others cannot be compared */
+	f.addr[1] = f.addr[0];
+	f.naddrs = FROM_ADDRS_MAX + 1;
+	for (size_t i = 2; i < FROM_ADDRS_MAX; i++)
+		f.addr[i] = f.addr[0];
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
 }
 
 static void
@@ -534,6 +580,7 @@ main(void)
 		cmocka_unit_test(test_tree_walk),
 		cmocka_unit_test(test_changed_from_7489),
 		cmocka_unit_test(test_from_problems),
+		cmocka_unit_test(test_one_domain_many_addresses),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_dns_errors),
 		cmocka_unit_test(test_unchecked_identifiers),
