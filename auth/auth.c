@@ -201,10 +201,13 @@ build_authres(struct auth_session *s)
 
 	memset(&spf, 0, sizeof(spf));
 	spf.result = spf_result_name(s->res.spf.result);
-	if (s->res.spf.identity == SPF_ID_MAILFROM && s->res.spf.domain[0] != '\0')
-		spf.mailfrom = s->res.spf.domain;
-	else
+	/* the identity checked (RFC 7208 9.2): a MAIL FROM whose domain could not be
+	 * checked is reported whole, never as the HELO that was not checked */
+	if (s->res.spf.identity == SPF_ID_HELO)
 		spf.helo = s->helo;
+	else
+		spf.mailfrom = s->res.spf.domain[0] != '\0' ? s->res.spf.domain :
+		    s->mail_from;
 	memset(dk, 0, sizeof(dk));
 	for (i = 0; i < n; i++) {
 		const struct dkim_sigres *r = &s->res.dkim[i];
@@ -247,7 +250,7 @@ finish(struct auth_session *s)
 static void
 run(struct auth_session *s)
 {
-	const char *dkim_pass[DKIM_SIGS_MAX];
+	const char *dkim_pass[DKIM_SIGS_MAX], *dkim_temp[DKIM_SIGS_MAX];
 	struct dmarc_input in;
 	size_t i;
 
@@ -281,10 +284,18 @@ run(struct auth_session *s)
 			in.from = &s->res.from;
 			if (s->res.spf.result == SPF_PASS && s->res.spf.domain[0] != '\0')
 				in.spf_domain = s->res.spf.domain;
-			for (i = 0; i < s->res.ndkim; i++)
-				if (s->res.dkim[i].result == DKIM_PASS)
-					dkim_pass[in.ndkim++] = s->res.dkim[i].d;
+			if (s->res.spf.result == SPF_TEMPERROR && s->res.spf.domain[0] != '\0')
+				in.spf_temp_domain = s->res.spf.domain;
+			for (i = 0; i < s->res.ndkim; i++) {
+				const struct dkim_sigres *d = &s->res.dkim[i];
+
+				if (d->result == DKIM_PASS)
+					dkim_pass[in.ndkim++] = d->d;
+				else if (d->result == DKIM_TEMPERROR && d->d[0] != '\0')
+					dkim_temp[in.ndkim_temp++] = d->d;
+			}
 			in.dkim_domains = dkim_pass;
+			in.dkim_temp_domains = dkim_temp;
 			if (dmarc_eval(&in, s->cache, &s->res.dmarc) == DMARC_NEED_DNS) {
 				if (wait_dns(s))
 					return;

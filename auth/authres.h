@@ -24,7 +24,9 @@
  * result leaves the method out. Strings are NUL-terminated; NULL fields are left out. */
 struct authres_spf {
 	const char	*result;
-	const char	*mailfrom;	/* the MAIL FROM domain; NULL for a null sender */
+	/* the MAIL FROM domain (or the address, when SPF could not read a domain
+	 * from it); NULL when the HELO identity was checked (null sender) */
+	const char	*mailfrom;
 	const char	*helo;		/* reported when mailfrom is NULL */
 	const char	*reason;
 };

@@ -305,6 +305,41 @@ aligned(struct ctx *x, const char *id, enum dmarc_align mode)
 	    ALIGN_YES : ALIGN_NO;
 }
 
+/*
+ * RFC 9989 5.3.6: when no identifier that passed aligns, one that SPF or DKIM could
+ * not check for a transient DNS error, and that would align, means the DNS did not
+ * let DMARC decide. ALIGN_YES (or ALIGN_ERROR, the alignment itself could not be
+ * decided) then makes the result temperror. An identifier that would not align
+ * changes nothing: a signature whose domain never answers cannot turn a forger's
+ * fail into a temperror.
+ */
+static enum align
+unchecked_aligned(struct ctx *x, const struct dmarc_input *in,
+    const struct dmarc_record *rec)
+{
+	size_t i, n = in->ndkim_temp < DMARC_DKIM_DOMAINS_MAX ? in->ndkim_temp :
+	    DMARC_DKIM_DOMAINS_MAX;
+	enum align a;
+
+	if (in->spf_temp_domain != NULL) {
+		a = aligned(x, in->spf_temp_domain, rec->aspf);
+		if (a == ALIGN_YES)
+			reason(x->out, "SPF temperror for %s, aligned with %s",
+			    in->spf_temp_domain, x->author);
+		if (a != ALIGN_NO)
+			return a;
+	}
+	for (i = 0; i < n; i++) {
+		a = aligned(x, in->dkim_temp_domains[i], rec->adkim);
+		if (a == ALIGN_YES)
+			reason(x->out, "DKIM temperror for d=%s, aligned with %s",
+			    in->dkim_temp_domains[i], x->author);
+		if (a != ALIGN_NO)
+			return a;
+	}
+	return ALIGN_NO;
+}
+
 /* The record that applies (RFC 9989 4.10.1), or none. */
 struct policy_rec {
 	int			 found;
@@ -374,6 +409,26 @@ discover(struct ctx *x, struct policy_rec *pr)
 	return W_DONE;
 }
 
+/*
+ * RFC 9989 5.3.1 asks for exactly one Author Domain: several mailboxes of one domain
+ * have one (OpenDMARC reads them so too). All must have been kept to be compared.
+ */
+static int
+one_author_domain(const struct from_result *f)
+{
+	size_t i;
+
+	if (f->err == FROM_OK)
+		return 1;
+	if (f->err != FROM_MANY_ADDRESSES || f->naddrs > FROM_ADDRS_MAX)
+		return 0;
+	for (i = 1; i < f->naddrs; i++)
+		if (f->addr[i].literal != f->addr[0].literal ||
+		    strcasecmp(f->addr[i].domain, f->addr[0].domain) != 0)
+			return 0;
+	return 1;
+}
+
 static enum dmarc_status
 from_fail(struct dmarc_result *out, enum from_err err)
 {
@@ -405,7 +460,7 @@ dmarc_eval(const struct dmarc_input *in, struct dns_cache *cache, struct dmarc_r
 	memset(&x, 0, sizeof(x));
 	x.cache = cache;
 	x.out = out;
-	if (in->from->err != FROM_OK)
+	if (!one_author_domain(in->from))
 		return from_fail(out, in->from->err);
 	snprintf(out->author, sizeof(out->author), "%s", in->from->addr[0].domain);
 	x.author = out->author;
@@ -486,6 +541,15 @@ dmarc_eval(const struct dmarc_input *in, struct dns_cache *cache, struct dmarc_r
 	if (out->spf_aligned)
 		reason(out, "SPF %s aligned (%s)", in->spf_domain,
 		    rec->aspf == DMARC_ALIGN_STRICT ? "strict" : "relaxed");
+	if (!out->spf_aligned && !out->dkim_aligned && !error) {
+		a = unchecked_aligned(&x, in, rec);
+		if (a == ALIGN_NEED)
+			return DMARC_NEED_DNS;
+		if (a != ALIGN_NO) {
+			error = 1;
+			memcpy(err_reason, out->reason, sizeof(err_reason));
+		}
+	}
 
 	/* The policy for a failing message: p for the Author Domain's own record; for
 	 * a subdomain sp, or np when the Author Domain does not exist (RFC 8020). */

@@ -12,11 +12,15 @@
  * 1 + DMARC_DKIM_DOMAINS_MAX Authenticated Identifiers.
  *
  * Decisions the RFC leaves to the receiver, taken here:
- *  - a message without exactly one From field holding exactly one address is a fail
- *    (RFC 9989 5.3.1 and 11.5 leave it out of scope; such a message is how DMARC is
- *    evaded), with policy none and no policy domain;
+ *  - a message without exactly one From field holding exactly one Author Domain
+ *    (one address, or several of one domain) is a fail (RFC 9989 5.3.1 and 11.5
+ *    leave it out of scope; such a message is how DMARC is evaded), with policy
+ *    none and no policy domain;
  *  - any DNS error (timeout, server failure) in a query the result depends on gives
- *    temperror (5.3.6), unless an aligned identifier was already found;
+ *    temperror (5.3.6), unless an aligned identifier was already found; so does an
+ *    SPF or DKIM temperror for an identifier that would align (the DNS did not let
+ *    SPF or DKIM say whether it passes), while one for an identifier that would not
+ *    align changes nothing;
  *  - a record whose p, sp or np is invalid and that has no valid rua (4.10.1: "no
  *    DMARC processing") gives permerror, so a broken record is visible in
  *    Authentication-Results instead of looking like no record;
@@ -58,6 +62,15 @@ struct dmarc_input {
 	/* d= of every DKIM signature that verified (pass), in message order. */
 	const char *const	*dkim_domains;
 	size_t			 ndkim;
+	/*
+	 * The identifiers SPF and DKIM could not check for a temporary error
+	 * (temperror): the SPF domain, NULL when SPF did not end so, and d= of each
+	 * such signature. When nothing that passed aligns and one of these would,
+	 * the result is temperror (RFC 9989 5.3.6), not fail.
+	 */
+	const char		*spf_temp_domain;
+	const char *const	*dkim_temp_domains;
+	size_t			 ndkim_temp;
 };
 
 struct dmarc_result {

@@ -22,8 +22,13 @@
 
 #include <stddef.h>
 
-/* RFC 5321 4.5.3.1.1: a local-part is at most 64 octets (quotes included). */
-#define FROM_LOCAL_MAX 64
+/*
+ * Longest local-part kept (quotes included). RFC 5321 4.5.3.1.1's 64 octets bound
+ * the SMTP envelope, not a header field: RFC 5322 sets no limit, and DMARC reads
+ * only the domain, so a longer local-part must not make DMARC fail. RFC 5322 2.1.1
+ * bounds a line to 998 octets: a local-part longer than that is no real mail.
+ */
+#define FROM_LOCAL_MAX 998
 /* RFC 1035 2.3.4 (DNS_NAME_MAX); a domain literal "[IPv6:...]" is shorter. */
 #define FROM_DOMAIN_MAX 255
 /* Addresses kept from one field: one is the norm; more are counted, not kept. */

@@ -169,7 +169,9 @@ letter_allowed(char l, enum spf_macro_ctx ctx)
 	case 's': case 'l': case 'o': case 'd': case 'i': case 'p': case 'v': case 'h':
 		return 1;
 	case 'c': case 'r': case 't':
-		return ctx != SPF_MACRO_DOMAIN;	/* "only in exp text" (7.3) */
+		/* 7.1: "allowed only in exp text", the explain-string: not in a
+		 * domain-spec (exp= one included), nor in an unknown modifier */
+		return ctx == SPF_MACRO_EXPLAIN;
 	default:
 		return 0;
 	}

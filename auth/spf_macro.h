@@ -31,7 +31,7 @@
 /* Where a macro string stands; it decides which letters and bytes are allowed. */
 enum spf_macro_ctx {
 	SPF_MACRO_DOMAIN,	/* domain-spec: letters s l o d i p v h (7.3) */
-	SPF_MACRO_MODIFIER,	/* unknown-modifier value: every macro-letter (7.1) */
+	SPF_MACRO_MODIFIER,	/* unknown-modifier value: the same letters (7.1) */
 	SPF_MACRO_EXPLAIN,	/* explain-string (6.2): every letter, plus SP */
 };
 

@@ -88,7 +88,7 @@ def test_rfc9989_tags(ctl):
 
 
 @pytest.mark.parametrize("head,reason", [
-    (b"From: a@reject.test, b@reject.test\r\n", "several addresses in From"),
+    (b"From: a@reject.test, b@nodmarc.test\r\n", "several addresses in From"),
     (b"From: a@reject.test\r\nFrom: b@nodmarc.test\r\n", "several From fields"),
     (b"", "no From field"),
     (b"From: undisclosed:;\r\n", "no address in From"),
@@ -98,3 +98,15 @@ def test_from_that_defeats_dmarc_is_a_fail(ctl, head, reason):
     out = ctl.run("alice@reject.test", msg)
     assert out.dmarc["result"] == "fail"
     assert out.dmarc_reason == reason
+
+
+def test_several_addresses_of_one_domain(ctl):
+    # RFC 9989 5.3.1 needs one Author Domain, not one address: two mailboxes of
+    # reject.test have one, and DMARC runs on it (SPF for reject.test aligns)
+    msg = b"From: a@reject.test, B <b@Reject.test>\r\n" + message(from_=None)
+    out = ctl.run("alice@reject.test", msg)
+    assert dmarc(out) == ("dmarc", "pass", {"header.from": "reject.test",
+                                            "policy.dmarc": "reject"})
+    # and a forger gains nothing: the same domain's policy applies
+    out = ctl.run("x@nodmarc.test", msg)
+    assert (out.dmarc["result"], out.dmarc["policy"]) == ("fail", "reject")

@@ -26,6 +26,10 @@ static const struct dnsfake_rr zone[] = {
 	{ "slow.test", 16, 0, 1, { NULL } },
 	{ "slowdmarc.test", 16, 0, 0, { "v=spf1 ip4:192.0.2.1 -all", NULL } },
 	{ "_dmarc.slowdmarc.test", 16, 0, 1, { NULL } },
+	/* an aligned identifier that SPF or DKIM cannot check: its DNS never answers */
+	{ "slowspf.test", 16, 0, 1, { NULL } },
+	{ "_dmarc.slowspf.test", 16, 0, 0, { "v=DMARC1; p=reject", NULL } },
+	{ "slow._domainkey.example.test", 16, 0, 1, { NULL } },
 	{ NULL, 0, 0, 0, { NULL } },
 };
 
@@ -207,6 +211,77 @@ test_deadline_during_spf(void **state)
 	auth_free(s);
 }
 
+/*
+ * RFC 9989 5.3.6: when SPF or DKIM could not check an identifier that would align,
+ * for a transient DNS error, DMARC can say neither pass nor fail: temperror, so that
+ * a p=reject domain's mail is not refused for a DNS hiccup. An unaligned identifier
+ * that could not be checked changes nothing.
+ */
+static void
+test_unchecked_aligned_identifier(void **state)
+{
+	struct auth_session *s = start("192.0.2.1", "bounce@slowspf.test", 100, 5000);
+	struct got g;
+
+	/* SPF times out for the Author Domain itself; nothing else authenticates */
+	message(s, "From: a@slowspf.test\r\n\r\nbody\r\n", &g);
+	assert_int_equal(g.r.spf.result, SPF_TEMPERROR);
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_TEMPERROR);
+	assert_non_null(strstr(g.r.dmarc.reason, "slowspf.test"));
+	assert_non_null(strstr(g.authres, "dmarc=temperror"));
+	auth_free(s);
+
+	/* the key of an aligned signature cannot be fetched (empty body: bh matches) */
+	s = start("198.51.100.7", "alice@example.test", 5000, 5000);
+	message(s, "DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=slow;\r\n"
+	    "\tc=relaxed/relaxed; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+	    "\tb=dGVzdA==\r\n"
+	    "From: a@example.test\r\n\r\n", &g);
+	assert_int_equal(g.r.spf.result, SPF_FAIL);
+	assert_int_equal(g.r.ndkim, 1);
+	assert_int_equal(g.r.dkim[0].result, DKIM_TEMPERROR);
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_TEMPERROR);
+	assert_non_null(strstr(g.r.dmarc.reason, "d=example.test"));
+	auth_free(s);
+
+	/* the same signature under a From it does not align with: a plain fail */
+	s = start("198.51.100.7", "alice@example.test", 5000, 5000);
+	message(s, "DKIM-Signature: v=1; a=rsa-sha256; d=example.test; s=slow;\r\n"
+	    "\tc=relaxed/relaxed; h=from; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+	    "\tb=dGVzdA==\r\n"
+	    "From: a@slowspf.test\r\n\r\n", &g);
+	assert_int_equal(g.r.dkim[0].result, DKIM_TEMPERROR);
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_FAIL);
+	assert_int_equal(g.r.dmarc.policy, DMARC_POLICY_REJECT);
+	auth_free(s);
+}
+
+/*
+ * RFC 8601 2.7.2, RFC 7208 9.2: the SPF result names the identity that was checked.
+ * A MAIL FROM whose domain SPF cannot check (an address literal) gives none for
+ * that identity: it is still smtp.mailfrom, never the HELO, which was not checked.
+ */
+static void
+test_spf_identity_reported(void **state)
+{
+	struct auth_session *s = start("192.0.2.1", "alice@[192.0.2.1]", 5000, 5000);
+	struct got g;
+
+	message(s, "From: a@example.test\r\n\r\n", &g);
+	assert_int_equal(g.r.spf.result, SPF_NONE);
+	assert_int_equal(g.r.spf.identity, SPF_ID_MAILFROM);
+	assert_non_null(strstr(g.authres, "\tspf=none smtp.mailfrom=\"alice@[192.0.2.1]\";"));
+	assert_null(strstr(g.authres, "smtp.helo"));
+	auth_free(s);
+
+	/* the null reverse-path: the HELO identity, reported as such */
+	s = start("192.0.2.1", "", 5000, 5000);
+	message(s, "From: a@example.test\r\n\r\n", &g);
+	assert_int_equal(g.r.spf.identity, SPF_ID_HELO);
+	assert_non_null(strstr(g.authres, "\tspf=none smtp.helo=helo.test;"));
+	auth_free(s);
+}
+
 static void
 never(void *arg, const struct auth_result *r)
 {
@@ -238,6 +313,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_message_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_deadline_during_spf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_while_pending, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unchecked_aligned_identifier, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_spf_identity_reported, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

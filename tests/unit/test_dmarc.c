@@ -121,7 +121,7 @@ test_alignment(void **state)
 {
 	struct from_result f = from1("example.com");
 	const char *dkim[] = { "other.example", "Example.COM" };
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const char *const q_one[] = { "_dmarc.example.com", NULL };
 	static const char *const q_relaxed[] = { "_dmarc.example.com", "_dmarc.com",
@@ -180,7 +180,7 @@ static void
 test_tree_walk(void **state)
 {
 	struct from_result f = from1("a.b.c.example.com");
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const char *const q_walk[] = { "_dmarc.a.b.c.example.com",
 	    "_dmarc.b.c.example.com", "_dmarc.c.example.com", "_dmarc.example.com",
@@ -237,7 +237,7 @@ static void
 test_changed_from_7489(void **state)
 {
 	struct from_result f;
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const struct zrr zone[] = {
 		/* a record between the Author Domain and the registered domain */
@@ -353,7 +353,7 @@ static void
 test_from_problems(void **state)
 {
 	struct from_result f;
-	struct dmarc_input in = { &f, "example.com", NULL, 0 };
+	struct dmarc_input in = { .from = &f, .spf_domain = "example.com" };
 	struct run r;
 	static const enum from_err errs[] = { FROM_NO_FIELD, FROM_MANY_FIELDS,
 	    FROM_NO_ADDRESS, FROM_MANY_ADDRESSES, FROM_SYNTAX, FROM_TOO_LONG,
@@ -364,6 +364,11 @@ test_from_problems(void **state)
 	for (i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
 		f = from1("example.com");
 		f.err = errs[i];
+		if (f.err == FROM_MANY_ADDRESSES) {	/* of two domains */
+			f.naddrs = 2;
+			f.addr[1] = f.addr[0];
+			snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "evil.example");
+		}
 		evaluate(example_zone, &in, &r);
 		check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
 		assert_int_equal(r.nq, 0);
@@ -380,11 +385,52 @@ test_from_problems(void **state)
 	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
 }
 
+/*
+ * RFC 9989 5.3.1: DMARC needs exactly one Author Domain, not one address. Several
+ * mailboxes of one domain have one Author Domain; several domains, or more
+ * addresses than the parser keeps (so that not all could be compared), have not.
+ */
+static void
+test_one_domain_many_addresses(void **state)
+{
+	struct from_result f = from1("example.com");
+	struct dmarc_input in = { .from = &f, .spf_domain = "example.com" };
+	struct run r;
+
+	f.err = FROM_MANY_ADDRESSES;
+	f.naddrs = 2;
+	f.addr[1] = f.addr[0];
+	snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "EXAMPLE.com");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	assert_string_equal(r.out.author, "example.com");
+
+	/* another domain among them: no single Author Domain */
+	snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "example.org");
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
+	assert_int_equal(r.nq, 0);
+
+	/* a literal is not the same domain as a name */
+	f.addr[1] = f.addr[0];
+	f.addr[1].literal = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
+
+	/* more addresses than kept: the others cannot be compared */
+	f.addr[1] = f.addr[0];
+	f.naddrs = FROM_ADDRS_MAX + 1;
+	for (size_t i = 2; i < FROM_ADDRS_MAX; i++)
+		f.addr[i] = f.addr[0];
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
+}
+
 static void
 test_records(void **state)
 {
 	struct from_result f;
-	struct dmarc_input in = { &f, NULL, NULL, 0 };
+	struct dmarc_input in = { .from = &f };
 	struct run r;
 	static const struct zrr zone[] = {
 		TXT("_dmarc.two.example", "v=DMARC1; p=reject", "v=DMARC1; p=none"),
@@ -421,7 +467,7 @@ test_dns_errors(void **state)
 {
 	struct from_result f = from1("example.com");
 	const char *dkim[] = { "sig.example.com" };
-	struct dmarc_input in = { &f, "mail.example.com", NULL, 0 };
+	struct dmarc_input in = { .from = &f, .spf_domain = "mail.example.com" };
 	struct run r;
 	static const struct zrr zone[] = {
 		TXT("_dmarc.example.com", "v=DMARC1; p=reject"),
@@ -446,6 +492,58 @@ test_dns_errors(void **state)
 	assert_string_equal(dmarc_res_name(DMARC_RES_TEMPERROR), "temperror");
 }
 
+/*
+ * RFC 9989 5.3.6: an identifier SPF or DKIM could not check (temperror) leaves DMARC
+ * undecided when it would align and nothing that passed does; when it would not
+ * align, the verdict stands.
+ */
+static void
+test_unchecked_identifiers(void **state)
+{
+	struct from_result f = from1("example.com");
+	const char *temp[] = { "other.example", "sig.example.com" };
+	const char *pass[] = { "example.com" };
+	struct dmarc_input in = { .from = &f };
+	struct run r;
+
+	/* SPF temperror for a subdomain: relaxed alignment through the walks */
+	in.spf_temp_domain = "bounce.example.com";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_REJECT, "example.com");
+	assert_non_null(strstr(r.out.reason, "SPF temperror for bounce.example.com"));
+	/* an aligned pass decides it */
+	in.dkim_domains = pass;
+	in.ndkim = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "example.com");
+	in.ndkim = 0;
+	/* temperror for identifiers that would not align: fail */
+	in.spf_temp_domain = "example.net";
+	in.dkim_temp_domains = temp;
+	in.ndkim_temp = 1;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "example.com");
+	/* a DKIM temperror whose d= aligns */
+	in.ndkim_temp = 2;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_REJECT, "example.com");
+	assert_non_null(strstr(r.out.reason, "d=sig.example.com"));
+	/* strict alignment: a subdomain would not align, so it changes nothing */
+	f = from1("strict.example");
+	in.spf_temp_domain = "mail.strict.example";
+	in.ndkim_temp = 0;
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_FAIL, DMARC_POLICY_REJECT, "strict.example");
+	in.spf_temp_domain = "strict.example";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_TEMPERROR, DMARC_POLICY_REJECT, "strict.example");
+	/* no policy record: none, whatever could not be checked */
+	f = from1("norecord.example");
+	in.spf_temp_domain = "norecord.example";
+	evaluate(example_zone, &in, &r);
+	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
+}
+
 static void
 test_dkim_bound(void **state)
 {
@@ -454,7 +552,7 @@ test_dkim_bound(void **state)
 	char names[12][32];
 	struct zrr zone[14];
 	char qn[12][48];
-	struct dmarc_input in = { &f, NULL, dkim, 12 };
+	struct dmarc_input in = { .from = &f, .dkim_domains = dkim, .ndkim = 12 };
 	struct run r;
 	size_t i;
 
@@ -482,8 +580,10 @@ main(void)
 		cmocka_unit_test(test_tree_walk),
 		cmocka_unit_test(test_changed_from_7489),
 		cmocka_unit_test(test_from_problems),
+		cmocka_unit_test(test_one_domain_many_addresses),
 		cmocka_unit_test(test_records),
 		cmocka_unit_test(test_dns_errors),
+		cmocka_unit_test(test_unchecked_identifiers),
 		cmocka_unit_test(test_dkim_bound),
 	};
 
