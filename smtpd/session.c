@@ -204,12 +204,6 @@ close_after_flush(struct session *s)
 	    BEV_TRIG_DEFER_CALLBACKS);
 }
 
-static const char *
-path_text(const struct smtp_path *p)
-{
-	return p->addr;
-}
-
 static void
 log_tx(struct session *s, const char *outcome, const char *why)
 {
@@ -305,12 +299,6 @@ checks_on(const struct session *s)
 	return s->cf->policy_mode != POLICY_OFF;
 }
 
-const char *
-session_ip(const struct session *s)
-{
-	return s->ip;
-}
-
 const struct netaddr *
 session_client(const struct session *s)
 {
@@ -392,7 +380,7 @@ static void
 send_rcpt(struct session *s)
 {
 	char line[SMTP_CMD_LINE_MAX];
-	int n = snprintf(line, sizeof(line), "RCPT TO:<%s>", path_text(&s->pending));
+	int n = snprintf(line, sizeof(line), "RCPT TO:<%s>", s->pending.addr);
 
 	client_command(s->up, line, (size_t)n, on_rcpt_reply, s);
 }
@@ -443,7 +431,7 @@ send_mail(struct session *s)
 		resume(s);
 		return;
 	}
-	n = (size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>", path_text(&s->from));
+	n = (size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>", s->from.addr);
 	if (s->params.has_size && (ext & EXT_SIZE))
 		n += (size_t)snprintf(line + n, sizeof(line) - n, " SIZE=%llu", s->params.size);
 	if (s->params.body == BODY_8BITMIME && (ext & EXT_8BITMIME))

@@ -46,8 +46,6 @@ typedef void session_close_cb(struct session *s, void *arg);
 struct session *session_new(const struct smtpd_env *env, int fd,
     const struct sockaddr *sa, socklen_t salen, session_close_cb *on_close, void *arg);
 
-/* The client address as text, for per-address connection limits. */
-const char *session_ip(const struct session *s);
 /* The client as connection limits count it (netaddr_client); family 0 when the
  * socket was neither IPv4 nor IPv6. */
 const struct netaddr *session_client(const struct session *s);
