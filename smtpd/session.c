@@ -36,11 +36,9 @@
 #include "smtpd/data.h"
 #include "smtpd/parse.h"
 #include "smtpd/rdns.h"
-#include "smtpd/session.h"
+#include "smtpd/session_priv.h"
 #include "smtpd/whitelist.h"
 
-/* RFC 5321 4.5.3.1.4: a command line is at most 512 octets including CRLF. */
-#define SMTP_CMD_LINE_MAX 512
 /* Pipelined input held while waiting for the next hop; reading stops beyond it. */
 #define SESSION_INPUT_HIGH (64 * 1024)
 /* Replies not yet read by the client; processing stops beyond it. */
@@ -52,77 +50,10 @@
 /* Under TLS the last reply sits in the socket's buffer after the TLS layer's:
  * checked every SESSION_CLOSE_POLL_MS until both are empty. */
 #define SESSION_CLOSE_POLL_MS 10
-#define SESSION_ID_LEN 12
 /* Lines of text between the two link lines of the 550 reply to a held message. */
 #define HELD_REPLY_LINES_MAX 12
 /* One line of reply text after "550-5.7.1 ": the line stays within 512 octets. */
 #define HELD_REPLY_TEXT_MAX (SMTP_CMD_LINE_MAX - 16)
-
-enum sstate {
-	S_COMMAND,	/* reading command lines */
-	S_DATA,		/* reading message data */
-	S_TLS,		/* STARTTLS handshake in progress */
-	S_CLOSING,	/* flushing the last reply */
-};
-
-struct session {
-	const struct smtpd_env	*env;
-	const struct config	*cf;		/* held from env->conf until the end */
-	struct auth_params	 ap;		/* env->auth, named as cf says */
-	struct bufferevent	*bev;
-	session_close_cb	*on_close;
-	void			*close_arg;
-	char			 id[SESSION_ID_LEN + 1];
-	char			 ip[INET6_ADDRSTRLEN];
-	struct sockaddr_storage	 sa;
-	struct netaddr		 client;	/* what connection limits count */
-	enum sstate		 state;
-	int			 busy;		/* waiting for the next hop */
-	int			 discarding;	/* skipping the rest of an overlong line */
-	int			 tls;
-	int			 eof;		/* the client closed its side */
-	int			 esmtp;
-	char			*helo;
-	unsigned		 errors;
-	unsigned		 ntx;		/* transactions in this session */
-
-	/* transaction */
-	int			 in_tx;
-	struct smtp_path	 from;
-	struct mail_params	 params;
-	char			**rcpts;	/* accepted recipients */
-	size_t			 nrcpts;
-	const struct hostport	*hop;		/* next hop of the transaction */
-	const struct domain_config *dom;	/* of the first accepted recipient */
-	const struct domain_config *pending_dom;	/* of the RCPT in flight */
-	struct smtp_client	*up;		/* connection to it */
-	int			 up_reused;	/* came from the pool: may be stale */
-	int			 up_mail;	/* MAIL accepted by the next hop */
-	int			 tx_broken;	/* next hop lost mid-transaction */
-	struct smtp_path	 pending;	/* RCPT waiting for the next hop */
-	struct data_parser	 dp;
-	struct evbuffer		*msg;
-	struct auth_session	*auth;		/* started at MAIL FROM */
-	struct evbuffer		*head;		/* header fields ecluse adds */
-	struct evbuffer		*body;		/* msg without forged A-R fields */
-	struct hold_ticket	*ticket;	/* held copy being committed */
-	/* verdict signals, gathered while the client talks */
-	struct rdns		*rdns;		/* started at connect */
-	struct dnsbl		*dnsbl;
-	int			 rdns_done, dnsbl_done;
-	char			 net[STORE_NET_MAX];	/* the client's network */
-	int			 first_contact;	/* sender history, at MAIL */
-	int			 unusual_origin;
-	int			 has_standing;	/* whitelist standing of the transaction */
-	struct whitelist_standing standing;
-	struct whitelist_standing pending_standing;	/* of the RCPT in flight */
-	const struct auth_result *auth_res;	/* end of data: checks done */
-	struct event		*close_ev;	/* polls a TLS close until flushed */
-	struct event		*cmd_ev;	/* deadline of the command line being read */
-	struct event		*tx_ev;		/* deadline of the transaction */
-	int			 tx_late;	/* it passed while the session was busy */
-	unsigned		 close_polls;
-};
 
 /* A held copy's commit outlives a client that hangs up: the store's callback finds
  * the session through this ticket, which session_free() disowns. */
@@ -138,8 +69,8 @@ static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 
-static void __attribute__((format(printf, 2, 3)))
-reply(struct session *s, const char *fmt, ...)
+void
+session_reply(struct session *s, const char *fmt, ...)
 {
 	char line[SMTP_CMD_LINE_MAX];
 	va_list ap;
@@ -169,8 +100,8 @@ reply(struct session *s, const char *fmt, ...)
  * slow but honest sender takes long in all. Busy (the next hop or a check has the
  * turn) or closing: none against the client.
  */
-static void
-set_read_timeout(struct session *s)
+void
+session_set_timeouts(struct session *s)
 {
 	struct timeval tv = { 0, 0 };
 
@@ -190,8 +121,8 @@ set_read_timeout(struct session *s)
 	evtimer_add(s->cmd_ev, &tv);
 }
 
-static void
-close_after_flush(struct session *s)
+void
+session_close_after_flush(struct session *s)
 {
 	struct timeval tv = { SESSION_CLOSE_FLUSH, 0 };
 
@@ -204,8 +135,8 @@ close_after_flush(struct session *s)
 	    BEV_TRIG_DEFER_CALLBACKS);
 }
 
-static void
-log_tx(struct session *s, const char *outcome, const char *why)
+void
+session_log_tx(struct session *s, const char *outcome, const char *why)
 {
 	char from[SMTP_PATH_MAX * 4 + 4], r0[SMTP_PATH_MAX * 4 + 4], w[SMTP_CMD_LINE_MAX * 4];
 
@@ -218,8 +149,8 @@ log_tx(struct session *s, const char *outcome, const char *why)
 }
 
 /* Ends the transaction; the next-hop connection goes back to the pool. */
-static void
-tx_reset(struct session *s)
+void
+session_tx_reset(struct session *s)
 {
 	size_t i;
 
@@ -266,7 +197,7 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	if (s->in_tx)
-		log_tx(s, "aborted", "connection closed");
+		session_log_tx(s, "aborted", "connection closed");
 	if (s->ticket != NULL)
 		s->ticket->s = NULL;
 	if (s->up != NULL) {
@@ -274,7 +205,7 @@ session_free(struct session *s)
 		pool_drop(s->env->pool, s->up);
 		s->up = NULL;
 	}
-	tx_reset(s);
+	session_tx_reset(s);
 	log_info("session=%s event=disconnect client=%s transactions=%u errors=%u", s->id,
 	    s->ip, s->ntx, s->errors);
 	rdns_free(s->rdns);
@@ -290,13 +221,6 @@ session_free(struct session *s)
 	/* last: what was freed above may point into it (authserv-id, s->dom) */
 	snapshot_put(s->env->conf, s->cf);
 	free(s);
-}
-
-/* Whether this session runs the checks and the verdict ([policy] mode = off: not). */
-static bool
-checks_on(const struct session *s)
-{
-	return s->cf->policy_mode != POLICY_OFF;
 }
 
 const struct netaddr *
@@ -315,9 +239,9 @@ pass_reply(struct session *s, const struct smtp_reply *r)
 	int has_enh = t[0] >= '2' && t[0] <= '5' && t[1] == '.' && t[0] - '0' == cls;
 
 	if (has_enh)
-		reply(s, "%d %s", r->code, t);
+		session_reply(s, "%d %s", r->code, t);
 	else
-		reply(s, "%d %d.0.0 %s", r->code, cls, t);
+		session_reply(s, "%d %d.0.0 %s", r->code, cls, t);
 }
 
 static int
@@ -326,15 +250,15 @@ same_hop(const struct hostport *a, const struct hostport *b)
 	return a->port == b->port && strcmp(a->host, b->host) == 0;
 }
 
-static void
-resume(struct session *s)
+void
+session_resume(struct session *s)
 {
 	s->busy = 0;
 	if (s->tx_late && s->in_tx) {
 		tx_timed_out(s);
 		return;
 	}
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	process(s);
 }
 
@@ -360,7 +284,7 @@ on_rcpt_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 
 	if (r->code == 0) {
 		up_lost(s, r);
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
 	} else {
 		if (r->code / 100 == 2) {
 			if (!s->has_standing) {
@@ -373,7 +297,7 @@ on_rcpt_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 		}
 		pass_reply(s, r);
 	}
-	resume(s);
+	session_resume(s);
 }
 
 static void
@@ -399,8 +323,8 @@ on_mail_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 	}
 	if (r->code == 0) {
 		up_lost(s, r);
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-		resume(s);
+		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
+		session_resume(s);
 		return;
 	}
 	if (r->code / 100 != 2) {
@@ -409,7 +333,7 @@ on_mail_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 		s->up = NULL;
 		s->hop = NULL;
 		pass_reply(s, r);
-		resume(s);
+		session_resume(s);
 		return;
 	}
 	s->up_mail = 1;
@@ -427,8 +351,8 @@ send_mail(struct session *s)
 		pool_put(s->env->pool, s->up, 1);
 		s->up = NULL;
 		s->hop = NULL;
-		reply(s, "553 5.6.7 the recipient's server does not accept SMTPUTF8");
-		resume(s);
+		session_reply(s, "553 5.6.7 the recipient's server does not accept SMTPUTF8");
+		session_resume(s);
 		return;
 	}
 	n = (size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>", s->from.addr);
@@ -452,8 +376,8 @@ on_up_ready(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 		pool_drop(s->env->pool, s->up);
 		s->up = NULL;
 		s->hop = NULL;
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-		resume(s);
+		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
+		session_resume(s);
 		return;
 	}
 	send_mail(s);
@@ -466,8 +390,8 @@ up_connect(struct session *s)
 	s->up = pool_connect(s->env->pool, s->hop, &s->client, on_up_ready, s);
 	if (s->up == NULL) {
 		s->hop = NULL;
-		reply(s, "451 4.4.5 next hop busy, try again later");
-		resume(s);
+		session_reply(s, "451 4.4.5 next hop busy, try again later");
+		session_resume(s);
 	}
 }
 
@@ -504,16 +428,16 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	enum parse_err e;
 
 	if (!s->in_tx) {
-		reply(s, "503 5.5.1 MAIL first");
+		session_reply(s, "503 5.5.1 MAIL first");
 		return;
 	}
 	if (s->tx_broken) {
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
 		return;
 	}
 	if (s->nrcpts >= s->cf->max_recipients) {
 		/* RFC 5321 4.5.3.1.10: 452 for too many recipients */
-		reply(s, "452 4.5.3 too many recipients");
+		session_reply(s, "452 4.5.3 too many recipients");
 		return;
 	}
 	e = smtp_parse_rcpt(arg, len, s->params.smtputf8, &s->pending);
@@ -521,22 +445,22 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	case P_OK:
 		break;
 	case P_RELAY:
-		reply(s, "550 5.7.1 relay access denied: address form not accepted");
+		session_reply(s, "550 5.7.1 relay access denied: address form not accepted");
 		return;
 	case P_UTF8:
-		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
+		session_reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
 		return;
 	case P_ANGLE:
-		reply(s, "553 5.1.3 angle bracket in a quoted local part not accepted");
+		session_reply(s, "553 5.1.3 angle bracket in a quoted local part not accepted");
 		return;
 	case P_PARAM_UNKNOWN:
-		reply(s, "555 5.5.4 unsupported RCPT parameter");
+		session_reply(s, "555 5.5.4 unsupported RCPT parameter");
 		return;
 	case P_SYNTAX:
-		reply(s, "501 5.5.4 syntax: RCPT TO:<address>");
+		session_reply(s, "501 5.5.4 syntax: RCPT TO:<address>");
 		return;
 	default:
-		reply(s, "501 5.1.3 bad recipient address syntax");
+		session_reply(s, "501 5.1.3 bad recipient address syntax");
 		return;
 	}
 	d = config_domain(s->cf, s->pending.addr + s->pending.at + 1,
@@ -546,13 +470,13 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 
 		log_info("session=%s event=relay_denied client=%s rcpt=<%s>", s->id, s->ip,
 		    log_escape(esc, sizeof(esc), s->pending.addr, s->pending.len));
-		reply(s, "550 5.7.1 <%s>: relay access denied", s->pending.addr);
+		session_reply(s, "550 5.7.1 <%s>: relay access denied", s->pending.addr);
 		return;
 	}
 	/* DESIGN rule 2: recipients whose whitelist standing differs would need
 	 * different verdicts: the client sends them in another transaction. A blocked
 	 * sender is refused here for this recipient, so it never joins the transaction. */
-	if (checks_on(s) &&
+	if (session_checks_on(s) &&
 	    whitelist_of(s, &s->pending_standing, why, sizeof(why))) {
 		log_info("session=%s event=rcpt_blocked client=%s from=<%s> rcpt=<%s> "
 		    "reason=\"%s\" mode=%s", s->id, s->ip,
@@ -562,21 +486,21 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		    s->cf->policy_mode == POLICY_MONITOR ? "monitor" : "enforce");
 		if (s->cf->policy_mode != POLICY_MONITOR) {
 			/* no release link: the recipient asked not to hear from this sender */
-			reply(s, "550 5.7.1 <%s>: the recipient does not accept mail from this "
-			    "sender", s->pending.addr);
+			session_reply(s, "550 5.7.1 <%s>: the recipient does not accept mail "
+			    "from this sender", s->pending.addr);
 			return;
 		}
 	}
 	s->pending_dom = d;
-	if (checks_on(s) && s->dom != NULL &&
+	if (session_checks_on(s) && s->dom != NULL &&
 	    (s->dom->quarantine_threshold != d->quarantine_threshold ||
 	    s->dom->reject_threshold != d->reject_threshold)) {
-		reply(s, "452 4.5.3 <%s>: other domain policy, send it in another transaction",
-		    s->pending.addr);
+		session_reply(s, "452 4.5.3 <%s>: other domain policy, send it in another "
+		    "transaction", s->pending.addr);
 		return;
 	}
 	if (s->has_standing && !whitelist_standing_equal(&s->standing, &s->pending_standing)) {
-		reply(s, "452 4.5.3 <%s>: other whitelist standing, send it in another "
+		session_reply(s, "452 4.5.3 <%s>: other whitelist standing, send it in another "
 		    "transaction", s->pending.addr);
 		return;
 	}
@@ -588,12 +512,12 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		s->hop = NULL;
 	}
 	if (s->hop != NULL && !same_hop(s->hop, &d->next_hop)) {
-		reply(s, "452 4.5.3 <%s>: other next hop, send it in another transaction",
-		    s->pending.addr);
+		session_reply(s, "452 4.5.3 <%s>: other next hop, send it in another "
+		    "transaction", s->pending.addr);
 		return;
 	}
 	s->busy = 1;
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	if (s->up != NULL) {
 		send_rcpt(s);
 		return;
@@ -633,11 +557,11 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	enum parse_err e;
 
 	if (s->helo == NULL) {
-		reply(s, "503 5.5.1 EHLO or HELO first");
+		session_reply(s, "503 5.5.1 EHLO or HELO first");
 		return;
 	}
 	if (s->in_tx) {
-		reply(s, "503 5.5.1 nested MAIL command");
+		session_reply(s, "503 5.5.1 nested MAIL command");
 		return;
 	}
 	e = smtp_parse_mail(arg, len, &s->from, &s->params);
@@ -645,30 +569,30 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 	case P_OK:
 		break;
 	case P_PARAM_UNKNOWN:
-		reply(s, "555 5.5.4 unsupported MAIL parameter");
+		session_reply(s, "555 5.5.4 unsupported MAIL parameter");
 		return;
 	case P_PARAM:
-		reply(s, "501 5.5.4 bad MAIL parameter value");
+		session_reply(s, "501 5.5.4 bad MAIL parameter value");
 		return;
 	case P_UTF8:
-		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
+		session_reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
 		return;
 	case P_ANGLE:
-		reply(s, "553 5.1.7 angle bracket in a quoted local part not accepted");
+		session_reply(s, "553 5.1.7 angle bracket in a quoted local part not accepted");
 		return;
 	case P_SYNTAX:
-		reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
+		session_reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
 		return;
 	default:
-		reply(s, "501 5.1.7 bad sender address syntax");
+		session_reply(s, "501 5.1.7 bad sender address syntax");
 		return;
 	}
 	if ((s->params.smtputf8 || s->params.body != BODY_NONE) && !s->esmtp) {
-		reply(s, "501 5.5.4 parameters need EHLO");
+		session_reply(s, "501 5.5.4 parameters need EHLO");
 		return;
 	}
 	if (s->params.has_size && s->params.size > s->cf->max_message_size) {
-		reply(s, "552 5.3.4 message size exceeds fixed limit");
+		session_reply(s, "552 5.3.4 message size exceeds fixed limit");
 		return;
 	}
 	s->in_tx = 1;
@@ -678,13 +602,13 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 
 		evtimer_add(s->tx_ev, &tv);
 	}
-	if (checks_on(s)) {
+	if (session_checks_on(s)) {
 		history(s);
 		/* SPF runs while the client sends recipients and data */
 		s->auth = auth_start(&s->ap, (const struct sockaddr *)&s->sa, s->helo,
 		    strlen(s->helo), s->from.addr, s->from.len);
 	}
-	reply(s, "250 2.1.0 OK");
+	session_reply(s, "250 2.1.0 OK");
 }
 
 static void
@@ -693,18 +617,18 @@ cmd_ehlo(struct session *s, const char *arg, size_t len, int esmtp)
 	struct evbuffer *out = bufferevent_get_output(s->bev);
 
 	if (smtp_parse_helo(arg, len) != P_OK) {
-		reply(s, "501 5.5.4 syntax: %s hostname", esmtp ? "EHLO" : "HELO");
+		session_reply(s, "501 5.5.4 syntax: %s hostname", esmtp ? "EHLO" : "HELO");
 		return;
 	}
 	if (s->in_tx) {
-		log_tx(s, "aborted", "EHLO");
-		tx_reset(s);
+		session_log_tx(s, "aborted", "EHLO");
+		session_tx_reset(s);
 	}
 	free(s->helo);
 	s->helo = xstrndup(arg, len);
 	s->esmtp = esmtp;
 	if (!esmtp) {
-		reply(s, "250 %s", s->cf->hostname);
+		session_reply(s, "250 %s", s->cf->hostname);
 		return;
 	}
 	evbuffer_add_printf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %zu\r\n"
@@ -722,8 +646,8 @@ on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 
 	if (r->code == 0) {
 		up_lost(s, r);
-		reply(s, "451 4.4.2 next hop failed during delivery, try again later");
-		log_tx(s, "tempfail", r->text);
+		session_reply(s, "451 4.4.2 next hop failed during delivery, try again later");
+		session_log_tx(s, "tempfail", r->text);
 	} else {
 		pass_reply(s, r);
 		/* Only a 250 surely ended the next hop's transaction: a refusal may be its
@@ -736,11 +660,11 @@ on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 		if (r->code / 100 == 2 && s->from.len > 0 && s->net[0] != '\0')
 			(void)store_seen_submit(s->env->store, s->from.addr, s->net,
 			    (int64_t)time(NULL), NULL, NULL);
-		log_tx(s, r->code / 100 == 2 ? "relayed" : r->code / 100 == 4 ? "tempfail" :
-		    "refused", r->text);
+		session_log_tx(s, r->code / 100 == 2 ? "relayed" :
+		    r->code / 100 == 4 ? "tempfail" : "refused", r->text);
 	}
-	tx_reset(s);
-	resume(s);
+	session_tx_reset(s);
+	session_resume(s);
 }
 
 /* The Received: field (RFC 5321 4.4) and, when the checks ran, the
@@ -773,7 +697,7 @@ make_head(struct session *s, const struct auth_result *res)
  * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
  * verdict) and our own X-Ecluse-* fields (a sender could claim a release). Built of
  * references into msg (s->msg pulled up), not a copy: s->msg outlives s->body
- * (tx_reset), and with nothing removed the body is one piece, which the relay sends
+ * (session_tx_reset), and with nothing removed the body is one piece, which the relay sends
  * without copying it (client_data reads it a slice at a time). */
 static void
 make_body(struct session *s, const char *msg, size_t len,
@@ -845,23 +769,23 @@ on_held(void *arg, enum store_err err, int64_t id)
 	s->ticket = NULL;
 	if (err != STORE_OK) {
 		log_err("session=%s event=hold_failed error=\"%s\"", s->id, store_strerror(err));
-		reply(s, "451 4.3.0 temporary failure, try again later");
-		log_tx(s, "tempfail", "store failed");
+		session_reply(s, "451 4.3.0 temporary failure, try again later");
+		session_log_tx(s, "tempfail", "store failed");
 	} else {
 		token_make(s->env->token_key, TOKEN_RELEASE, (uint64_t)id, tk->expires, token);
 		/* The link first and last, alone on its line after the code: a sending
 		 * server that keeps one line of a multi-line reply keeps a link. */
-		reply(s, "550-5.7.1 %s/r/%s", s->cf->base_url, token);
+		session_reply(s, "550-5.7.1 %s/r/%s", s->cf->base_url, token);
 		held_lines(s, "en");
 		held_lines(s, "fr");
-		reply(s, "550 5.7.1 %s/r/%s", s->cf->base_url, token);
+		session_reply(s, "550 5.7.1 %s/r/%s", s->cf->base_url, token);
 		s->errors--;	/* one reply, not two errors */
 		log_info("session=%s event=held id=%lld", s->id, (long long)id);
-		log_tx(s, "held", "quarantined");
+		session_log_tx(s, "held", "quarantined");
 	}
 	free(tk);
-	tx_reset(s);
-	resume(s);
+	session_tx_reset(s);
+	session_resume(s);
 }
 
 /* Keeps the message, as it would have been relayed, and replies once it is safe. */
@@ -902,10 +826,10 @@ hold(struct session *s, const struct auth_result *res, const char *reasons)
 		free(tk);
 		log_err("session=%s event=hold_failed error=\"%s: %s\"", s->id,
 		    store_strerror(e), store_last_error(s->env->store));
-		reply(s, "451 4.3.0 temporary failure, try again later");
-		log_tx(s, "tempfail", "store refused the held copy");
-		tx_reset(s);
-		resume(s);
+		session_reply(s, "451 4.3.0 temporary failure, try again later");
+		session_log_tx(s, "tempfail", "store refused the held copy");
+		session_tx_reset(s);
+		session_resume(s);
 		return;
 	}
 	s->ticket = tk;
@@ -939,12 +863,12 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	/* end_of_data refused a header section that cannot be read to its end, so
 	 * every field was seen; too many forged fields is an attack. */
 	if (rerr == AUTHRES_FIND_TOO_MANY) {
-		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
-		    "claiming %s", auth_serv_id(&s->ap));
-		log_tx(s, "refused", "forged Authentication-Results");
+		session_reply(s, "550 5.7.1 message refused: too many Authentication-Results "
+		    "fields claiming %s", auth_serv_id(&s->ap));
+		session_log_tx(s, "refused", "forged Authentication-Results");
 		goto done;
 	}
-	if (!checks_on(s)) {
+	if (!session_checks_on(s)) {
 		log_info("session=%s event=verdict action=relay score=0 reasons=\"checks off\"",
 		    s->id);
 		make_head(s, NULL);
@@ -992,16 +916,16 @@ relay:
 		return;
 	}
 	/* hostile: refused, no release possible */
-	reply(s, "550 5.7.1 message refused by policy");
-	log_tx(s, "refused", v.reasons);
+	session_reply(s, "550 5.7.1 message refused by policy");
+	session_log_tx(s, "refused", v.reasons);
 done:
-	tx_reset(s);
+	session_tx_reset(s);
 	if (!in_loop)
-		resume(s);
+		session_resume(s);
 	else {
 		/* end_of_data took the timeouts away while busy: give them back */
 		s->busy = 0;
-		set_read_timeout(s);
+		session_set_timeouts(s);
 	}
 }
 
@@ -1063,13 +987,15 @@ header_ok(struct session *s)
 	if (err == HEADER_END)
 		return 1;
 	if (err == HEADER_TOO_BIG)
-		reply(s, "552 5.3.4 message refused: header section over %d bytes",
+		session_reply(s, "552 5.3.4 message refused: header section over %d bytes",
 		    HEADER_SIZE_MAX);
 	else if (err == HEADER_TOO_MANY)
-		reply(s, "552 5.3.4 message refused: over %d header fields", HEADER_FIELDS_MAX);
+		session_reply(s, "552 5.3.4 message refused: over %d header fields",
+		    HEADER_FIELDS_MAX);
 	else
-		reply(s, "550 5.6.0 message refused: %s (RFC 5322 2.2)", header_strerror(err));
-	log_tx(s, "refused", header_strerror(err));
+		session_reply(s, "550 5.6.0 message refused: %s (RFC 5322 2.2)",
+		    header_strerror(err));
+	session_log_tx(s, "refused", header_strerror(err));
 	return 0;
 }
 
@@ -1078,17 +1004,19 @@ end_of_data(struct session *s)
 {
 	s->state = S_COMMAND;
 	if (s->dp.flags & (DATA_BARE_CR_LF | DATA_NUL)) {
-		reply(s, "550 5.6.0 message refused: bare CR, LF or NUL in data (RFC 5321 2.3.8)");
-		log_tx(s, "refused", "bare CR, LF or NUL");
+		session_reply(s, "550 5.6.0 message refused: bare CR, LF or NUL in data "
+		    "(RFC 5321 2.3.8)");
+		session_log_tx(s, "refused", "bare CR, LF or NUL");
 	} else if (s->dp.flags & DATA_TOO_BIG) {
-		reply(s, "552 5.3.4 message too big");
-		log_tx(s, "refused", "too big");
+		session_reply(s, "552 5.3.4 message too big");
+		session_log_tx(s, "refused", "too big");
 	} else if (s->dp.flags & DATA_LONG_LINE) {
-		reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, RFC 5321 4.5.3.1.6)");
-		log_tx(s, "refused", "line too long");
+		session_reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, "
+		    "RFC 5321 4.5.3.1.6)");
+		session_log_tx(s, "refused", "line too long");
 	} else if (header_ok(s)) {
 		s->busy = 1;
-		set_read_timeout(s);
+		session_set_timeouts(s);
 		if (s->auth != NULL)
 			auth_message(s->auth, (const char *)evbuffer_pullup(s->msg, -1),
 			    evbuffer_get_length(s->msg), on_auth, s);
@@ -1096,34 +1024,34 @@ end_of_data(struct session *s)
 			decide(s, NULL, 1);
 		return;
 	}
-	tx_reset(s);
-	set_read_timeout(s);
+	session_tx_reset(s);
+	session_set_timeouts(s);
 }
 
 static void
 cmd_data(struct session *s, const char *arg, size_t len)
 {
 	if (len != 0) {
-		reply(s, "501 5.5.4 syntax: DATA");
+		session_reply(s, "501 5.5.4 syntax: DATA");
 		return;
 	}
 	if (!s->in_tx) {
-		reply(s, "503 5.5.1 MAIL first");
+		session_reply(s, "503 5.5.1 MAIL first");
 		return;
 	}
 	if (s->tx_broken) {
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
+		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
 		return;
 	}
 	if (s->nrcpts == 0) {
-		reply(s, "554 5.5.1 no valid recipients");
+		session_reply(s, "554 5.5.1 no valid recipients");
 		return;
 	}
-	reply(s, "354 End data with <CR><LF>.<CR><LF>");
+	session_reply(s, "354 End data with <CR><LF>.<CR><LF>");
 	data_init(&s->dp, s->cf->max_message_size);
 	s->msg = evbuffer_new();
 	s->state = S_DATA;
-	set_read_timeout(s);
+	session_set_timeouts(s);
 }
 
 static void
@@ -1133,38 +1061,38 @@ cmd_starttls(struct session *s, size_t len)
 	SSL *ssl;
 
 	if (len != 0) {
-		reply(s, "501 5.5.4 syntax: STARTTLS");
+		session_reply(s, "501 5.5.4 syntax: STARTTLS");
 		return;
 	}
 	if (s->env->tls == NULL) {
-		reply(s, "502 5.5.1 STARTTLS not available");
+		session_reply(s, "502 5.5.1 STARTTLS not available");
 		return;
 	}
 	if (s->tls) {
-		reply(s, "503 5.5.1 TLS already active");
+		session_reply(s, "503 5.5.1 TLS already active");
 		return;
 	}
-	reply(s, "220 2.0.0 Ready to start TLS");
+	session_reply(s, "220 2.0.0 Ready to start TLS");
 	/* Anything the client pipelined after STARTTLS was sent in clear and must not
 	 * be taken as said inside TLS (CVE-2011-0411 class). */
 	evbuffer_drain(bufferevent_get_input(s->bev),
 	    evbuffer_get_length(bufferevent_get_input(s->bev)));
 	if ((ssl = SSL_new(s->env->tls)) == NULL) {
-		reply(s, "454 4.7.0 TLS not available now");
+		session_reply(s, "454 4.7.0 TLS not available now");
 		return;
 	}
 	tls = bufferevent_openssl_filter_new(s->env->base, s->bev, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tls == NULL) {
 		SSL_free(ssl);
-		reply(s, "454 4.7.0 TLS not available now");
+		session_reply(s, "454 4.7.0 TLS not available now");
 		return;
 	}
 	s->bev = tls;
 	s->state = S_TLS;
 	bufferevent_setcb(tls, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(tls, EV_READ, 0, SESSION_INPUT_HIGH);
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
 }
 
@@ -1191,29 +1119,31 @@ dispatch(struct session *s, const char *line, size_t len)
 		break;
 	case V_RSET:
 		if (alen != 0) {
-			reply(s, "501 5.5.4 syntax: RSET");
+			session_reply(s, "501 5.5.4 syntax: RSET");
 			break;
 		}
 		if (s->in_tx)
-			log_tx(s, "aborted", "RSET");
-		tx_reset(s);
-		reply(s, "250 2.0.0 OK");
+			session_log_tx(s, "aborted", "RSET");
+		session_tx_reset(s);
+		session_reply(s, "250 2.0.0 OK");
 		break;
 	case V_NOOP:
-		reply(s, "250 2.0.0 OK");
+		session_reply(s, "250 2.0.0 OK");
 		break;
 	case V_QUIT:
-		reply(s, "221 2.0.0 Bye");
-		close_after_flush(s);
+		session_reply(s, "221 2.0.0 Bye");
+		session_close_after_flush(s);
 		break;
 	case V_VRFY:
-		reply(s, "252 2.5.0 cannot VRFY user, but will accept message and attempt delivery");
+		session_reply(s, "252 2.5.0 cannot VRFY user, but will accept message and "
+		    "attempt delivery");
 		break;
 	case V_EXPN:
-		reply(s, "502 5.5.1 EXPN not available");
+		session_reply(s, "502 5.5.1 EXPN not available");
 		break;
 	case V_HELP:
-		reply(s, "214 2.0.0 see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS");
+		session_reply(s, "214 2.0.0 see RFC 5321; commands: EHLO HELO MAIL RCPT DATA "
+		    "RSET NOOP QUIT VRFY STARTTLS");
 		break;
 	case V_STARTTLS:
 		cmd_starttls(s, alen);
@@ -1222,10 +1152,10 @@ dispatch(struct session *s, const char *line, size_t len)
 	case V_AUTH:
 	case V_ETRN:
 	case V_TURN:
-		reply(s, "502 5.5.1 command not implemented");
+		session_reply(s, "502 5.5.1 command not implemented");
 		break;
 	case V_UNKNOWN:
-		reply(s, "500 5.5.2 command not recognized");
+		session_reply(s, "500 5.5.2 command not recognized");
 		break;
 	}
 }
@@ -1273,7 +1203,7 @@ next_line(struct session *s)
 		return 0;
 	}
 	len = (size_t)p.pos;	/* bytes before the LF */
-	/* a complete line: the next one has its own deadline (set_read_timeout) */
+	/* a complete line: the next one has its own deadline (session_set_timeouts) */
 	{
 		struct timeval tv = { (time_t)s->cf->timeout_command, 0 };
 
@@ -1282,18 +1212,18 @@ next_line(struct session *s)
 	if (s->discarding || len + 1 > SMTP_CMD_LINE_MAX) {
 		evbuffer_drain(in, len + 1);
 		s->discarding = 0;
-		reply(s, "500 5.5.2 line too long");
+		session_reply(s, "500 5.5.2 line too long");
 		return 1;
 	}
 	evbuffer_remove(in, line, len + 1);
 	if (len == 0 || line[len - 1] != '\r') {
-		reply(s, "500 5.5.2 command line must end with CRLF");
+		session_reply(s, "500 5.5.2 command line must end with CRLF");
 		return 1;
 	}
 	len--;
 	for (i = 0; i < len; i++)
 		if (line[i] == '\r' || line[i] == '\0') {
-			reply(s, "500 5.5.2 bare CR or NUL in command");
+			session_reply(s, "500 5.5.2 bare CR or NUL in command");
 			return 1;
 		}
 	dispatch(s, line, len);
@@ -1317,19 +1247,19 @@ process(struct session *s)
 		if (!next_line(s))
 			break;
 		if (s->errors >= s->cf->max_errors && s->state == S_COMMAND) {
-			reply(s, "421 4.7.0 %s too many errors, closing connection",
+			session_reply(s, "421 4.7.0 %s too many errors, closing connection",
 			    s->cf->hostname);
 			log_info("session=%s event=too_many_errors client=%s", s->id, s->ip);
-			close_after_flush(s);
+			session_close_after_flush(s);
 			return;
 		}
 	}
 	/* The client closed its side: answer what it sent, then end. */
 	if (s->eof && !s->busy && (s->state == S_COMMAND || s->state == S_DATA)) {
 		if (s->state == S_DATA || s->in_tx)
-			log_tx(s, "aborted", "client closed the connection");
-		tx_reset(s);
-		close_after_flush(s);
+			session_log_tx(s, "aborted", "client closed the connection");
+		session_tx_reset(s);
+		session_close_after_flush(s);
 	}
 }
 
@@ -1387,8 +1317,8 @@ timed_out(struct session *s)
 {
 	log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
 	    s->state == S_DATA ? "data" : "command");
-	reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
-	close_after_flush(s);
+	session_reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
+	session_close_after_flush(s);
 }
 
 /* A transaction past timeout_transaction: closed, which gives its next-hop
@@ -1397,12 +1327,12 @@ static void
 tx_timed_out(struct session *s)
 {
 	log_info("session=%s event=timeout client=%s state=transaction", s->id, s->ip);
-	reply(s, "421 4.4.2 %s transaction timeout", s->cf->hostname);
-	close_after_flush(s);
+	session_reply(s, "421 4.4.2 %s transaction timeout", s->cf->hostname);
+	session_close_after_flush(s);
 }
 
 /* While the session waits for the next hop or the checks, their own timeouts run:
- * the transaction ends when they answer (resume). */
+ * the transaction ends when they answer (session_resume). */
 static void
 on_tx_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -1417,7 +1347,7 @@ on_tx_deadline(evutil_socket_t fd, short what, void *arg)
 	tx_timed_out(s);
 }
 
-/* No complete command line within timeout_command (see set_read_timeout). */
+/* No complete command line within timeout_command (see session_set_timeouts). */
 static void
 on_cmd_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -1441,8 +1371,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		/* STARTTLS handshake done: RFC 3207 4.2, forget what was said before */
 		if (s->in_tx)
-			log_tx(s, "aborted", "STARTTLS");
-		tx_reset(s);
+			session_log_tx(s, "aborted", "STARTTLS");
+		session_tx_reset(s);
 		free(s->helo);
 		s->helo = NULL;
 		s->esmtp = 0;
@@ -1451,7 +1381,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		log_info("session=%s event=starttls client=%s version=%s cipher=%s", s->id,
 		    s->ip, SSL_get_version(bufferevent_openssl_get_ssl(bev)),
 		    SSL_get_cipher_name(bufferevent_openssl_get_ssl(bev)));
-		set_read_timeout(s);
+		session_set_timeouts(s);
 		process(s);
 		return;
 	}
@@ -1511,7 +1441,7 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	s->state = S_COMMAND;
 	s->cmd_ev = evtimer_new(env->base, on_cmd_deadline, s);
 	s->tx_ev = evtimer_new(env->base, on_tx_deadline, s);
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
 	{
@@ -1523,9 +1453,9 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 			netaddr_client(&na, &s->client);
 		}
 		/* answered while the client talks; PTR then A/AAAA: two rounds */
-		if (checks_on(s))
+		if (session_checks_on(s))
 			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
-		if (checks_on(s) && env->dnsbl_zones.n > 0)
+		if (session_checks_on(s) && env->dnsbl_zones.n > 0)
 			s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones,
 			    sa, t, on_dnsbl, s);
 	}
