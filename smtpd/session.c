@@ -154,21 +154,14 @@ session_tx_reset(struct session *s)
 {
 	size_t i;
 
-	if (s->up != NULL) {
-		pool_put(s->env->pool, s->up, !s->up_mail);
-		s->up = NULL;
-	}
+	session_relay_release(s);
 	for (i = 0; i < s->nrcpts; i++)
 		free(s->rcpts[i]);
 	free(s->rcpts);
 	s->rcpts = NULL;
 	s->nrcpts = 0;
 	s->in_tx = 0;
-	s->hop = NULL;
 	s->dom = NULL;
-	s->up_mail = 0;
-	s->up_reused = 0;
-	s->tx_broken = 0;
 	memset(&s->from, 0, sizeof(s->from));
 	auth_free(s->auth);
 	s->auth = NULL;
@@ -198,13 +191,8 @@ session_free(struct session *s)
 		return;
 	if (s->in_tx)
 		session_log_tx(s, "aborted", "connection closed");
-	if (s->ticket != NULL)
-		s->ticket->s = NULL;
-	if (s->up != NULL) {
-		/* a next-hop operation may be pending: its callback must never run */
-		pool_drop(s->env->pool, s->up);
-		s->up = NULL;
-	}
+	session_hold_disown(s);
+	session_relay_drop(s);
 	session_tx_reset(s);
 	log_info("session=%s event=disconnect client=%s transactions=%u errors=%u", s->id,
 	    s->ip, s->ntx, s->errors);
@@ -504,6 +492,12 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 		    "transaction", s->pending.addr);
 		return;
 	}
+	session_relay_rcpt(s, d);
+}
+
+void
+session_relay_rcpt(struct session *s, const struct domain_config *d)
+{
 	if (s->hop != NULL && s->nrcpts == 0 && !same_hop(s->hop, &d->next_hop)) {
 		/* nothing accepted yet: the transaction may still choose its next hop */
 		pool_put(s->env->pool, s->up, !s->up_mail);
@@ -549,6 +543,17 @@ history(struct session *s)
 	s->unusual_origin = unusual;
 	store_seen_free(a, na);
 	store_seen_free(d, nd);
+}
+
+void
+session_verdict_mail(struct session *s)
+{
+	if (session_checks_on(s)) {
+		history(s);
+		/* SPF runs while the client sends recipients and data */
+		s->auth = auth_start(&s->ap, (const struct sockaddr *)&s->sa, s->helo,
+		    strlen(s->helo), s->from.addr, s->from.len);
+	}
 }
 
 static void
@@ -602,12 +607,7 @@ cmd_mail(struct session *s, const char *arg, size_t len)
 
 		evtimer_add(s->tx_ev, &tv);
 	}
-	if (session_checks_on(s)) {
-		history(s);
-		/* SPF runs while the client sends recipients and data */
-		s->auth = auth_start(&s->ap, (const struct sockaddr *)&s->sa, s->helo,
-		    strlen(s->helo), s->from.addr, s->from.len);
-	}
+	session_verdict_mail(s);
 	session_reply(s, "250 2.1.0 OK");
 }
 
@@ -665,6 +665,37 @@ on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
 	}
 	session_tx_reset(s);
 	session_resume(s);
+}
+
+void
+session_relay_message(struct session *s)
+{
+	client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
+	    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
+	    evbuffer_get_length(s->body), on_data_reply, s);
+}
+
+void
+session_relay_release(struct session *s)
+{
+	if (s->up != NULL) {
+		pool_put(s->env->pool, s->up, !s->up_mail);
+		s->up = NULL;
+	}
+	s->hop = NULL;
+	s->up_mail = 0;
+	s->up_reused = 0;
+	s->tx_broken = 0;
+}
+
+void
+session_relay_drop(struct session *s)
+{
+	if (s->up != NULL) {
+		/* a next-hop operation may be pending: its callback must never run */
+		pool_drop(s->env->pool, s->up);
+		s->up = NULL;
+	}
 }
 
 /* The Received: field (RFC 5321 4.4) and, when the checks ran, the
@@ -789,8 +820,8 @@ on_held(void *arg, enum store_err err, int64_t id)
 }
 
 /* Keeps the message, as it would have been relayed, and replies once it is safe. */
-static void
-hold(struct session *s, const struct auth_result *res, const char *reasons)
+void
+session_hold(struct session *s, const struct auth_result *res, const char *reasons)
 {
 	struct whitelist_origin origin;
 	struct store_hold h;
@@ -835,6 +866,13 @@ hold(struct session *s, const struct auth_result *res, const char *reasons)
 	s->ticket = tk;
 }
 
+void
+session_hold_disown(struct session *s)
+{
+	if (s->ticket != NULL)
+		s->ticket->s = NULL;
+}
+
 /* in_loop: called from inside process() (no checks ran), which goes on by itself;
  * otherwise from a callback, which must resume the session. */
 static void
@@ -860,8 +898,8 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 	} else
 		rerr = authres_find(msg, len, auth_serv_id(&s->ap), own,
 		    AUTH_REMOVE_MAX, &nremove);
-	/* end_of_data refused a header section that cannot be read to its end, so
-	 * every field was seen; too many forged fields is an attack. */
+	/* session_end_of_data refused a header section that cannot be read to its end,
+	 * so every field was seen; too many forged fields is an attack. */
 	if (rerr == AUTHRES_FIND_TOO_MANY) {
 		session_reply(s, "550 5.7.1 message refused: too many Authentication-Results "
 		    "fields claiming %s", auth_serv_id(&s->ap));
@@ -905,14 +943,12 @@ decide(struct session *s, const struct auth_result *res, int in_loop)
 		v.action = POLICY_RELAY;
 	}
 	if (v.action == POLICY_QUARANTINE && !in_loop) {
-		hold(s, res, v.reasons);
+		session_hold(s, res, v.reasons);
 		return;
 	}
 	if (v.action == POLICY_RELAY) {
 relay:
-		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
-		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
-		    evbuffer_get_length(s->body), on_data_reply, s);
+		session_relay_message(s);
 		return;
 	}
 	/* hostile: refused, no release possible */
@@ -923,7 +959,7 @@ done:
 	if (!in_loop)
 		session_resume(s);
 	else {
-		/* end_of_data took the timeouts away while busy: give them back */
+		/* session_end_of_data took the timeouts away while busy: give them back */
 		s->busy = 0;
 		session_set_timeouts(s);
 	}
@@ -956,6 +992,20 @@ on_dnsbl(void *arg)
 
 	s->dnsbl_done = 1;
 	maybe_decide(s);
+}
+
+void
+session_verdict_connect(struct session *s, const struct sockaddr *sa)
+{
+	const struct smtpd_env *env = s->env;
+	unsigned t = s->cf->dns_timeout_ms * s->cf->dns_tries;
+
+	/* answered while the client talks; PTR then A/AAAA: two rounds */
+	if (session_checks_on(s))
+		s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
+	if (session_checks_on(s) && env->dnsbl_zones.n > 0)
+		s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones, sa,
+		    t, on_dnsbl, s);
 }
 
 static void
@@ -999,8 +1049,8 @@ header_ok(struct session *s)
 	return 0;
 }
 
-static void
-end_of_data(struct session *s)
+void
+session_end_of_data(struct session *s)
 {
 	s->state = S_COMMAND;
 	if (s->dp.flags & (DATA_BARE_CR_LF | DATA_NUL)) {
@@ -1057,9 +1107,6 @@ cmd_data(struct session *s, const char *arg, size_t len)
 static void
 cmd_starttls(struct session *s, size_t len)
 {
-	struct bufferevent *tls;
-	SSL *ssl;
-
 	if (len != 0) {
 		session_reply(s, "501 5.5.4 syntax: STARTTLS");
 		return;
@@ -1072,6 +1119,15 @@ cmd_starttls(struct session *s, size_t len)
 		session_reply(s, "503 5.5.1 TLS already active");
 		return;
 	}
+	session_starttls(s);
+}
+
+void
+session_starttls(struct session *s)
+{
+	struct bufferevent *tls;
+	SSL *ssl;
+
 	session_reply(s, "220 2.0.0 Ready to start TLS");
 	/* Anything the client pipelined after STARTTLS was sent in clear and must not
 	 * be taken as said inside TLS (CVE-2011-0411 class). */
@@ -1096,8 +1152,8 @@ cmd_starttls(struct session *s, size_t len)
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
 }
 
-static void
-dispatch(struct session *s, const char *line, size_t len)
+void
+session_dispatch(struct session *s, const char *line, size_t len)
 {
 	const char *arg;
 	size_t alen;
@@ -1180,7 +1236,7 @@ feed_data(struct session *s)
 			evbuffer_add(s->msg, out, olen);
 		evbuffer_drain(in, used);
 		if (done)
-			end_of_data(s);
+			session_end_of_data(s);
 	}
 }
 
@@ -1226,7 +1282,7 @@ next_line(struct session *s)
 			session_reply(s, "500 5.5.2 bare CR or NUL in command");
 			return 1;
 		}
-	dispatch(s, line, len);
+	session_dispatch(s, line, len);
 	return 1;
 }
 
@@ -1446,19 +1502,13 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
 	{
 		struct netaddr na;
-		unsigned t = s->cf->dns_timeout_ms * s->cf->dns_tries;
 
 		if (netaddr_from_sockaddr(sa, &na) == 0) {
 			netaddr_network(&na, s->net, sizeof(s->net));
 			netaddr_client(&na, &s->client);
 		}
-		/* answered while the client talks; PTR then A/AAAA: two rounds */
-		if (session_checks_on(s))
-			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
-		if (session_checks_on(s) && env->dnsbl_zones.n > 0)
-			s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones,
-			    sa, t, on_dnsbl, s);
 	}
+	session_verdict_connect(s, sa);
 	evbuffer_add_printf(bufferevent_get_output(s->bev), "220 %s ESMTP ecluse\r\n",
 	    s->cf->hostname);
 	return s;

@@ -122,5 +122,49 @@ void session_close_after_flush(struct session *s);
 /* Ends a wait on the next hop or the checks (s->busy): reads the next command, or
  * closes the session if its transaction passed its deadline meanwhile. */
 void session_resume(struct session *s);
+/* After the 220 to STARTTLS: drops what was pipelined in clear and starts the
+ * handshake (S_TLS); 454 when TLS cannot start. */
+void session_starttls(struct session *s);
+
+/* session_cmd.c: the commands */
+
+/* One command line (CRLF removed, no bare CR or NUL): its reply, or the session
+ * made busy until the next hop answers (RCPT). */
+void session_dispatch(struct session *s, const char *line, size_t len);
+
+/* session_relay.c: the transaction's next hop */
+
+/* The RCPT in flight (s->pending, of served domain d) to the next hop: the
+ * transaction's connection, or one taken or opened for d's next hop and given MAIL
+ * first. The session is busy until the next hop answers; its reply is passed to the
+ * client. A recipient of another next hop gets 452 at once. */
+void session_relay_rcpt(struct session *s, const struct domain_config *d);
+/* The message (s->head, s->body) to the next hop; its final reply goes to the
+ * client and ends the transaction. */
+void session_relay_message(struct session *s);
+/* The connection back to the pool (RSET first unless the next hop's transaction
+ * ended), the next hop forgotten: the end of a transaction. */
+void session_relay_release(struct session *s);
+/* The connection closed, whatever it was doing: the session is going away. */
+void session_relay_drop(struct session *s);
+
+/* session_verdict.c: the checks, the end of data, the verdict */
+
+/* At connect: reverse DNS and DNSBL, when the checks are on. */
+void session_verdict_connect(struct session *s, const struct sockaddr *sa);
+/* At MAIL: the sender's history and SPF, when the checks are on. */
+void session_verdict_mail(struct session *s);
+/* The client's end of data: a refusal of the message as received, or the session
+ * busy until the checks end and the verdict relays, holds or refuses it. */
+void session_end_of_data(struct session *s);
+
+/* session_hold.c: quarantine */
+
+/* The message (as it would have been relayed) committed to the store; the client
+ * gets 550 with its release link once it is durable, 451 if it cannot be. The
+ * transaction ends then. */
+void session_hold(struct session *s, const struct auth_result *res, const char *reasons);
+/* The session is going away: a commit in flight finishes without it. */
+void session_hold_disown(struct session *s);
 
 #endif
