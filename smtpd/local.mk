@@ -8,6 +8,7 @@ smtpd_libsmtpd_a_SOURCES = \
 	smtpd/reinject.c smtpd/reinject.h \
 	smtpd/server.c smtpd/server.h \
 	smtpd/session.c smtpd/session.h smtpd/session_priv.h \
+	smtpd/session_cmd.c \
 	smtpd/session_hold.c \
 	smtpd/session_relay.c \
 	smtpd/session_verdict.c \
