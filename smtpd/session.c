@@ -1,5 +1,8 @@
 /*
- * session.c - one SMTP connection (RFC 5321), relayed in the transaction.
+ * session.c - one SMTP connection (RFC 5321), relayed in the transaction: its socket,
+ * input and output, timeouts and STARTTLS, from the greeting to the close. What the
+ * commands do, the next hop, the verdict and the quarantine are its parts, in
+ * session_cmd.c, session_relay.c, session_verdict.c and session_hold.c.
  *
  * Input is processed one command at a time. A command that needs the next hop (RCPT,
  * and the end of data) makes the session busy: input waits in the bufferevent (bounded
@@ -28,16 +31,14 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
-#include "common/header.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/xmalloc.h"
-#include "smtpd/client.h"
 #include "smtpd/data.h"
+#include "smtpd/dnsbl.h"
 #include "smtpd/parse.h"
 #include "smtpd/rdns.h"
 #include "smtpd/session_priv.h"
-#include "smtpd/whitelist.h"
 
 /* Pipelined input held while waiting for the next hop; reading stops beyond it. */
 #define SESSION_INPUT_HIGH (64 * 1024)

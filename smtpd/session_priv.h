@@ -3,15 +3,18 @@
  * includes: the session struct and the calls between its parts.
  *
  * A session is one state machine over one struct, cut into files by concern (see
- * session.h for the list). Each part reads and writes fields of the same transaction
- * (the RCPT in flight is the command handler's, the relay's and the verdict's at
- * once), so the struct is shared here rather than hidden behind accessors that
- * would only copy each field out and back; session.h stays the daemon's whole
- * interface to a session. Each part's entry points are listed under the name of the
+ * session.h for the list). The parts read and write the same transaction: the
+ * recipient in flight is parsed by the commands and mirrored by the relay, the
+ * whitelist standing the commands keep is an input of the verdict, the relay ends
+ * what the verdict decided. So the struct is shared here, not hidden behind accessors
+ * that would copy each field out and back; session.h stays the daemon's whole
+ * interface to a session. The parts' entry points are listed under the name of the
  * file that defines them.
  *
- * Ownership: everything a session points to is its own, freed by session_free(),
- * except env and cf (borrowed; cf is a snapshot reference given back last).
+ * Ownership: a session owns what its fields point to, freed by session_free(),
+ * except env (the daemon's), what points into its configuration (cf, hop, dom,
+ * pending_dom: cf is a snapshot reference, given back last), auth_res (auth's) and
+ * the hold ticket (freed by the store's callback, session_hold.c).
  */
 #ifndef ECLUSE_SMTPD_SESSION_PRIV_H
 #define ECLUSE_SMTPD_SESSION_PRIV_H
@@ -19,7 +22,6 @@
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 #include <sys/socket.h>
 
 #include "common/netaddr.h"
