@@ -7,7 +7,11 @@ smtpd_libsmtpd_a_SOURCES = \
 	smtpd/pool.c smtpd/pool.h \
 	smtpd/reinject.c smtpd/reinject.h \
 	smtpd/server.c smtpd/server.h \
-	smtpd/session.c smtpd/session.h \
+	smtpd/session.c smtpd/session.h smtpd/session_priv.h \
+	smtpd/session_cmd.c \
+	smtpd/session_hold.c \
+	smtpd/session_relay.c \
+	smtpd/session_verdict.c \
 	smtpd/tls.c smtpd/tls.h
 smtpd_libsmtpd_a_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) $(CARES_CFLAGS)
 

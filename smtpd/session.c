@@ -1,5 +1,8 @@
 /*
- * session.c - one SMTP connection (RFC 5321), relayed in the transaction.
+ * session.c - one SMTP connection (RFC 5321), relayed in the transaction: its socket,
+ * input and output, timeouts and STARTTLS, from the greeting to the close. What the
+ * commands do, the next hop, the verdict and the quarantine are its parts, in
+ * session_cmd.c, session_relay.c, session_verdict.c and session_hold.c.
  *
  * Input is processed one command at a time. A command that needs the next hop (RCPT,
  * and the end of data) makes the session busy: input waits in the bufferevent (bounded
@@ -28,19 +31,15 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
-#include "common/header.h"
 #include "common/log.h"
 #include "common/netaddr.h"
 #include "common/xmalloc.h"
-#include "smtpd/client.h"
 #include "smtpd/data.h"
+#include "smtpd/dnsbl.h"
 #include "smtpd/parse.h"
 #include "smtpd/rdns.h"
-#include "smtpd/session.h"
-#include "smtpd/whitelist.h"
+#include "smtpd/session_priv.h"
 
-/* RFC 5321 4.5.3.1.4: a command line is at most 512 octets including CRLF. */
-#define SMTP_CMD_LINE_MAX 512
 /* Pipelined input held while waiting for the next hop; reading stops beyond it. */
 #define SESSION_INPUT_HIGH (64 * 1024)
 /* Replies not yet read by the client; processing stops beyond it. */
@@ -52,94 +51,15 @@
 /* Under TLS the last reply sits in the socket's buffer after the TLS layer's:
  * checked every SESSION_CLOSE_POLL_MS until both are empty. */
 #define SESSION_CLOSE_POLL_MS 10
-#define SESSION_ID_LEN 12
-/* Lines of text between the two link lines of the 550 reply to a held message. */
-#define HELD_REPLY_LINES_MAX 12
-/* One line of reply text after "550-5.7.1 ": the line stays within 512 octets. */
-#define HELD_REPLY_TEXT_MAX (SMTP_CMD_LINE_MAX - 16)
-
-enum sstate {
-	S_COMMAND,	/* reading command lines */
-	S_DATA,		/* reading message data */
-	S_TLS,		/* STARTTLS handshake in progress */
-	S_CLOSING,	/* flushing the last reply */
-};
-
-struct session {
-	const struct smtpd_env	*env;
-	const struct config	*cf;		/* held from env->conf until the end */
-	struct auth_params	 ap;		/* env->auth, named as cf says */
-	struct bufferevent	*bev;
-	session_close_cb	*on_close;
-	void			*close_arg;
-	char			 id[SESSION_ID_LEN + 1];
-	char			 ip[INET6_ADDRSTRLEN];
-	struct sockaddr_storage	 sa;
-	struct netaddr		 client;	/* what connection limits count */
-	enum sstate		 state;
-	int			 busy;		/* waiting for the next hop */
-	int			 discarding;	/* skipping the rest of an overlong line */
-	int			 tls;
-	int			 eof;		/* the client closed its side */
-	int			 esmtp;
-	char			*helo;
-	unsigned		 errors;
-	unsigned		 ntx;		/* transactions in this session */
-
-	/* transaction */
-	int			 in_tx;
-	struct smtp_path	 from;
-	struct mail_params	 params;
-	char			**rcpts;	/* accepted recipients */
-	size_t			 nrcpts;
-	const struct hostport	*hop;		/* next hop of the transaction */
-	const struct domain_config *dom;	/* of the first accepted recipient */
-	const struct domain_config *pending_dom;	/* of the RCPT in flight */
-	struct smtp_client	*up;		/* connection to it */
-	int			 up_reused;	/* came from the pool: may be stale */
-	int			 up_mail;	/* MAIL accepted by the next hop */
-	int			 tx_broken;	/* next hop lost mid-transaction */
-	struct smtp_path	 pending;	/* RCPT waiting for the next hop */
-	struct data_parser	 dp;
-	struct evbuffer		*msg;
-	struct auth_session	*auth;		/* started at MAIL FROM */
-	struct evbuffer		*head;		/* header fields ecluse adds */
-	struct evbuffer		*body;		/* msg without forged A-R fields */
-	struct hold_ticket	*ticket;	/* held copy being committed */
-	/* verdict signals, gathered while the client talks */
-	struct rdns		*rdns;		/* started at connect */
-	struct dnsbl		*dnsbl;
-	int			 rdns_done, dnsbl_done;
-	char			 net[STORE_NET_MAX];	/* the client's network */
-	int			 first_contact;	/* sender history, at MAIL */
-	int			 unusual_origin;
-	int			 has_standing;	/* whitelist standing of the transaction */
-	struct whitelist_standing standing;
-	struct whitelist_standing pending_standing;	/* of the RCPT in flight */
-	const struct auth_result *auth_res;	/* end of data: checks done */
-	struct event		*close_ev;	/* polls a TLS close until flushed */
-	struct event		*cmd_ev;	/* deadline of the command line being read */
-	struct event		*tx_ev;		/* deadline of the transaction */
-	int			 tx_late;	/* it passed while the session was busy */
-	unsigned		 close_polls;
-};
-
-/* A held copy's commit outlives a client that hangs up: the store's callback finds
- * the session through this ticket, which session_free() disowns. */
-struct hold_ticket {
-	struct session	*s;
-	int64_t		 expires;
-};
 
 static void process(struct session *s);
 static void tx_timed_out(struct session *s);
-static void up_connect(struct session *s);
 static void on_read(struct bufferevent *bev, void *arg);
 static void on_write(struct bufferevent *bev, void *arg);
 static void on_event(struct bufferevent *bev, short what, void *arg);
 
-static void __attribute__((format(printf, 2, 3)))
-reply(struct session *s, const char *fmt, ...)
+void
+session_reply(struct session *s, const char *fmt, ...)
 {
 	char line[SMTP_CMD_LINE_MAX];
 	va_list ap;
@@ -169,8 +89,8 @@ reply(struct session *s, const char *fmt, ...)
  * slow but honest sender takes long in all. Busy (the next hop or a check has the
  * turn) or closing: none against the client.
  */
-static void
-set_read_timeout(struct session *s)
+void
+session_set_timeouts(struct session *s)
 {
 	struct timeval tv = { 0, 0 };
 
@@ -190,8 +110,8 @@ set_read_timeout(struct session *s)
 	evtimer_add(s->cmd_ev, &tv);
 }
 
-static void
-close_after_flush(struct session *s)
+void
+session_close_after_flush(struct session *s)
 {
 	struct timeval tv = { SESSION_CLOSE_FLUSH, 0 };
 
@@ -204,14 +124,8 @@ close_after_flush(struct session *s)
 	    BEV_TRIG_DEFER_CALLBACKS);
 }
 
-static const char *
-path_text(const struct smtp_path *p)
-{
-	return p->addr;
-}
-
-static void
-log_tx(struct session *s, const char *outcome, const char *why)
+void
+session_log_tx(struct session *s, const char *outcome, const char *why)
 {
 	char from[SMTP_PATH_MAX * 4 + 4], r0[SMTP_PATH_MAX * 4 + 4], w[SMTP_CMD_LINE_MAX * 4];
 
@@ -224,26 +138,19 @@ log_tx(struct session *s, const char *outcome, const char *why)
 }
 
 /* Ends the transaction; the next-hop connection goes back to the pool. */
-static void
-tx_reset(struct session *s)
+void
+session_tx_reset(struct session *s)
 {
 	size_t i;
 
-	if (s->up != NULL) {
-		pool_put(s->env->pool, s->up, !s->up_mail);
-		s->up = NULL;
-	}
+	session_relay_release(s);
 	for (i = 0; i < s->nrcpts; i++)
 		free(s->rcpts[i]);
 	free(s->rcpts);
 	s->rcpts = NULL;
 	s->nrcpts = 0;
 	s->in_tx = 0;
-	s->hop = NULL;
 	s->dom = NULL;
-	s->up_mail = 0;
-	s->up_reused = 0;
-	s->tx_broken = 0;
 	memset(&s->from, 0, sizeof(s->from));
 	auth_free(s->auth);
 	s->auth = NULL;
@@ -272,15 +179,10 @@ session_free(struct session *s)
 	if (s == NULL)
 		return;
 	if (s->in_tx)
-		log_tx(s, "aborted", "connection closed");
-	if (s->ticket != NULL)
-		s->ticket->s = NULL;
-	if (s->up != NULL) {
-		/* a next-hop operation may be pending: its callback must never run */
-		pool_drop(s->env->pool, s->up);
-		s->up = NULL;
-	}
-	tx_reset(s);
+		session_log_tx(s, "aborted", "connection closed");
+	session_hold_disown(s);
+	session_relay_drop(s);
+	session_tx_reset(s);
 	log_info("session=%s event=disconnect client=%s transactions=%u errors=%u", s->id,
 	    s->ip, s->ntx, s->errors);
 	rdns_free(s->rdns);
@@ -298,948 +200,52 @@ session_free(struct session *s)
 	free(s);
 }
 
-/* Whether this session runs the checks and the verdict ([policy] mode = off: not). */
-static bool
-checks_on(const struct session *s)
-{
-	return s->cf->policy_mode != POLICY_OFF;
-}
-
-const char *
-session_ip(const struct session *s)
-{
-	return s->ip;
-}
-
 const struct netaddr *
 session_client(const struct session *s)
 {
 	return &s->client;
 }
 
-/* Passes a next-hop reply to the client: its code, an enhanced code (the next hop's,
- * or class.0.0), its text. */
-static void
-pass_reply(struct session *s, const struct smtp_reply *r)
-{
-	const char *t = r->text;
-	int cls = r->code / 100;
-	int has_enh = t[0] >= '2' && t[0] <= '5' && t[1] == '.' && t[0] - '0' == cls;
-
-	if (has_enh)
-		reply(s, "%d %s", r->code, t);
-	else
-		reply(s, "%d %d.0.0 %s", r->code, cls, t);
-}
-
-static int
-same_hop(const struct hostport *a, const struct hostport *b)
-{
-	return a->port == b->port && strcmp(a->host, b->host) == 0;
-}
-
-static void
-resume(struct session *s)
+void
+session_resume(struct session *s)
 {
 	s->busy = 0;
 	if (s->tx_late && s->in_tx) {
 		tx_timed_out(s);
 		return;
 	}
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	process(s);
 }
 
-/* Upstream lost in the middle of a transaction: the client must retry later. */
-static void
-up_lost(struct session *s, const struct smtp_reply *r)
-{
-	log_warn("session=%s event=next_hop_failed hop=%s:%u reason=\"%s\"", s->id,
-	    s->hop->host, s->hop->port, r->text);
-	pool_drop(s->env->pool, s->up);
-	s->up = NULL;
-	s->up_mail = 0;
-	if (s->nrcpts > 0)
-		s->tx_broken = 1;
-	else
-		s->hop = NULL;
-}
-
-static void
-on_rcpt_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
-{
-	struct session *s = arg;
-
-	if (r->code == 0) {
-		up_lost(s, r);
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-	} else {
-		if (r->code / 100 == 2) {
-			if (!s->has_standing) {
-				s->standing = s->pending_standing;
-				s->has_standing = 1;
-				s->dom = s->pending_dom;
-			}
-			s->rcpts = xreallocarray(s->rcpts, s->nrcpts + 1, sizeof(*s->rcpts));
-			s->rcpts[s->nrcpts++] = xstrndup(s->pending.addr, s->pending.len);
-		}
-		pass_reply(s, r);
-	}
-	resume(s);
-}
-
-static void
-send_rcpt(struct session *s)
-{
-	char line[SMTP_CMD_LINE_MAX];
-	int n = snprintf(line, sizeof(line), "RCPT TO:<%s>", path_text(&s->pending));
-
-	client_command(s->up, line, (size_t)n, on_rcpt_reply, s);
-}
-
-static void
-on_mail_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
-{
-	struct session *s = arg;
-
-	if (r->code == 0 && s->up_reused) {
-		/* a pooled connection the next hop had closed: one fresh try */
-		pool_drop(s->env->pool, s->up);
-		s->up = NULL;
-		up_connect(s);
-		return;
-	}
-	if (r->code == 0) {
-		up_lost(s, r);
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-		resume(s);
-		return;
-	}
-	if (r->code / 100 != 2) {
-		/* the next hop refuses the sender: this RCPT carries its reply */
-		pool_put(s->env->pool, s->up, 0);
-		s->up = NULL;
-		s->hop = NULL;
-		pass_reply(s, r);
-		resume(s);
-		return;
-	}
-	s->up_mail = 1;
-	send_rcpt(s);
-}
-
-static void
-send_mail(struct session *s)
-{
-	char line[SMTP_CMD_LINE_MAX];
-	unsigned ext = client_exts(s->up);
-	size_t n;
-
-	if (s->params.smtputf8 && !(ext & EXT_SMTPUTF8)) {
-		pool_put(s->env->pool, s->up, 1);
-		s->up = NULL;
-		s->hop = NULL;
-		reply(s, "553 5.6.7 the recipient's server does not accept SMTPUTF8");
-		resume(s);
-		return;
-	}
-	n = (size_t)snprintf(line, sizeof(line), "MAIL FROM:<%s>", path_text(&s->from));
-	if (s->params.has_size && (ext & EXT_SIZE))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " SIZE=%llu", s->params.size);
-	if (s->params.body == BODY_8BITMIME && (ext & EXT_8BITMIME))
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " BODY=8BITMIME");
-	if (s->params.smtputf8)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " SMTPUTF8");
-	client_command(s->up, line, n, on_mail_reply, s);
-}
-
-static void
-on_up_ready(struct smtp_client *c, const struct smtp_reply *r, void *arg)
-{
-	struct session *s = arg;
-
-	if (r->code / 100 != 2) {
-		log_warn("session=%s event=next_hop_unavailable hop=%s:%u code=%d reason=\"%s\"",
-		    s->id, s->hop->host, s->hop->port, r->code, r->text);
-		pool_drop(s->env->pool, s->up);
-		s->up = NULL;
-		s->hop = NULL;
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-		resume(s);
-		return;
-	}
-	send_mail(s);
-}
-
-static void
-up_connect(struct session *s)
-{
-	s->up_reused = 0;
-	s->up = pool_connect(s->env->pool, s->hop, &s->client, on_up_ready, s);
-	if (s->up == NULL) {
-		s->hop = NULL;
-		reply(s, "451 4.4.5 next hop busy, try again later");
-		resume(s);
-	}
-}
-
-/* The whitelist entries that may let this sender reach the pending recipient, into
- * st. Returns true when an entry blocks the sender for it (smtpd/whitelist.h), with
- * that entry's scope and sender in why. */
-static bool
-whitelist_of(struct session *s, struct whitelist_standing *st, char *why, size_t whysz)
-{
-	static const char *const scope[] = { "global", "domain", "recipient" };
-	struct store_wl_entry *v = NULL;
-	const struct store_wl_entry *b;
-	size_t n = 0;
-
-	/* the null sender matches no entry; a store error: unknown, never blocked (the
-	 * mail is then filtered as any unknown sender's) */
-	if (s->from.len == 0 || store_wl_lookup(s->env->store, s->pending.addr,
-	    s->from.addr, (int64_t)time(NULL), &v, &n) != STORE_OK)
-		n = 0;
-	whitelist_standing(v, n, (const struct sockaddr *)&s->sa, st);
-	if ((b = whitelist_blocked(v, n)) != NULL)
-		snprintf(why, whysz, "blocked scope=%s entry=%s",
-		    (unsigned)b->scope < 3 ? scope[b->scope] : "?", b->sender);
-	store_wl_free(v, n);
-	return b != NULL;
-}
-
-static void
-cmd_rcpt(struct session *s, const char *arg, size_t len)
-{
-	char from[SMTP_PATH_MAX * 4 + 4], rcpt[SMTP_PATH_MAX * 4 + 4];
-	char why[STORE_ADDR_MAX + 64], w[sizeof(why) * 4];
-	const struct domain_config *d;
-	enum parse_err e;
-
-	if (!s->in_tx) {
-		reply(s, "503 5.5.1 MAIL first");
-		return;
-	}
-	if (s->tx_broken) {
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-		return;
-	}
-	if (s->nrcpts >= s->cf->max_recipients) {
-		/* RFC 5321 4.5.3.1.10: 452 for too many recipients */
-		reply(s, "452 4.5.3 too many recipients");
-		return;
-	}
-	e = smtp_parse_rcpt(arg, len, s->params.smtputf8, &s->pending);
-	switch (e) {
-	case P_OK:
-		break;
-	case P_RELAY:
-		reply(s, "550 5.7.1 relay access denied: address form not accepted");
-		return;
-	case P_UTF8:
-		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
-		return;
-	case P_ANGLE:
-		reply(s, "553 5.1.3 angle bracket in a quoted local part not accepted");
-		return;
-	case P_PARAM_UNKNOWN:
-		reply(s, "555 5.5.4 unsupported RCPT parameter");
-		return;
-	case P_SYNTAX:
-		reply(s, "501 5.5.4 syntax: RCPT TO:<address>");
-		return;
-	default:
-		reply(s, "501 5.1.3 bad recipient address syntax");
-		return;
-	}
-	d = config_domain(s->cf, s->pending.addr + s->pending.at + 1,
-	    s->pending.len - s->pending.at - 1);
-	if (d == NULL) {
-		char esc[SMTP_PATH_MAX * 4 + 4];
-
-		log_info("session=%s event=relay_denied client=%s rcpt=<%s>", s->id, s->ip,
-		    log_escape(esc, sizeof(esc), s->pending.addr, s->pending.len));
-		reply(s, "550 5.7.1 <%s>: relay access denied", s->pending.addr);
-		return;
-	}
-	/* DESIGN rule 2: recipients whose whitelist standing differs would need
-	 * different verdicts: the client sends them in another transaction. A blocked
-	 * sender is refused here for this recipient, so it never joins the transaction. */
-	if (checks_on(s) &&
-	    whitelist_of(s, &s->pending_standing, why, sizeof(why))) {
-		log_info("session=%s event=rcpt_blocked client=%s from=<%s> rcpt=<%s> "
-		    "reason=\"%s\" mode=%s", s->id, s->ip,
-		    log_escape(from, sizeof(from), s->from.addr, s->from.len),
-		    log_escape(rcpt, sizeof(rcpt), s->pending.addr, s->pending.len),
-		    log_escape(w, sizeof(w), why, strlen(why)),
-		    s->cf->policy_mode == POLICY_MONITOR ? "monitor" : "enforce");
-		if (s->cf->policy_mode != POLICY_MONITOR) {
-			/* no release link: the recipient asked not to hear from this sender */
-			reply(s, "550 5.7.1 <%s>: the recipient does not accept mail from this "
-			    "sender", s->pending.addr);
-			return;
-		}
-	}
-	s->pending_dom = d;
-	if (checks_on(s) && s->dom != NULL &&
-	    (s->dom->quarantine_threshold != d->quarantine_threshold ||
-	    s->dom->reject_threshold != d->reject_threshold)) {
-		reply(s, "452 4.5.3 <%s>: other domain policy, send it in another transaction",
-		    s->pending.addr);
-		return;
-	}
-	if (s->has_standing && !whitelist_standing_equal(&s->standing, &s->pending_standing)) {
-		reply(s, "452 4.5.3 <%s>: other whitelist standing, send it in another "
-		    "transaction", s->pending.addr);
-		return;
-	}
-	if (s->hop != NULL && s->nrcpts == 0 && !same_hop(s->hop, &d->next_hop)) {
-		/* nothing accepted yet: the transaction may still choose its next hop */
-		pool_put(s->env->pool, s->up, !s->up_mail);
-		s->up = NULL;
-		s->up_mail = 0;
-		s->hop = NULL;
-	}
-	if (s->hop != NULL && !same_hop(s->hop, &d->next_hop)) {
-		reply(s, "452 4.5.3 <%s>: other next hop, send it in another transaction",
-		    s->pending.addr);
-		return;
-	}
-	s->busy = 1;
-	set_read_timeout(s);
-	if (s->up != NULL) {
-		send_rcpt(s);
-		return;
-	}
-	s->hop = &d->next_hop;
-	if ((s->up = pool_take(s->env->pool, s->hop, &s->client)) != NULL) {
-		s->up_reused = 1;
-		send_mail(s);
-	} else
-		up_connect(s);
-}
-
-/* Where this sender's mail usually comes from (store, synchronous read). */
-static void
-history(struct session *s)
-{
-	struct store_seen *a = NULL, *d = NULL;
-	size_t na = 0, nd = 0;
-	bool first = false, unusual = false;
-
-	if (s->from.len == 0 || s->net[0] == '\0')
-		return;
-	if (store_seen_get(s->env->store, s->from.addr, &a, &na) != STORE_OK)
-		na = 0;
-	if (store_seen_get(s->env->store, s->from.addr + s->from.at + 1, &d, &nd) != STORE_OK)
-		nd = 0;
-	policy_history(a, na, d, nd, s->net, &first, &unusual);
-	s->first_contact = first;
-	s->unusual_origin = unusual;
-	store_seen_free(a, na);
-	store_seen_free(d, nd);
-}
-
-static void
-cmd_mail(struct session *s, const char *arg, size_t len)
-{
-	enum parse_err e;
-
-	if (s->helo == NULL) {
-		reply(s, "503 5.5.1 EHLO or HELO first");
-		return;
-	}
-	if (s->in_tx) {
-		reply(s, "503 5.5.1 nested MAIL command");
-		return;
-	}
-	e = smtp_parse_mail(arg, len, &s->from, &s->params);
-	switch (e) {
-	case P_OK:
-		break;
-	case P_PARAM_UNKNOWN:
-		reply(s, "555 5.5.4 unsupported MAIL parameter");
-		return;
-	case P_PARAM:
-		reply(s, "501 5.5.4 bad MAIL parameter value");
-		return;
-	case P_UTF8:
-		reply(s, "553 5.6.7 non-ASCII address needs SMTPUTF8");
-		return;
-	case P_ANGLE:
-		reply(s, "553 5.1.7 angle bracket in a quoted local part not accepted");
-		return;
-	case P_SYNTAX:
-		reply(s, "501 5.5.4 syntax: MAIL FROM:<address>");
-		return;
-	default:
-		reply(s, "501 5.1.7 bad sender address syntax");
-		return;
-	}
-	if ((s->params.smtputf8 || s->params.body != BODY_NONE) && !s->esmtp) {
-		reply(s, "501 5.5.4 parameters need EHLO");
-		return;
-	}
-	if (s->params.has_size && s->params.size > s->cf->max_message_size) {
-		reply(s, "552 5.3.4 message size exceeds fixed limit");
-		return;
-	}
-	s->in_tx = 1;
-	s->ntx++;
-	{
-		struct timeval tv = { (time_t)s->cf->timeout_transaction, 0 };
-
-		evtimer_add(s->tx_ev, &tv);
-	}
-	if (checks_on(s)) {
-		history(s);
-		/* SPF runs while the client sends recipients and data */
-		s->auth = auth_start(&s->ap, (const struct sockaddr *)&s->sa, s->helo,
-		    strlen(s->helo), s->from.addr, s->from.len);
-	}
-	reply(s, "250 2.1.0 OK");
-}
-
-static void
-cmd_ehlo(struct session *s, const char *arg, size_t len, int esmtp)
-{
-	struct evbuffer *out = bufferevent_get_output(s->bev);
-
-	if (smtp_parse_helo(arg, len) != P_OK) {
-		reply(s, "501 5.5.4 syntax: %s hostname", esmtp ? "EHLO" : "HELO");
-		return;
-	}
-	if (s->in_tx) {
-		log_tx(s, "aborted", "EHLO");
-		tx_reset(s);
-	}
-	free(s->helo);
-	s->helo = xstrndup(arg, len);
-	s->esmtp = esmtp;
-	if (!esmtp) {
-		reply(s, "250 %s", s->cf->hostname);
-		return;
-	}
-	evbuffer_add_printf(out, "250-%s\r\n250-PIPELINING\r\n250-SIZE %zu\r\n"
-	    "250-8BITMIME\r\n250-ENHANCEDSTATUSCODES\r\n250-SMTPUTF8\r\n",
-	    s->cf->hostname, s->cf->max_message_size);
-	if (s->env->tls != NULL && !s->tls)
-		evbuffer_add_printf(out, "250-STARTTLS\r\n");
-	evbuffer_add_printf(out, "250 HELP\r\n");
-}
-
-static void
-on_data_reply(struct smtp_client *c, const struct smtp_reply *r, void *arg)
-{
-	struct session *s = arg;
-
-	if (r->code == 0) {
-		up_lost(s, r);
-		reply(s, "451 4.4.2 next hop failed during delivery, try again later");
-		log_tx(s, "tempfail", r->text);
-	} else {
-		pass_reply(s, r);
-		/* Only a 250 surely ended the next hop's transaction: a refusal may be its
-		 * reply to the DATA command itself, which leaves MAIL and RCPT standing
-		 * (RFC 5321 4.1.1.4), so the pool sends RSET before anyone reuses it. */
-		if (r->code / 100 == 2)
-			s->up_mail = 0;
-		/* history learns from delivered mail only: a held or refused spammer
-		 * must not become "known" by trying twice */
-		if (r->code / 100 == 2 && s->from.len > 0 && s->net[0] != '\0')
-			(void)store_seen_submit(s->env->store, s->from.addr, s->net,
-			    (int64_t)time(NULL), NULL, NULL);
-		log_tx(s, r->code / 100 == 2 ? "relayed" : r->code / 100 == 4 ? "tempfail" :
-		    "refused", r->text);
-	}
-	tx_reset(s);
-	resume(s);
-}
-
-/* The Received: field (RFC 5321 4.4) and, when the checks ran, the
- * Authentication-Results field (RFC 8601), in s->head. */
-static void
-make_head(struct session *s, const struct auth_result *res)
-{
-	char date[64];
-	time_t now = time(NULL);
-	struct tm tm;
-	const char *with = !s->esmtp ? "SMTP" : s->tls ? "ESMTPS" : "ESMTP";
-
-	localtime_r(&now, &tm);
-	strftime(date, sizeof(date), "%a, %d %b %Y %H:%M:%S %z", &tm);
-	s->head = evbuffer_new();
-	/* "for" only for a single recipient, not to disclose the others */
-	if (s->nrcpts == 1)
-		evbuffer_add_printf(s->head, "Received: from %s ([%s])\r\n\tby %s (ecluse) "
-		    "with %s id %s\r\n\tfor <%s>; %s\r\n", s->helo, s->ip, s->cf->hostname,
-		    with, s->id, s->rcpts[0], date);
-	else
-		evbuffer_add_printf(s->head, "Received: from %s ([%s])\r\n\tby %s (ecluse) "
-		    "with %s id %s;\r\n\t%s\r\n", s->helo, s->ip, s->cf->hostname, with,
-		    s->id, date);
-	if (res != NULL && res->authres != NULL)
-		evbuffer_add(s->head, res->authres, strlen(res->authres));
-}
-
-/* The message to forward: as received, less the fields that speak in ecluse's name:
- * Authentication-Results claiming our authserv-id (RFC 8601 5: a forgery of our own
- * verdict) and our own X-Ecluse-* fields (a sender could claim a release). Built of
- * references into msg (s->msg pulled up), not a copy: s->msg outlives s->body
- * (tx_reset), and with nothing removed the body is one piece, which the relay sends
- * without copying it (client_data reads it a slice at a time). */
-static void
-make_body(struct session *s, const char *msg, size_t len,
-    const struct authres_range *remove, size_t nremove)
-{
-	struct header_iter it;
-	struct header_field f;
-	size_t at = 0, i;
-
-	s->body = evbuffer_new();
-	header_iter_init(&it, msg, len);
-	while (header_next(&it, &f) == HEADER_OK) {
-		size_t off = (size_t)(f.raw - msg);
-		int drop = header_name_is(&f, "X-Ecluse-Released") ||
-		    header_name_is(&f, "X-Ecluse-Monitor");
-
-		for (i = 0; i < nremove && !drop; i++)
-			drop = remove[i].off == off;
-		if (drop) {
-			evbuffer_add_reference(s->body, msg + at, off - at, NULL, NULL);
-			at = off + f.raw_len;
-		}
-	}
-	evbuffer_add_reference(s->body, msg + at, len - at, NULL, NULL);
-}
-
-/* Writes one template's lines as "550-5.7.1 " reply lines. */
-static void
-held_lines(struct session *s, const char *lang)
-{
-	const struct tmpl *t = tmpl_set_get(s->env->tmpl, lang, "smtp-held.txt");
-	struct evbuffer *out = bufferevent_get_output(s->bev);
-	struct tmpl_vars *v = tmpl_vars_new();
-	enum tmpl_err te;
-	size_t len, i = 0, n = 0;
-	char *text = t ? tmpl_render(t, v, &len, &te) : NULL;
-
-	tmpl_vars_free(v);
-	if (text == NULL)
-		return;	/* the link lines alone still say what to do */
-	while (i < len && n < HELD_REPLY_LINES_MAX) {
-		size_t e = i;
-
-		while (e < len && text[e] != '\n')
-			e++;
-		if (e > i) {
-			size_t w = e - i < HELD_REPLY_TEXT_MAX ? e - i : HELD_REPLY_TEXT_MAX;
-
-			evbuffer_add_printf(out, "550-5.7.1 %.*s\r\n", (int)w, text + i);
-			n++;
-		}
-		i = e + 1;
-	}
-	free(text);
-}
-
-static void
-on_held(void *arg, enum store_err err, int64_t id)
-{
-	struct hold_ticket *tk = arg;
-	struct session *s = tk->s;
-	char token[TOKEN_LEN + 1];
-
-	if (s == NULL) {
-		log_warn("event=held_after_disconnect id=%lld", (long long)id);
-		free(tk);
-		return;
-	}
-	s->ticket = NULL;
-	if (err != STORE_OK) {
-		log_err("session=%s event=hold_failed error=\"%s\"", s->id, store_strerror(err));
-		reply(s, "451 4.3.0 temporary failure, try again later");
-		log_tx(s, "tempfail", "store failed");
-	} else {
-		token_make(s->env->token_key, TOKEN_RELEASE, (uint64_t)id, tk->expires, token);
-		/* The link first and last, alone on its line after the code: a sending
-		 * server that keeps one line of a multi-line reply keeps a link. */
-		reply(s, "550-5.7.1 %s/r/%s", s->cf->base_url, token);
-		held_lines(s, "en");
-		held_lines(s, "fr");
-		reply(s, "550 5.7.1 %s/r/%s", s->cf->base_url, token);
-		s->errors--;	/* one reply, not two errors */
-		log_info("session=%s event=held id=%lld", s->id, (long long)id);
-		log_tx(s, "held", "quarantined");
-	}
-	free(tk);
-	tx_reset(s);
-	resume(s);
-}
-
-/* Keeps the message, as it would have been relayed, and replies once it is safe. */
-static void
-hold(struct session *s, const struct auth_result *res, const char *reasons)
-{
-	struct whitelist_origin origin;
-	struct store_hold h;
-	struct hold_ticket *tk;
-	time_t now = time(NULL);
-	struct evbuffer *all = evbuffer_new();
-	enum store_err e;
-
-	evbuffer_add_buffer_reference(all, s->head);
-	evbuffer_add_buffer_reference(all, s->body);
-	memset(&h, 0, sizeof(h));
-	h.mail_from = s->from.addr;
-	h.rcpts = (const char *const *)s->rcpts;
-	h.nrcpts = s->nrcpts;
-	h.client_addr = s->ip;
-	h.helo = s->helo;
-	h.auth_results = res != NULL && res->authres != NULL ? res->authres : "";
-	/* A release whitelists the sender under the domain it authenticated as, if any */
-	whitelist_origin(res, (const struct sockaddr *)&s->sa, &origin);
-	h.auth_domain = origin.auth_domain;
-	h.verdict = "hold";
-	h.reasons = reasons;
-	h.message_len = evbuffer_get_length(all);
-	h.message = evbuffer_pullup(all, -1);
-	h.received = now;
-	h.expires = now + s->cf->release_lifetime;
-	tk = xcalloc(1, sizeof(*tk));
-	tk->s = s;
-	tk->expires = h.expires;
-	e = store_hold_submit(s->env->store, &h, on_held, tk);
-	evbuffer_free(all);
-	if (e != STORE_OK) {
-		free(tk);
-		log_err("session=%s event=hold_failed error=\"%s: %s\"", s->id,
-		    store_strerror(e), store_last_error(s->env->store));
-		reply(s, "451 4.3.0 temporary failure, try again later");
-		log_tx(s, "tempfail", "store refused the held copy");
-		tx_reset(s);
-		resume(s);
-		return;
-	}
-	s->ticket = tk;
-}
-
-/* in_loop: called from inside process() (no checks ran), which goes on by itself;
- * otherwise from a callback, which must resume the session. */
-static void
-decide(struct session *s, const struct auth_result *res, int in_loop)
-{
-	struct policy_input in;
-	struct policy_params params;
-	struct policy_verdict v;
-	const struct dnsbl_result *bl = NULL;
-	size_t len = evbuffer_get_length(s->msg);
-	const char *msg = (const char *)evbuffer_pullup(s->msg, -1);
-	const char *would;
-	struct authres_range own[AUTH_REMOVE_MAX];
-	const struct authres_range *remove = own;
-	size_t nremove = 0;
-	enum authres_find_err rerr;
-
-	/* without checks (mode off) the forged fields are found here */
-	if (res != NULL) {
-		remove = res->remove;
-		nremove = res->nremove;
-		rerr = res->remove_err;
-	} else
-		rerr = authres_find(msg, len, auth_serv_id(&s->ap), own,
-		    AUTH_REMOVE_MAX, &nremove);
-	/* end_of_data refused a header section that cannot be read to its end, so
-	 * every field was seen; too many forged fields is an attack. */
-	if (rerr == AUTHRES_FIND_TOO_MANY) {
-		reply(s, "550 5.7.1 message refused: too many Authentication-Results fields "
-		    "claiming %s", auth_serv_id(&s->ap));
-		log_tx(s, "refused", "forged Authentication-Results");
-		goto done;
-	}
-	if (!checks_on(s)) {
-		log_info("session=%s event=verdict action=relay score=0 reasons=\"checks off\"",
-		    s->id);
-		make_head(s, NULL);
-		make_body(s, msg, len, remove, nremove);
-		goto relay;
-	}
-	memset(&in, 0, sizeof(in));
-	in.auth = res;
-	in.client = (const struct sockaddr *)&s->sa;
-	in.helo = s->helo;
-	in.helo_len = strlen(s->helo);
-	in.rdns = s->rdns != NULL ? rdns_result(s->rdns)->status : RDNS_UNKNOWN;
-	in.ndnsbl = s->dnsbl != NULL ? dnsbl_results(s->dnsbl, &bl) : 0;
-	in.dnsbl = bl;
-	in.first_contact = s->first_contact;
-	in.unusual_origin = s->unusual_origin;
-	in.whitelisted = s->has_standing && whitelist_standing_match(&s->standing, res);
-	/* the recipients' domain decides how strict (all share it: see cmd_rcpt) */
-	policy_params_from_config(s->cf, &params);
-	if (s->dom != NULL) {
-		params.quarantine_threshold = s->dom->quarantine_threshold;
-		params.reject_threshold = s->dom->reject_threshold;
-	}
-	policy_decide(&params, &in, &v);
-	log_info("session=%s event=verdict action=%s score=%u reasons=\"%s\"", s->id,
-	    policy_action_name(v.action), v.score, v.reasons);
-	make_head(s, res);
-	make_body(s, msg, len, remove, nremove);
-	if (v.action != POLICY_RELAY && s->cf->policy_mode == POLICY_MONITOR) {
-		/* roll-out without risk: everything goes through, marked */
-		would = v.action == POLICY_REJECT ? "reject" : "hold";
-		evbuffer_add_printf(s->head, "X-Ecluse-Monitor: would %s; score=%u; %s\r\n",
-		    would, v.score, v.reasons);
-		v.action = POLICY_RELAY;
-	}
-	if (v.action == POLICY_QUARANTINE && !in_loop) {
-		hold(s, res, v.reasons);
-		return;
-	}
-	if (v.action == POLICY_RELAY) {
-relay:
-		client_data(s->up, (const char *)evbuffer_pullup(s->head, -1),
-		    evbuffer_get_length(s->head), (const char *)evbuffer_pullup(s->body, -1),
-		    evbuffer_get_length(s->body), on_data_reply, s);
-		return;
-	}
-	/* hostile: refused, no release possible */
-	reply(s, "550 5.7.1 message refused by policy");
-	log_tx(s, "refused", v.reasons);
-done:
-	tx_reset(s);
-	if (!in_loop)
-		resume(s);
-	else {
-		/* end_of_data took the timeouts away while busy: give them back */
-		s->busy = 0;
-		set_read_timeout(s);
-	}
-}
-
-/* The verdict waits for every check started for it: authentication at the end of
- * data, reverse DNS and DNSBL since the connection (each bounded by its deadline). */
-static void
-maybe_decide(struct session *s)
-{
-	if (s->auth_res == NULL || (s->rdns != NULL && !s->rdns_done) ||
-	    (s->dnsbl != NULL && !s->dnsbl_done))
-		return;
-	decide(s, s->auth_res, 0);
-}
-
-static void
-on_rdns(void *arg)
-{
-	struct session *s = arg;
-
-	s->rdns_done = 1;
-	maybe_decide(s);
-}
-
-static void
-on_dnsbl(void *arg)
-{
-	struct session *s = arg;
-
-	s->dnsbl_done = 1;
-	maybe_decide(s);
-}
-
-static void
-on_auth(void *arg, const struct auth_result *res)
-{
-	struct session *s = arg;
-
-	log_info("session=%s event=auth spf=%s dkim_signatures=%zu dmarc=%s from_domain=%s "
-	    "dns_questions=%zu%s", s->id, spf_result_name(res->spf.result), res->ndkim,
-	    dmarc_res_name(res->dmarc.result), res->dmarc.author, res->dns_questions,
-	    res->timed_out ? " timed_out=yes" : "");
-	s->auth_res = res;
-	maybe_decide(s);
-}
-
-/*
- * A header section that cannot be read to its end is refused, in every mode: what
- * follows the unreadable line would reach the next hop unread, forged fields
- * included, and a reader downstream may still take it for header. Over the limits
- * (header.h) the message is too big (RFC 3463 5.3.4); otherwise it is malformed
- * (5.6.0). Returns 0 when the message was refused.
- */
-static int
-header_ok(struct session *s)
-{
-	enum header_err err = header_check((const char *)evbuffer_pullup(s->msg, -1),
-	    evbuffer_get_length(s->msg));
-
-	if (err == HEADER_END)
-		return 1;
-	if (err == HEADER_TOO_BIG)
-		reply(s, "552 5.3.4 message refused: header section over %d bytes",
-		    HEADER_SIZE_MAX);
-	else if (err == HEADER_TOO_MANY)
-		reply(s, "552 5.3.4 message refused: over %d header fields", HEADER_FIELDS_MAX);
-	else
-		reply(s, "550 5.6.0 message refused: %s (RFC 5322 2.2)", header_strerror(err));
-	log_tx(s, "refused", header_strerror(err));
-	return 0;
-}
-
-static void
-end_of_data(struct session *s)
-{
-	s->state = S_COMMAND;
-	if (s->dp.flags & (DATA_BARE_CR_LF | DATA_NUL)) {
-		reply(s, "550 5.6.0 message refused: bare CR, LF or NUL in data (RFC 5321 2.3.8)");
-		log_tx(s, "refused", "bare CR, LF or NUL");
-	} else if (s->dp.flags & DATA_TOO_BIG) {
-		reply(s, "552 5.3.4 message too big");
-		log_tx(s, "refused", "too big");
-	} else if (s->dp.flags & DATA_LONG_LINE) {
-		reply(s, "550 5.6.0 message refused: line too long (over 1000 octets, RFC 5321 4.5.3.1.6)");
-		log_tx(s, "refused", "line too long");
-	} else if (header_ok(s)) {
-		s->busy = 1;
-		set_read_timeout(s);
-		if (s->auth != NULL)
-			auth_message(s->auth, (const char *)evbuffer_pullup(s->msg, -1),
-			    evbuffer_get_length(s->msg), on_auth, s);
-		else
-			decide(s, NULL, 1);
-		return;
-	}
-	tx_reset(s);
-	set_read_timeout(s);
-}
-
-static void
-cmd_data(struct session *s, const char *arg, size_t len)
-{
-	if (len != 0) {
-		reply(s, "501 5.5.4 syntax: DATA");
-		return;
-	}
-	if (!s->in_tx) {
-		reply(s, "503 5.5.1 MAIL first");
-		return;
-	}
-	if (s->tx_broken) {
-		reply(s, "451 4.4.1 next hop unavailable, try again later");
-		return;
-	}
-	if (s->nrcpts == 0) {
-		reply(s, "554 5.5.1 no valid recipients");
-		return;
-	}
-	reply(s, "354 End data with <CR><LF>.<CR><LF>");
-	data_init(&s->dp, s->cf->max_message_size);
-	s->msg = evbuffer_new();
-	s->state = S_DATA;
-	set_read_timeout(s);
-}
-
-static void
-cmd_starttls(struct session *s, size_t len)
+void
+session_starttls(struct session *s)
 {
 	struct bufferevent *tls;
 	SSL *ssl;
 
-	if (len != 0) {
-		reply(s, "501 5.5.4 syntax: STARTTLS");
-		return;
-	}
-	if (s->env->tls == NULL) {
-		reply(s, "502 5.5.1 STARTTLS not available");
-		return;
-	}
-	if (s->tls) {
-		reply(s, "503 5.5.1 TLS already active");
-		return;
-	}
-	reply(s, "220 2.0.0 Ready to start TLS");
+	session_reply(s, "220 2.0.0 Ready to start TLS");
 	/* Anything the client pipelined after STARTTLS was sent in clear and must not
 	 * be taken as said inside TLS (CVE-2011-0411 class). */
 	evbuffer_drain(bufferevent_get_input(s->bev),
 	    evbuffer_get_length(bufferevent_get_input(s->bev)));
 	if ((ssl = SSL_new(s->env->tls)) == NULL) {
-		reply(s, "454 4.7.0 TLS not available now");
+		session_reply(s, "454 4.7.0 TLS not available now");
 		return;
 	}
 	tls = bufferevent_openssl_filter_new(s->env->base, s->bev, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (tls == NULL) {
 		SSL_free(ssl);
-		reply(s, "454 4.7.0 TLS not available now");
+		session_reply(s, "454 4.7.0 TLS not available now");
 		return;
 	}
 	s->bev = tls;
 	s->state = S_TLS;
 	bufferevent_setcb(tls, on_read, on_write, on_event, s);
 	bufferevent_setwatermark(tls, EV_READ, 0, SESSION_INPUT_HIGH);
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	bufferevent_enable(tls, EV_READ | EV_WRITE);
-}
-
-static void
-dispatch(struct session *s, const char *line, size_t len)
-{
-	const char *arg;
-	size_t alen;
-	enum smtp_verb v = smtp_parse_verb(line, len, &arg, &alen);
-
-	switch (v) {
-	case V_EHLO:
-	case V_HELO:
-		cmd_ehlo(s, arg, alen, v == V_EHLO);
-		break;
-	case V_MAIL:
-		cmd_mail(s, arg, alen);
-		break;
-	case V_RCPT:
-		cmd_rcpt(s, arg, alen);
-		break;
-	case V_DATA:
-		cmd_data(s, arg, alen);
-		break;
-	case V_RSET:
-		if (alen != 0) {
-			reply(s, "501 5.5.4 syntax: RSET");
-			break;
-		}
-		if (s->in_tx)
-			log_tx(s, "aborted", "RSET");
-		tx_reset(s);
-		reply(s, "250 2.0.0 OK");
-		break;
-	case V_NOOP:
-		reply(s, "250 2.0.0 OK");
-		break;
-	case V_QUIT:
-		reply(s, "221 2.0.0 Bye");
-		close_after_flush(s);
-		break;
-	case V_VRFY:
-		reply(s, "252 2.5.0 cannot VRFY user, but will accept message and attempt delivery");
-		break;
-	case V_EXPN:
-		reply(s, "502 5.5.1 EXPN not available");
-		break;
-	case V_HELP:
-		reply(s, "214 2.0.0 see RFC 5321; commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY STARTTLS");
-		break;
-	case V_STARTTLS:
-		cmd_starttls(s, alen);
-		break;
-	case V_BDAT:
-	case V_AUTH:
-	case V_ETRN:
-	case V_TURN:
-		reply(s, "502 5.5.1 command not implemented");
-		break;
-	case V_UNKNOWN:
-		reply(s, "500 5.5.2 command not recognized");
-		break;
-	}
 }
 
 /* Feeds pending input to the DATA machine. */
@@ -1262,7 +268,7 @@ feed_data(struct session *s)
 			evbuffer_add(s->msg, out, olen);
 		evbuffer_drain(in, used);
 		if (done)
-			end_of_data(s);
+			session_end_of_data(s);
 	}
 }
 
@@ -1285,7 +291,7 @@ next_line(struct session *s)
 		return 0;
 	}
 	len = (size_t)p.pos;	/* bytes before the LF */
-	/* a complete line: the next one has its own deadline (set_read_timeout) */
+	/* a complete line: the next one has its own deadline (session_set_timeouts) */
 	{
 		struct timeval tv = { (time_t)s->cf->timeout_command, 0 };
 
@@ -1294,21 +300,21 @@ next_line(struct session *s)
 	if (s->discarding || len + 1 > SMTP_CMD_LINE_MAX) {
 		evbuffer_drain(in, len + 1);
 		s->discarding = 0;
-		reply(s, "500 5.5.2 line too long");
+		session_reply(s, "500 5.5.2 line too long");
 		return 1;
 	}
 	evbuffer_remove(in, line, len + 1);
 	if (len == 0 || line[len - 1] != '\r') {
-		reply(s, "500 5.5.2 command line must end with CRLF");
+		session_reply(s, "500 5.5.2 command line must end with CRLF");
 		return 1;
 	}
 	len--;
 	for (i = 0; i < len; i++)
 		if (line[i] == '\r' || line[i] == '\0') {
-			reply(s, "500 5.5.2 bare CR or NUL in command");
+			session_reply(s, "500 5.5.2 bare CR or NUL in command");
 			return 1;
 		}
-	dispatch(s, line, len);
+	session_dispatch(s, line, len);
 	return 1;
 }
 
@@ -1329,19 +335,19 @@ process(struct session *s)
 		if (!next_line(s))
 			break;
 		if (s->errors >= s->cf->max_errors && s->state == S_COMMAND) {
-			reply(s, "421 4.7.0 %s too many errors, closing connection",
+			session_reply(s, "421 4.7.0 %s too many errors, closing connection",
 			    s->cf->hostname);
 			log_info("session=%s event=too_many_errors client=%s", s->id, s->ip);
-			close_after_flush(s);
+			session_close_after_flush(s);
 			return;
 		}
 	}
 	/* The client closed its side: answer what it sent, then end. */
 	if (s->eof && !s->busy && (s->state == S_COMMAND || s->state == S_DATA)) {
 		if (s->state == S_DATA || s->in_tx)
-			log_tx(s, "aborted", "client closed the connection");
-		tx_reset(s);
-		close_after_flush(s);
+			session_log_tx(s, "aborted", "client closed the connection");
+		session_tx_reset(s);
+		session_close_after_flush(s);
 	}
 }
 
@@ -1399,8 +405,8 @@ timed_out(struct session *s)
 {
 	log_info("session=%s event=timeout client=%s state=%s", s->id, s->ip,
 	    s->state == S_DATA ? "data" : "command");
-	reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
-	close_after_flush(s);
+	session_reply(s, "421 4.4.2 %s timeout", s->cf->hostname);
+	session_close_after_flush(s);
 }
 
 /* A transaction past timeout_transaction: closed, which gives its next-hop
@@ -1409,12 +415,12 @@ static void
 tx_timed_out(struct session *s)
 {
 	log_info("session=%s event=timeout client=%s state=transaction", s->id, s->ip);
-	reply(s, "421 4.4.2 %s transaction timeout", s->cf->hostname);
-	close_after_flush(s);
+	session_reply(s, "421 4.4.2 %s transaction timeout", s->cf->hostname);
+	session_close_after_flush(s);
 }
 
 /* While the session waits for the next hop or the checks, their own timeouts run:
- * the transaction ends when they answer (resume). */
+ * the transaction ends when they answer (session_resume). */
 static void
 on_tx_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -1429,7 +435,7 @@ on_tx_deadline(evutil_socket_t fd, short what, void *arg)
 	tx_timed_out(s);
 }
 
-/* No complete command line within timeout_command (see set_read_timeout). */
+/* No complete command line within timeout_command (see session_set_timeouts). */
 static void
 on_cmd_deadline(evutil_socket_t fd, short what, void *arg)
 {
@@ -1453,8 +459,8 @@ on_event(struct bufferevent *bev, short what, void *arg)
 	if (what & BEV_EVENT_CONNECTED) {
 		/* STARTTLS handshake done: RFC 3207 4.2, forget what was said before */
 		if (s->in_tx)
-			log_tx(s, "aborted", "STARTTLS");
-		tx_reset(s);
+			session_log_tx(s, "aborted", "STARTTLS");
+		session_tx_reset(s);
 		free(s->helo);
 		s->helo = NULL;
 		s->esmtp = 0;
@@ -1463,7 +469,7 @@ on_event(struct bufferevent *bev, short what, void *arg)
 		log_info("session=%s event=starttls client=%s version=%s cipher=%s", s->id,
 		    s->ip, SSL_get_version(bufferevent_openssl_get_ssl(bev)),
 		    SSL_get_cipher_name(bufferevent_openssl_get_ssl(bev)));
-		set_read_timeout(s);
+		session_set_timeouts(s);
 		process(s);
 		return;
 	}
@@ -1523,24 +529,18 @@ session_new(const struct smtpd_env *env, int fd, const struct sockaddr *sa,
 	s->state = S_COMMAND;
 	s->cmd_ev = evtimer_new(env->base, on_cmd_deadline, s);
 	s->tx_ev = evtimer_new(env->base, on_tx_deadline, s);
-	set_read_timeout(s);
+	session_set_timeouts(s);
 	bufferevent_enable(s->bev, EV_READ | EV_WRITE);
 	log_info("session=%s event=connect client=%s", s->id, s->ip);
 	{
 		struct netaddr na;
-		unsigned t = s->cf->dns_timeout_ms * s->cf->dns_tries;
 
 		if (netaddr_from_sockaddr(sa, &na) == 0) {
 			netaddr_network(&na, s->net, sizeof(s->net));
 			netaddr_client(&na, &s->client);
 		}
-		/* answered while the client talks; PTR then A/AAAA: two rounds */
-		if (checks_on(s))
-			s->rdns = rdns_start(env->auth.resolver, env->base, sa, 2 * t, on_rdns, s);
-		if (checks_on(s) && env->dnsbl_zones.n > 0)
-			s->dnsbl = dnsbl_start(env->auth.resolver, env->base, &env->dnsbl_zones,
-			    sa, t, on_dnsbl, s);
 	}
+	session_verdict_connect(s, sa);
 	evbuffer_add_printf(bufferevent_get_output(s->bev), "220 %s ESMTP ecluse\r\n",
 	    s->cf->hostname);
 	return s;

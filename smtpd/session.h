@@ -4,6 +4,12 @@
  *
  * Ownership: a session owns its socket and frees itself when the connection ends;
  * on_close is then called once (the server uses it for its connection counts).
+ *
+ * This header is the daemon's whole interface to a session. Its code is in parts:
+ * session.c (the connection: I/O, timeouts, STARTTLS, the session's life),
+ * session_cmd.c (the commands and the envelope), session_relay.c (the next hop of the
+ * transaction), session_verdict.c (the checks, the end of data, the verdict) and
+ * session_hold.c (the quarantine), sharing session_priv.h.
  */
 #ifndef ECLUSE_SMTPD_SESSION_H
 #define ECLUSE_SMTPD_SESSION_H
@@ -46,8 +52,6 @@ typedef void session_close_cb(struct session *s, void *arg);
 struct session *session_new(const struct smtpd_env *env, int fd,
     const struct sockaddr *sa, socklen_t salen, session_close_cb *on_close, void *arg);
 
-/* The client address as text, for per-address connection limits. */
-const char *session_ip(const struct session *s);
 /* The client as connection limits count it (netaddr_client); family 0 when the
  * socket was neither IPv4 nor IPv6. */
 const struct netaddr *session_client(const struct session *s);
