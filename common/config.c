@@ -136,6 +136,14 @@ set_err(struct parse_state *ps, const char *fmt, ...)
 }
 
 int
+hostport_equal(const struct hostport *a, const struct hostport *b)
+{
+	if (a->host == NULL || b->host == NULL)
+		return a->host == b->host;
+	return a->port == b->port && strcmp(a->host, b->host) == 0;
+}
+
+int
 hostport_parse(const char *buf, size_t len, struct hostport *out)
 {
 	const char *colon, *host;

@@ -133,5 +133,7 @@ const struct domain_config *config_domain(const struct config *cf, const char *n
 
 /* Parses "host:port" or "[v6]:port" from (buf, len). Returns 0 or -1. */
 int hostport_parse(const char *buf, size_t len, struct hostport *out);
+/* 1 when both name the same host and port, or both are unset; else 0. */
+int hostport_equal(const struct hostport *a, const struct hostport *b);
 
 #endif

@@ -205,14 +205,6 @@ fail:
 	return NULL;
 }
 
-static int
-hostport_eq(const struct hostport *a, const struct hostport *b)
-{
-	if (a->host == NULL || b->host == NULL)
-		return a->host == b->host;
-	return a->port == b->port && strcmp(a->host, b->host) == 0;
-}
-
 /* The keys read at start only: a new value in the file is logged, not applied. */
 static void
 log_restart_keys(const struct config *run, const struct config *cf)
@@ -220,9 +212,9 @@ log_restart_keys(const struct config *run, const struct config *cf)
 	static const char note[] = "changed in the file: needs a restart; the running "
 	    "value is kept";
 
-	if (!hostport_eq(&run->web_listen, &cf->web_listen))
+	if (!hostport_equal(&run->web_listen, &cf->web_listen))
 		log_warn("event=reload key=\"[web] listen\" note=\"%s\"", note);
-	if (!hostport_eq(&run->admin_listen, &cf->admin_listen))
+	if (!hostport_equal(&run->admin_listen, &cf->admin_listen))
 		log_warn("event=reload key=\"[web] admin_listen\" note=\"%s\"", note);
 	if (strcmp(run->store_path, cf->store_path) != 0)
 		log_warn("event=reload key=\"[store] path\" note=\"%s\"", note);

@@ -171,12 +171,6 @@ domain_of(const char *addr)
 	return at != NULL ? at + 1 : "";
 }
 
-static bool
-same_hop(const struct hostport *a, const struct hostport *b)
-{
-	return a->port == b->port && strcmp(a->host, b->host) == 0;
-}
-
 /*
  * Looks at the message's bytes: 8-bit anywhere needs BODY=8BITMIME (RFC 6152); 8-bit
  * in the header section is an internationalized header and needs SMTPUTF8 (RFC 6532,
@@ -663,7 +657,7 @@ job_route(struct job *j)
 		d = config_domain(cf, dom, strlen(dom));
 		if (!path_ok(h->rcpts[i], &j->utf8))
 			refuse(j, i, "not sent: address not fit for RCPT TO");
-		else if (d == NULL || !same_hop(&d->next_hop, j->hop))
+		else if (d == NULL || !hostport_equal(&d->next_hop, j->hop))
 			refuse(j, i, "not sent: domain no longer routed to this next hop");
 		else
 			any = j->send[i] = true;

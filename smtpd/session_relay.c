@@ -47,12 +47,6 @@ pass_reply(struct session *s, const struct smtp_reply *r)
 		session_reply(s, "%d %d.0.0 %s", r->code, cls, t);
 }
 
-static int
-same_hop(const struct hostport *a, const struct hostport *b)
-{
-	return a->port == b->port && strcmp(a->host, b->host) == 0;
-}
-
 /* Upstream lost in the middle of a transaction: the client must retry later. */
 static void
 up_lost(struct session *s, const struct smtp_reply *r)
@@ -189,14 +183,14 @@ up_connect(struct session *s)
 void
 session_relay_rcpt(struct session *s, const struct domain_config *d)
 {
-	if (s->hop != NULL && s->nrcpts == 0 && !same_hop(s->hop, &d->next_hop)) {
+	if (s->hop != NULL && s->nrcpts == 0 && !hostport_equal(s->hop, &d->next_hop)) {
 		/* nothing accepted yet: the transaction may still choose its next hop */
 		pool_put(s->env->pool, s->up, !s->up_mail);
 		s->up = NULL;
 		s->up_mail = 0;
 		s->hop = NULL;
 	}
-	if (s->hop != NULL && !same_hop(s->hop, &d->next_hop)) {
+	if (s->hop != NULL && !hostport_equal(s->hop, &d->next_hop)) {
 		session_reply(s, "452 4.5.3 <%s>: other next hop, send it in another "
 		    "transaction", s->pending.addr);
 		return;

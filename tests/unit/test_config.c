@@ -99,6 +99,35 @@ test_sizes(void **state)
 	assert_non_null(strstr(err, "/nonexistent/ecluse.conf: cannot open"));
 }
 
+/* host:port forms, and the comparison the daemons use to tell a changed next hop
+ * or listener on reload. */
+static void
+test_hostport(void **state)
+{
+	struct hostport a, b, unset = { NULL, 0 };
+
+	assert_int_equal(hostport_parse("127.0.0.1:2525", 14, &a), 0);
+	assert_string_equal(a.host, "127.0.0.1");
+	assert_int_equal(a.port, 2525);
+	assert_int_equal(hostport_parse("[::1]:25", 8, &b), 0);
+	assert_string_equal(b.host, "::1");
+	assert_int_equal(b.port, 25);
+	assert_int_equal(hostport_equal(&a, &b), 0);
+	assert_int_equal(hostport_equal(&a, &unset), 0);
+	assert_int_equal(hostport_equal(&unset, &unset), 1);
+	free(b.host);
+	assert_int_equal(hostport_parse("127.0.0.1:2526", 14, &b), 0);
+	assert_int_equal(hostport_equal(&a, &b), 0);
+	free(b.host);
+	assert_int_equal(hostport_parse("127.0.0.1:2525", 14, &b), 0);
+	assert_int_equal(hostport_equal(&a, &b), 1);
+	free(b.host);
+	free(a.host);
+	assert_int_equal(hostport_parse("127.0.0.1", 9, &a), -1);
+	assert_int_equal(hostport_parse("127.0.0.1:0", 11, &a), -1);
+	assert_int_equal(hostport_parse("127.0.0.1:65536", 15, &a), -1);
+}
+
 int
 main(void)
 {
@@ -106,6 +135,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_hostport),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
