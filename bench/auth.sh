@@ -2,8 +2,9 @@
 # bench/auth.sh - what the authentication checks cost, in one run:
 #   1. DKIM verifications per second of a 4 KB message, rsa2048 and ed25519
 #      (bench_dkim: the daemon's whole per-message path), against the raw verify
-#      rates: OpenSSL's "openssl speed -seconds 3 rsa2048" verify/s, and bench_dkim's
-#      own raw EVP_DigestVerify and crypto_sign_verify_detached (libsodium);
+#      rates: OpenSSL's "openssl speed -seconds 2 rsa2048" verify/s (the best of three
+#      runs, as bench_dkim keeps its best bursts: interference only slows a run),
+#      and bench_dkim's own raw EVP_DigestVerify and crypto_sign_verify_detached;
 #   2. SPF checks per second against a loopback nsd (bench_spf_dns), against the bare
 #      question rate of the same resolver and server;
 #   3. relay rate of authenticated mail (SPF, DKIM and DMARC pass: bench/nsd.py --auth
@@ -21,10 +22,13 @@ start_sink
 
 echo "== DKIM (4 KB message, relaxed/relaxed)"
 "$B/bench/bench_dkim" 3 | tee "$work/dkim.out"
-ossl=$(openssl speed -seconds 3 rsa2048 2>/dev/null | awk '/^rsa 2048 bits/ { print $NF }')
-dkim=$(awk '/rsa2048  dkim, key cache/ { print $5 }' "$work/dkim.out" | tr -d '/s')
-echo "openssl speed -seconds 3 rsa2048: verify $ossl/s"
-echo "rsa2048 dkim (key cache) / openssl speed verify: $(ratio "$dkim" "$ossl")"
+ossl=$(for i in 1 2 3; do openssl speed -seconds 2 rsa2048 2>/dev/null; done |
+	awk '/^rsa 2048 bits/ && $NF > best { best = $NF } END { print best }')
+dkim=$(awk '/rsa2048  dkim, key cache  / { print $5 }' "$work/dkim.out" | tr -d '/s')
+prose=$(awk '/rsa2048  dkim, key cache, prose body/ { print $7 }' "$work/dkim.out" | tr -d '/s')
+echo "openssl speed -seconds 2 rsa2048, best of 3: verify $ossl/s"
+echo "rsa2048 dkim (key cache) / openssl speed verify: $(ratio "$dkim" "$ossl")" \
+	"(prose body: $(ratio "$prose" "$ossl"))"
 
 echo "== SPF against nsd"
 "$B/bench/bench_spf_dns" "$DNS" example.org 127.0.0.1 3 32
