@@ -60,6 +60,14 @@ static const struct rec zone[] = {
 	{ "pass.example.com", DNS_T_TXT, DNS_OK, { "v=spf1 +all exp=never.example.com" } },
 	{ "ctl.example.com", DNS_T_TXT, DNS_OK, { "v=spf1 -all exp=ctl-exp.example.com" } },
 	{ "ctl-exp.example.com", DNS_T_TXT, DNS_OK, { "helo was %{h}" } },
+	/* bücher.example: the identities and %{d}, %{o}, %{h} in A-labels (RFC 8616 4) */
+	{ "xn--bcher-kva.example", DNS_T_TXT, DNS_OK, { "v=spf1 ip4:192.0.2.0/24 "
+	  "include:%{l}.inc.%{d} exists:%{l}.user.%{d} exists:%{o}.o.example.net -all" } },
+	{ "alice.inc.xn--bcher-kva.example", DNS_T_TXT, DNS_OK, { "v=spf1 -all" } },
+	{ "alice.user.xn--bcher-kva.example", DNS_T_A, DNS_OK, { "127.0.0.2" } },
+	{ "xn--bcher-kva.example.o.example.net", DNS_T_A, DNS_OK, { "127.0.0.2" } },
+	{ "mail.xn--bcher-kva.example", DNS_T_TXT, DNS_OK, { "v=spf1 a:%{h} -all" } },
+	{ "mail.xn--bcher-kva.example", DNS_T_A, DNS_OK, { "203.0.113.9" } },
 };
 
 static void
@@ -307,6 +315,62 @@ test_names(void **state)
 	assert_string_equal(spf_result_name(SPF_PERMERROR), "permerror");
 }
 
+/*
+ * RFC 8616 4: U-labels of MAIL FROM and HELO are converted to A-labels before the
+ * check, macros expand to A-labels, and a term built from a UTF-8 local part matches
+ * nothing (no query, no void lookup, no permerror for an include); an identity that
+ * is no valid IDN is a malformed domain (RFC 7208 4.3: none).
+ */
+static void
+test_idn(void **state)
+{
+	static const struct {
+		const char	*helo, *from;
+		enum spf_result	 result;
+		const char	*mechanism, *domain;
+		unsigned	 terms, voids;
+	} cases[] = {
+		{ "x.example", "alice@bücher.example", SPF_PASS, "ip4:192.0.2.0/24",
+		  "xn--bcher-kva.example", 0, 0 },
+		{ "x.example", "alice@B\xc3\x9c" "CHER.example", SPF_PASS, "ip4:192.0.2.0/24",
+		  "xn--bcher-kva.example", 0, 0 },
+		{ "x.example", "alice@xn--bcher-kva.example", SPF_PASS, "ip4:192.0.2.0/24",
+		  "xn--bcher-kva.example", 0, 0 },
+		/* the client outside ip4: %{l} and %{d} make ASCII names */
+		{ "x.example", "alice@bücher.example", SPF_PASS, "exists:%{l}.user.%{d}",
+		  "xn--bcher-kva.example", 2, 0 },
+		/* a UTF-8 local part: include and exists on %{l} match nothing; %{o} does */
+		{ "x.example", "jörg@bücher.example", SPF_PASS, "exists:%{o}.o.example.net",
+		  "xn--bcher-kva.example", 3, 0 },
+		/* the HELO identity, its %{h} in A-labels */
+		{ "Mail.Bücher.example", "", SPF_PASS, "a:%{h}", "mail.xn--bcher-kva.example",
+		  1, 0 },
+		/* no valid IDN: malformed, none */
+		{ "x.example", "alice@b\xfc" "cher.example", SPF_NONE, "", "", 0, 0 },
+		{ "x.example", "alice@xn--zz.bücher.example", SPF_NONE, "", "", 0, 0 },
+		{ "b\xc3" ".example", "", SPF_NONE, "", "", 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct spf_request req;
+		struct spf_outcome out;
+
+		request(&req, i < 3 ? "192.0.2.5" : "203.0.113.9", cases[i].helo,
+		    cases[i].from);
+		drive(&req, 0, &out, NULL);
+		if (out.result != cases[i].result ||
+		    strcmp(out.mechanism, cases[i].mechanism) != 0 ||
+		    strcmp(out.domain, cases[i].domain) != 0 ||
+		    out.dns_terms != cases[i].terms || out.void_lookups != cases[i].voids)
+			fail_msg("case %zu: %s \"%s\" domain \"%s\" terms %u voids %u (%s)", i,
+			    spf_result_name(out.result), out.mechanism, out.domain,
+			    out.dns_terms, out.void_lookups, out.reason);
+		if (out.result == SPF_NONE)
+			assert_non_null(strstr(out.reason, "not a valid IDN"));
+	}
+}
+
 int
 main(void)
 {
@@ -316,6 +380,7 @@ main(void)
 		cmocka_unit_test(test_explanation_rules),
 		cmocka_unit_test(test_record_size),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_idn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
