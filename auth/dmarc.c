@@ -74,7 +74,8 @@ dns_error_name(enum dns_result r)
 }
 
 /* The DMARC Policy Record at _dmarc.name: exactly one valid record, or none
- * (RFC 9989 4.10 step 2: several records are all discarded). */
+ * (RFC 9989 4.10 step 2: several records are all discarded, and so is a set of
+ * more than DNS_RR_MAX, which cannot be told to hold just one). */
 static enum look
 lookup(struct ctx *x, const char *name, size_t len, struct dmarc_record *rec)
 {
@@ -95,6 +96,9 @@ lookup(struct ctx *x, const char *name, size_t len, struct dmarc_record *rec)
 		return LOOK_ERROR;
 	}
 	if (set->result != DNS_OK)
+		return LOOK_NONE;
+	/* records were not read: one of them may be a second DMARC record */
+	if (set->truncated)
 		return LOOK_NONE;
 	for (i = 0; i < set->n; i++)
 		if (dmarc_record_parse((const char *)set->rr[i].data, set->rr[i].len,

@@ -18,6 +18,13 @@
  * - DNS errors on the address lookup of an MX host are a temperror; on ptr they skip
  *   the name (5.5);
  * - the names of ptr whose target does not match are not validated (no lookup);
+ * - an answer of more than DNS_RR_MAX records (dns.h: the rest not read) never lets
+ *   the unread records decide: at the SPF record lookup it is a permerror (one
+ *   record cannot be told, 4.5; a retry gets the same answer, so not temperror);
+ *   an address set of a or of an mx host that does not hold the client is a
+ *   temperror (the client may be in the rest: the check could not be completed,
+ *   as with a DNS answer too large to receive), while a match is a match; for ptr
+ *   and %{p} such a set validates nothing, as a DNS error would (5.5);
  * - U-labels in the MAIL FROM domain and the HELO name are converted to A-labels
  *   before anything else (RFC 8616 4), so %{d}, %{o}, %{h} and %{s} expand to
  *   A-labels; one that is no valid IDN is a malformed domain (4.3: none). A local
@@ -363,6 +370,7 @@ match_host(struct eval *ev, const char *name, size_t len, const struct spf_term 
 	enum dns_type type = addr_type(ev);
 	size_t alen = type == DNS_T_A ? 4 : 16, i;
 	unsigned bits = type == DNS_T_A ? t->cidr4 : t->cidr6;
+	char e[96];
 
 	*is_void = 0;
 	if (!name_ok(name, len))
@@ -378,6 +386,12 @@ match_host(struct eval *ev, const char *name, size_t len, const struct spf_term 
 	for (i = 0; i < rs->n; i++)
 		if (rs->rr[i].len == alen && prefix_match(rs->rr[i].data, ev->vars.ip, bits))
 			return M_MATCH;
+	if (rs->truncated) {
+		/* the client may be among the addresses not read: no fail on that */
+		set_reason(ev, "more than %d %s records for %s, the client not in the first",
+		    DNS_RR_MAX, type_name(type), log_escape(e, sizeof(e), name, len));
+		return M_TEMPERROR;
+	}
 	return M_NOMATCH;
 }
 
@@ -603,6 +617,13 @@ select_record(struct eval *ev, const char *d, size_t dlen, enum spf_result *r)
 		return NULL;
 	if (dns_error(ev, rs, d, dlen, DNS_T_TXT))
 		return NULL;
+	if (rs->truncated) {
+		/* records were not read: one of them may be a second SPF record (4.5) */
+		set_reason(ev, "more than %d TXT records at %s: one SPF record cannot be told",
+		    DNS_RR_MAX, log_escape(e, sizeof(e), d, dlen));
+		*r = SPF_PERMERROR;
+		return NULL;
+	}
 	for (i = 0; i < rs->n; i++)
 		if (spf_record_is_spf((const char *)rs->rr[i].data, rs->rr[i].len)) {
 			rec = &rs->rr[i];

@@ -683,6 +683,53 @@ test_idn(void **state)
 	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "xn--bcher-kva.example");
 }
 
+/*
+ * A DMARC record set of more than DNS_RR_MAX TXT records: the cache keeps the first
+ * DNS_RR_MAX, so nobody can tell there is exactly one DMARC record (RFC 9989 4.10
+ * step 2: several are all discarded): no policy from that name, the walk goes on.
+ */
+static void
+test_truncated_record_set(void **state)
+{
+	static const char big[] = "_dmarc.big.example.com";
+	char txt[DNS_RR_MAX + 2][48];
+	struct dns_rr rr[DNS_RR_MAX + 2];
+	struct from_result f = from1("big.example.com");
+	struct dmarc_input in = { .from = &f, .spf_domain = "other.example" };
+	struct dns_cache *c;
+	struct dmarc_result out;
+	const char *name;
+	enum dns_type type;
+	size_t i, n, rounds;
+
+	for (n = DNS_RR_MAX; n <= DNS_RR_MAX + 2; n += 2) {
+		for (i = 0; i < n; i++) {
+			/* p=none first; a second record, p=reject, last */
+			snprintf(txt[i], sizeof(txt[i]), "%s", i == 0 ? "v=DMARC1; p=none" :
+			    i == n - 1 ? "v=DMARC1; p=reject" : "filler");
+			rr[i].data = (unsigned char *)txt[i];
+			rr[i].len = strlen(txt[i]);
+			rr[i].pref = 0;
+		}
+		c = dns_cache_new();
+		assert_int_equal(dns_cache_put(c, big, strlen(big), DNS_T_TXT, DNS_OK, rr, n),
+		    0);
+		for (rounds = 0; dmarc_eval(&in, c, &out) == DMARC_NEED_DNS; rounds++) {
+			assert_true(rounds < 16);
+			assert_int_equal(dns_cache_wanted(c, &name, &type), 0);
+			assert_int_equal(dns_cache_put(c, name, strlen(name), type, DNS_NXDOMAIN,
+			    NULL, 0), 0);
+		}
+		/* both records seen (two: discarded) or not all seen: no policy at all;
+		 * the one at the end must never apply, nor the first alone */
+		if (out.result != DMARC_RES_NONE || out.policy_domain[0] != '\0')
+			fail_msg("%zu records: %s policy=%s at \"%s\" (%s)", n,
+			    dmarc_res_name(out.result), dmarc_policy_name(out.policy),
+			    out.policy_domain, out.reason);
+		dns_cache_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -697,6 +744,7 @@ main(void)
 		cmocka_unit_test(test_unchecked_identifiers),
 		cmocka_unit_test(test_dkim_bound),
 		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_truncated_record_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
