@@ -231,15 +231,13 @@ domain_ok(const char *d, size_t len)
 }
 
 /*
- * The A-label form of the domain (d, len) into out (DNS_NAME_MAX + 1 bytes), one
- * trailing dot removed: RFC 8616 6 converts every U-label before lookups and
- * comparisons. 0, or -1 when d holds 8-bit bytes that are no valid IDN (*why).
+ * The A-label form of the domain (d, len) into out (DNS_NAME_MAX + 1 bytes): RFC 8616
+ * 6 converts every U-label before lookups and comparisons. 0, or -1 when d holds
+ * 8-bit bytes that are no valid IDN (*why).
  */
 static int
 to_alabels(const char *d, size_t len, char out[DNS_NAME_MAX + 1], const char **why)
 {
-	if (len > 0 && d[len - 1] == '.')
-		len--;
 	return idna_to_ascii(d, len, out, DNS_NAME_MAX + 1, why) == IDNA_OK ? 0 : -1;
 }
 
@@ -284,7 +282,10 @@ aligned(struct ctx *x, const char *ident, enum dmarc_align mode)
 	const char *why;
 	int idx;
 
-	if (to_alabels(ident, strlen(ident), id, &why) != 0)
+	len = strlen(ident);
+	if (len > 0 && ident[len - 1] == '.')
+		len--;
+	if (to_alabels(ident, len, id, &why) != 0)
 		return ALIGN_NO;
 	len = strlen(id);
 	if (!domain_ok(id, len))

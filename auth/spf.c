@@ -822,8 +822,8 @@ run(const struct spf_request *req, struct dns_cache *cache, struct spf_outcome *
 		ev.vars.local = "postmaster";
 		ev.vars.local_len = sizeof("postmaster") - 1;
 	} else {
-		int n = converted ? snprintf(ev.sender, sizeof(ev.sender), "%.*s@%.*s",
-		    (int)llen, local, (int)dlen, dom) : -1;
+		int n = converted && llen < sizeof(ev.sender) ? snprintf(ev.sender,
+		    sizeof(ev.sender), "%.*s@%.*s", (int)llen, local, (int)dlen, dom) : -1;
 
 		if (n > 0 && (size_t)n < sizeof(ev.sender)) {
 			ev.vars.sender = ev.sender;
