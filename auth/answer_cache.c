@@ -115,6 +115,7 @@ answer_cache_put(struct answer_cache *c, const char *name, enum dns_type type,
 	s->set.result = result;
 	s->set.n = n;
 	s->set.rr = n > 0 ? copy : NULL;
+	s->set.truncated = 0;
 }
 
 const struct dns_rrset *

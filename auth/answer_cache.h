@@ -10,7 +10,7 @@
  *
  * What is kept: answers (records, NXDOMAIN, no data) with their expiry; never a
  * timeout or a server failure. An answer whose records exceed ANSWER_CACHE_ENTRY_MAX
- * bytes is not kept. Trust: the same as the resolver's answer it copies; a shorter
+ * bytes, or of more than DNS_RR_MAX records (a truncated set, dns.h), is not kept. Trust: the same as the resolver's answer it copies; a shorter
  * life than the record's TTL, never a longer one.
  *
  * The table is direct-mapped (ANSWER_CACHE_SLOTS, a slot per keyed hash of type and

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "auth/auth.h"
+#include "auth/idna.h"
 #include "auth/resolver.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
@@ -93,11 +94,16 @@ dkim_collect(struct auth_session *s, const char *unfinished)
 static void
 dmarc_give_up(struct auth_session *s, const char *why)
 {
+	const char *d = s->res.from.addr[0].domain;
+
 	s->res.dmarc.result = DMARC_RES_TEMPERROR;
 	snprintf(s->res.dmarc.reason, sizeof(s->res.dmarc.reason), "%s", why);
-	if (s->res.from.err == FROM_OK)
+	/* the Author Domain as dmarc_eval gives it: A-labels, "" when no valid IDN */
+	if (s->res.from.err == FROM_OK && (s->res.from.addr[0].literal ||
+	    idna_to_ascii(d, strlen(d), s->res.dmarc.author, sizeof(s->res.dmarc.author),
+	    NULL) != IDNA_OK))
 		snprintf(s->res.dmarc.author, sizeof(s->res.dmarc.author), "%s",
-		    s->res.from.addr[0].domain);
+		    s->res.from.addr[0].literal ? d : "");
 }
 
 /* The stage in progress cannot go on (deadline, full cache): temperror for it and
@@ -190,31 +196,72 @@ auth_serv_id(const struct auth_params *p)
 	return p->receiver != NULL ? p->receiver : "";
 }
 
+/*
+ * Whether the header section holds an 8-bit byte: an internationalized header
+ * (RFC 6532), which may then carry U-labels in the field we add too.
+ */
+static int
+header_8bit(const char *msg, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)msg[i] >= 0x80)
+			return 1;
+		if (msg[i] == '\n' && i + 2 < len && msg[i + 1] == '\r' && msg[i + 2] == '\n')
+			return 0;
+	}
+	return 0;
+}
+
+/* Room for a name of U-labels: each A-label octet gives at most four bytes of UTF-8. */
+#define ULABEL_BUF (4 * DNS_NAME_MAX + 1)
+
+/*
+ * The name as Authentication-Results writes it: in an internationalized message with
+ * U-labels (RFC 8616 5: U-labels SHOULD be used in such headers), else as given
+ * (identities are A-labels). The A-labels whenever they are not valid ones.
+ */
+static const char *
+shown(const char *name, int utf8, char buf[ULABEL_BUF])
+{
+	if (name == NULL || !utf8 ||
+	    idna_to_utf8(name, strlen(name), buf, ULABEL_BUF, NULL) != IDNA_OK)
+		return name;
+	return buf;
+}
+
 static void
 build_authres(struct auth_session *s)
 {
+	/* U-label forms: the SPF identity, d= and s= of each signature, the From */
+	char (*names)[ULABEL_BUF] = xcalloc(2 + 2 * DKIM_SIGS_MAX, ULABEL_BUF);
 	struct authres_spf spf;
 	struct authres_dkim dk[DKIM_SIGS_MAX];
 	struct authres_dmarc dm;
 	const char *id = auth_serv_id(&s->p);
 	size_t i, n = s->res.ndkim;
+	int utf8 = s->msg != NULL && header_8bit(s->msg, s->len);
 
 	memset(&spf, 0, sizeof(spf));
 	spf.result = spf_result_name(s->res.spf.result);
 	/* the identity checked (RFC 7208 9.2): a MAIL FROM whose domain could not be
-	 * checked is reported whole, never as the HELO that was not checked */
+	 * checked is reported whole, never as the HELO that was not checked; a U-label
+	 * identity as the A-labels that were checked (or U-labels, see shown()) */
 	if (s->res.spf.identity == SPF_ID_HELO)
-		spf.helo = s->helo;
+		spf.helo = shown(idna_has_8bit(s->helo, strlen(s->helo)) &&
+		    s->res.spf.domain[0] != '\0' ? s->res.spf.domain : s->helo, utf8,
+		    names[0]);
 	else
-		spf.mailfrom = s->res.spf.domain[0] != '\0' ? s->res.spf.domain :
-		    s->mail_from;
+		spf.mailfrom = s->res.spf.domain[0] != '\0' ?
+		    shown(s->res.spf.domain, utf8, names[0]) : s->mail_from;
 	memset(dk, 0, sizeof(dk));
 	for (i = 0; i < n; i++) {
 		const struct dkim_sigres *r = &s->res.dkim[i];
 
 		dk[i].result = dkim_result_name(r->result);
-		dk[i].d = r->d;
-		dk[i].s = r->s;
+		dk[i].d = shown(r->d, utf8, names[1 + 2 * i]);
+		dk[i].s = shown(r->s, utf8, names[2 + 2 * i]);
 		dk[i].b = r->b;
 		dk[i].reason = r->result == DKIM_PASS ? NULL : r->reason;
 	}
@@ -224,15 +271,17 @@ build_authres(struct auth_session *s)
 	}
 	memset(&dm, 0, sizeof(dm));
 	dm.result = dmarc_res_name(s->res.dmarc.result);
-	dm.from = s->res.dmarc.author[0] != '\0' ? s->res.dmarc.author : NULL;
+	dm.from = s->res.dmarc.author[0] != '\0' ?
+	    shown(s->res.dmarc.author, utf8, names[1 + 2 * DKIM_SIGS_MAX]) : NULL;
 	if (s->res.dmarc.policy_domain[0] != '\0' &&
 	    (s->res.dmarc.result == DMARC_RES_PASS || s->res.dmarc.result == DMARC_RES_FAIL))
 		dm.policy = dmarc_policy_name(s->res.dmarc.policy);
 	if (s->res.dmarc.result != DMARC_RES_PASS && s->res.dmarc.result != DMARC_RES_NONE)
 		dm.reason = s->res.dmarc.reason;
 	free(s->authres);
-	s->authres = id[0] != '\0' ? authres_build(id, &spf, dk, n, &dm) : NULL;
+	s->authres = id[0] != '\0' ? authres_build(id, &spf, dk, n, &dm, utf8) : NULL;
 	s->res.authres = s->authres;
+	free(names);
 }
 
 static void

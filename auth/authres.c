@@ -45,6 +45,7 @@ is_wsp(unsigned char c)
 struct sbuf {
 	char	*s;
 	size_t	 len, cap;
+	int	 utf8;	/* values may be UTF-8 (an internationalized message) */
 };
 
 static void
@@ -82,6 +83,50 @@ printable(const char *s, size_t len)
 	return 1;
 }
 
+/*
+ * Well-formed UTF-8 (RFC 3629 4: no overlong form, no surrogate, nothing past
+ * U+10FFFF) without a control character, C0, DEL or C1.
+ */
+static int
+utf8_text(const char *s, size_t len)
+{
+	size_t i = 0, k, n;
+	uint32_t cp;
+
+	while (i < len) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return 0;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return 0;
+		if (n >= len - i)
+			return 0;
+		for (k = 1; k <= n; k++) {
+			unsigned char t = (unsigned char)s[i + k];
+
+			if ((t & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (t & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp <= 0x9f)
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
 /* An RFC 2045 value: the token itself, or a quoted string. */
 static void
 put_value(struct sbuf *b, const char *v, size_t len)
@@ -104,11 +149,12 @@ put_value(struct sbuf *b, const char *v, size_t len)
 	put(b, "\"", 1);
 }
 
-/* " name=value", left out when value is absent or not printable ASCII. */
+/* " name=value", left out when value is absent or not printable ASCII (nor, in an
+ * internationalized message, UTF-8 text). */
 static void
 put_prop(struct sbuf *b, const char *name, const char *v, size_t len)
 {
-	if (v == NULL || len == 0 || !printable(v, len))
+	if (v == NULL || len == 0 || !(printable(v, len) || (b->utf8 && utf8_text(v, len))))
 		return;
 	put(b, " ", 1);
 	puts_(b, name);
@@ -169,9 +215,10 @@ b_prefix_len(char *const *bs, size_t n, size_t k)
 
 char *
 authres_build(const char *authserv_id, const struct authres_spf *spf,
-    const struct authres_dkim *dkim, size_t ndkim, const struct authres_dmarc *dmarc)
+    const struct authres_dkim *dkim, size_t ndkim, const struct authres_dmarc *dmarc,
+    int utf8)
 {
-	struct sbuf b = { NULL, 0, 0 };
+	struct sbuf b = { NULL, 0, 0, utf8 != 0 };
 	size_t idlen = strlen(authserv_id), i;
 	char **bs;
 	int any = 0;

@@ -7,7 +7,11 @@
  * Every value taken from the message or the SMTP session (domains, selectors, the
  * signature prefix) is written as an RFC 2045 token when it is one, as a quoted
  * string otherwise, and left out when it holds a byte outside printable ASCII: the
- * header we add never carries a CR, an LF or 8-bit data from a peer.
+ * header we add never carries a CR, an LF or 8-bit data from a peer. The one
+ * exception is an internationalized message (RFC 6532: its header section already
+ * holds UTF-8): there RFC 8616 5 has domain names written with U-labels (the
+ * pvalue's domain-name is RFC 6376's d=, RFC 8601 2.2), so a value that is
+ * well-formed UTF-8 (RFC 3629) without control characters is kept, quoted.
  */
 #ifndef ECLUSE_AUTHRES_H
 #define ECLUSE_AUTHRES_H
@@ -48,11 +52,13 @@ struct authres_dmarc {
 
 /*
  * The whole field, "Authentication-Results: " to the final CRLF, folded one result
- * per line. Returns NULL when authserv_id is not a usable RFC 2045 value (empty, a
- * CTL or 8-bit byte, longer than AUTHRES_ID_MAX). The caller frees the string.
+ * per line; utf8 says the message is internationalized (see above). Returns NULL
+ * when authserv_id is not a usable RFC 2045 value (empty, a CTL or 8-bit byte,
+ * longer than AUTHRES_ID_MAX). The caller frees the string.
  */
 char *authres_build(const char *authserv_id, const struct authres_spf *spf,
-    const struct authres_dkim *dkim, size_t ndkim, const struct authres_dmarc *dmarc);
+    const struct authres_dkim *dkim, size_t ndkim, const struct authres_dmarc *dmarc,
+    int utf8);
 
 enum authres_err {
 	AUTHRES_OK = 0,

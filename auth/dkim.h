@@ -26,7 +26,10 @@
  *              revoked key (empty p=), key not usable with a= (k=, h=, s=, t=s),
  *              l= beyond the body, x= in the past, t= in the future; rsa-sha1,
  *              which RFC 8301 3.1 forbids verifiers to accept, is an unsupported
- *              algorithm here;
+ *              algorithm here; d= or s= written in raw UTF-8 U-labels, which
+ *              RFC 8616 5 allows in an internationalized header, is still a
+ *              syntax error: the tag-list parser (taglist.h) takes 7-bit values
+ *              only (A-labels, and U-labels in i= as quoted-printable, work);
  *   policy     a well-formed RSA key that RFC 8301 3.2 forbids trusting: under
  *              DKIM_RSA_BITS_MIN bits (or over DKIM_RSA_BITS_MAX, a CPU cost we
  *              refuse);
@@ -89,8 +92,10 @@ enum dkim_status {
 
 /* One signature's outcome. Strings are NUL-terminated; each is empty when the
  * signature did not get far enough to know it. d, s, a and b hold only bytes that
- * passed their syntax check, so they can go into a header as they are; i is
- * decoded quoted-printable and may hold any byte but NUL: escape it. */
+ * passed their syntax check, so they can go into a header as they are; d and s are
+ * lower case with U-labels as A-labels (RFC 8616 5: the key query and DMARC's
+ * alignment use A-labels); i is decoded quoted-printable, its domain as A-labels,
+ * and may hold any byte but NUL: escape it. */
 struct dkim_sigres {
 	enum dkim_result result;
 	char		 d[DNS_NAME_MAX + 1];	/* d=, signing domain */

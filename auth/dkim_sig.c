@@ -13,6 +13,7 @@
 
 #include "auth/dkim_sig.h"
 #include "auth/dkim_text.h"
+#include "auth/idna.h"
 #include "auth/taglist.h"
 
 _Static_assert(DKIM_SIG_B_MAX <= DKIM_BASE64_MAX, "b= must fit the base64 decoder");
@@ -54,6 +55,21 @@ domain_ok(const char *p, size_t n)
 			return 0;
 	}
 	return label > 0 && p[n - 1] != '-';
+}
+
+/*
+ * d= or s= (or the domain of i=) into dst (DNS_NAME_MAX + 1 bytes) as the key query
+ * and every comparison want it: lower case, U-labels as A-labels (RFC 8616 5 lets an
+ * internationalized header carry U-labels there). 0, or -1 when it is no domain name.
+ */
+static int
+domain_copy(char *dst, const char *p, size_t n)
+{
+	if (idna_to_ascii(p, n, dst, DNS_NAME_MAX + 1, NULL) == IDNA_OK &&
+	    domain_ok(dst, strlen(dst)))
+		return 0;
+	dst[0] = '\0';
+	return -1;
 }
 
 static void
@@ -147,12 +163,14 @@ hexval(char c)
 
 /*
  * i=: dkim-quoted-printable (RFC 6376 2.11) of [local-part] "@" domain. Decoded into
- * sig->i; the domain part must be a domain name.
+ * sig->i, a domain part with U-labels as its A-labels (compared with d= as such);
+ * the domain part must be a domain name.
  */
 static int
 parse_i(const char *p, size_t n, struct dkim_sig *sig)
 {
-	size_t i, o = 0, at = SIZE_MAX;
+	char dom[DNS_NAME_MAX + 1];
+	size_t i, o = 0, at = SIZE_MAX, dl;
 
 	for (i = 0; i < n; i++) {
 		char c = p[i];
@@ -176,8 +194,15 @@ parse_i(const char *p, size_t n, struct dkim_sig *sig)
 		sig->i[o++] = c;
 	}
 	sig->i[o] = '\0';
-	if (at == SIZE_MAX || !domain_ok(sig->i + at + 1, o - at - 1))
+	if (at == SIZE_MAX || domain_copy(dom, sig->i + at + 1, o - at - 1) != 0)
 		return 0;
+	/* a U-label domain (quoted-printable UTF-8) is kept as its A-labels */
+	if (idna_has_8bit(sig->i + at + 1, o - at - 1)) {
+		dl = strlen(dom);
+		if (dl >= sizeof(sig->i) - at - 1)
+			return 0;
+		memcpy(sig->i + at + 1, dom, dl + 1);
+	}
 	sig->i_domain = at + 1;
 	return 1;
 }
@@ -305,17 +330,17 @@ dkim_sig_parse(const char *raw, size_t raw_len, const char *value, size_t value_
 
 	if ((t = taglist_find(tags, ntags, "d")) == NULL)
 		return fail(DKIM_SIG_MISSING, reason, "signature missing required tag d=");
-	if (!domain_ok(t->value, t->value_len))
+	if (domain_copy(sig->d, t->value, t->value_len) != 0)
 		return fail(DKIM_SIG_SYNTAX, reason, "invalid d= domain");
-	copy_lower(sig->d, t->value, t->value_len);
 
 	if ((t = taglist_find(tags, ntags, "s")) == NULL)
 		return fail(DKIM_SIG_MISSING, reason, "signature missing required tag s=");
 	/* The key lives at s._domainkey.d: that name must fit too. */
-	if (!domain_ok(t->value, t->value_len) ||
-	    t->value_len + strlen("._domainkey.") + strlen(sig->d) > DNS_NAME_MAX)
+	if (domain_copy(sig->s, t->value, t->value_len) != 0 ||
+	    strlen(sig->s) + strlen("._domainkey.") + strlen(sig->d) > DNS_NAME_MAX) {
+		sig->s[0] = '\0';
 		return fail(DKIM_SIG_SYNTAX, reason, "invalid s= selector");
-	copy_lower(sig->s, t->value, t->value_len);
+	}
 
 	if ((t = taglist_find(tags, ntags, "a")) == NULL)
 		return fail(DKIM_SIG_MISSING, reason, "signature missing required tag a=");

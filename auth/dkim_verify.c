@@ -321,7 +321,9 @@ verify_ed25519(struct sigstate *st, const struct dkim_keyrec *kr, const unsigned
 /*
  * Picks the key among the TXT records: the first that is a key record, valid or
  * revoked (RFC 6376 6.1.2 leaves the choice to the verifier). NULL when none is,
- * with *reason saying what was wrong with the first.
+ * with *reason saying what was wrong with the first, or that the answer had more
+ * records than were read (dns.h: truncated): a key past them is not looked for, the
+ * name is broken and a retry would read the same ones (permerror, not temperror).
  */
 static const struct dkim_keyrec *
 pick_key(struct dkim_ctx *ctx, const struct dns_rrset *rr, const char **reason)
@@ -341,6 +343,8 @@ pick_key(struct dkim_ctx *ctx, const struct dns_rrset *rr, const char **reason)
 		if (kr->err == DKIM_KEY_REVOKED)
 			return NULL;
 	}
+	if (rr->truncated)
+		*reason = "no key record among the TXT records read (the answer had more)";
 	return NULL;
 }
 

@@ -5,7 +5,8 @@
  *
  * Each call runs from the start over the cache and stops at the first missing
  * answer; nothing is kept between calls. Domain names here are ASCII host names
- * (checked first), so label arithmetic needs no care for escapes or empty labels.
+ * (U-labels converted to A-labels, RFC 8616 6, then checked), so label arithmetic
+ * needs no care for escapes or empty labels.
  */
 #include "config.h"
 
@@ -15,6 +16,7 @@
 #include <strings.h>
 
 #include "auth/dmarc.h"
+#include "auth/idna.h"
 
 /* RFC 9989 4.10 step 4: a subject domain of eight labels or more is shortened to
  * seven, so that the whole walk asks at most eight questions. */
@@ -72,7 +74,8 @@ dns_error_name(enum dns_result r)
 }
 
 /* The DMARC Policy Record at _dmarc.name: exactly one valid record, or none
- * (RFC 9989 4.10 step 2: several records are all discarded). */
+ * (RFC 9989 4.10 step 2: several records are all discarded, and so is a set of
+ * more than DNS_RR_MAX, which cannot be told to hold just one). */
 static enum look
 lookup(struct ctx *x, const char *name, size_t len, struct dmarc_record *rec)
 {
@@ -93,6 +96,9 @@ lookup(struct ctx *x, const char *name, size_t len, struct dmarc_record *rec)
 		return LOOK_ERROR;
 	}
 	if (set->result != DNS_OK)
+		return LOOK_NONE;
+	/* records were not read: one of them may be a second DMARC record */
+	if (set->truncated)
 		return LOOK_NONE;
 	for (i = 0; i < set->n; i++)
 		if (dmarc_record_parse((const char *)set->rr[i].data, set->rr[i].len,
@@ -198,37 +204,41 @@ org_select(const struct walk *w, int *idx)
 	return 0;
 }
 
-enum dom { DOM_OK, DOM_8BIT, DOM_BAD };
-
 /* An ASCII host name (letters, digits, '-', '_'; labels of 1 to 63 bytes). */
-static enum dom
-domain_check(const char *d, size_t len)
+static int
+domain_ok(const char *d, size_t len)
 {
 	size_t i, label = 0;
-	int eight = 0;
 
 	if (len == 0 || len > DOMAIN_TEXT_MAX)
-		return DOM_BAD;
+		return 0;
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)d[i];
 
 		if (c == '.') {
 			if (label == 0)
-				return DOM_BAD;
+				return 0;
 			label = 0;
 			continue;
 		}
 		if (++label > LABEL_MAX)
-			return DOM_BAD;
-		if (c >= 0x80)
-			eight = 1;
-		else if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			return 0;
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 		    (c >= '0' && c <= '9') || c == '-' || c == '_'))
-			return DOM_BAD;
+			return 0;
 	}
-	if (label == 0)
-		return DOM_BAD;
-	return eight ? DOM_8BIT : DOM_OK;
+	return label > 0;
+}
+
+/*
+ * The A-label form of the domain (d, len) into out (DNS_NAME_MAX + 1 bytes): RFC 8616
+ * 6 converts every U-label before lookups and comparisons. 0, or -1 when d holds
+ * 8-bit bytes that are no valid IDN (*why).
+ */
+static int
+to_alabels(const char *d, size_t len, char out[DNS_NAME_MAX + 1], const char **why)
+{
+	return idna_to_ascii(d, len, out, DNS_NAME_MAX + 1, why) == IDNA_OK ? 0 : -1;
 }
 
 static int
@@ -264,15 +274,21 @@ same_tld(const char *a, size_t alen, const char *b, size_t blen)
  * or below the Author Domain's Organizational Domain, cannot align.
  */
 static enum align
-aligned(struct ctx *x, const char *id, enum dmarc_align mode)
+aligned(struct ctx *x, const char *ident, enum dmarc_align mode)
 {
-	size_t len = strlen(id), aoff, doff;
+	char id[DNS_NAME_MAX + 1];
+	size_t len, aoff, doff;
 	struct walk wd;
+	const char *why;
 	int idx;
 
-	if (len > 0 && id[len - 1] == '.')
+	len = strlen(ident);
+	if (len > 0 && ident[len - 1] == '.')
 		len--;
-	if (domain_check(id, len) != DOM_OK)
+	if (to_alabels(ident, len, id, &why) != 0)
+		return ALIGN_NO;
+	len = strlen(id);
+	if (!domain_ok(id, len))
 		return ALIGN_NO;
 	if (same_name(id, len, x->author, x->author_len))
 		return ALIGN_YES;
@@ -409,6 +425,20 @@ discover(struct ctx *x, struct policy_rec *pr)
 	return W_DONE;
 }
 
+/* Two From domains are one when their A-label forms are (bücher.example is
+ * xn--bcher-kva.example); a domain that is no valid IDN equals only itself. */
+static int
+same_domain(const char *a, const char *b)
+{
+	char aa[DNS_NAME_MAX + 1], ab[DNS_NAME_MAX + 1];
+	const char *why;
+
+	if (strcasecmp(a, b) == 0)
+		return 1;
+	return to_alabels(a, strlen(a), aa, &why) == 0 &&
+	    to_alabels(b, strlen(b), ab, &why) == 0 && strcmp(aa, ab) == 0;
+}
+
 /*
  * RFC 9989 5.3.1 asks for exactly one Author Domain: several mailboxes of one domain
  * have one (OpenDMARC reads them so too). All must have been kept to be compared.
@@ -424,7 +454,7 @@ one_author_domain(const struct from_result *f)
 		return 0;
 	for (i = 1; i < f->naddrs; i++)
 		if (f->addr[i].literal != f->addr[0].literal ||
-		    strcasecmp(f->addr[i].domain, f->addr[0].domain) != 0)
+		    !same_domain(f->addr[i].domain, f->addr[0].domain))
 			return 0;
 	return 1;
 }
@@ -450,7 +480,7 @@ dmarc_eval(const struct dmarc_input *in, struct dns_cache *cache, struct dmarc_r
 	struct ctx x;
 	struct policy_rec pr;
 	struct dmarc_record *rec = &pr.rec;
-	const char *dkim_seen[DMARC_DKIM_DOMAINS_MAX];
+	const char *dkim_seen[DMARC_DKIM_DOMAINS_MAX], *why;
 	size_t i, j, nseen = 0;
 	int error = 0, sub;
 	char err_reason[DMARC_REASON_MAX] = "";
@@ -462,20 +492,21 @@ dmarc_eval(const struct dmarc_input *in, struct dns_cache *cache, struct dmarc_r
 	x.out = out;
 	if (!one_author_domain(in->from))
 		return from_fail(out, in->from->err);
-	snprintf(out->author, sizeof(out->author), "%s", in->from->addr[0].domain);
-	x.author = out->author;
-	x.author_len = strlen(out->author);
 	if (in->from->addr[0].literal) {
+		snprintf(out->author, sizeof(out->author), "%s", in->from->addr[0].domain);
 		reason(out, "author domain is an address literal");
 		return done(out, DMARC_RES_NONE);
 	}
-	switch (domain_check(x.author, x.author_len)) {
-	case DOM_OK:
-		break;
-	case DOM_8BIT:
-		reason(out, "internationalized author domain (no A-label conversion)");
+	/* RFC 9989 5.3.1, RFC 8616 6: the Author Domain as A-labels, before anything */
+	if (to_alabels(in->from->addr[0].domain, strlen(in->from->addr[0].domain),
+	    out->author, &why) != 0) {
+		out->author[0] = '\0';
+		reason(out, "author domain is not a valid IDN: %s", why);
 		return done(out, DMARC_RES_PERMERROR);
-	case DOM_BAD:
+	}
+	x.author = out->author;
+	x.author_len = strlen(out->author);
+	if (!domain_ok(x.author, x.author_len)) {
 		reason(out, "author domain is not a host name");
 		return done(out, DMARC_RES_NONE);
 	}

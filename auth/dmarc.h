@@ -24,8 +24,11 @@
  *  - a record whose p, sp or np is invalid and that has no valid rua (4.10.1: "no
  *    DMARC processing") gives permerror, so a broken record is visible in
  *    Authentication-Results instead of looking like no record;
- *  - an Author Domain with 8-bit bytes (a U-label) gives permerror: RFC 9989 5.3.1
- *    wants it converted to an A-label, which needs IDNA (not available here);
+ *  - U-labels are converted to A-labels (RFC 9989 5.3.1, RFC 8616 6; idna.h) in the
+ *    Author Domain before its lookups and in every identifier before alignment is
+ *    compared; an Author Domain with 8-bit bytes that are no valid IDN (bad UTF-8, a
+ *    code point IDNA2008 disallows) gives permerror: no policy can be found for it,
+ *    and "none" would let a sender escape DMARC with a broken name;
  *  - an address literal as Author Domain has no DMARC record: none.
  */
 #ifndef ECLUSE_DMARC_H
@@ -78,7 +81,10 @@ struct dmarc_result {
 	/* The policy for this message when it fails (after t=y); none when no record. */
 	enum dmarc_policy	 policy;
 	int			 testing;	/* t=y lowered the policy by one level */
-	char			 author[FROM_DOMAIN_MAX + 1];	/* header.from; "" if none */
+	/* The Author Domain in A-labels (header.from: Authentication-Results shows
+	 * the U-labels of an internationalized message); an address literal as it is;
+	 * "" when there is none or it is no valid IDN. */
+	char			 author[FROM_DOMAIN_MAX + 1];
 	char			 policy_domain[DNS_NAME_MAX + 1]; /* record's domain; "" */
 	int			 spf_aligned;
 	int			 dkim_aligned;

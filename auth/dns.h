@@ -22,8 +22,11 @@
 
 /* RFC 1035 2.3.4. */
 #define DNS_NAME_MAX 255
-/* Records kept per answer: more is a hostile or broken zone (RFC 7208 4.4 limits
- * the SPF side further). */
+/*
+ * Records kept per answer: more is a hostile or broken zone (RFC 7208 4.4 limits
+ * the SPF side further). Never a silent cut: an answer that had more is marked
+ * truncated, and each evaluation decides what records it did not see may change.
+ */
 #define DNS_RR_MAX 64
 /* Distinct questions one cache answers: bounds the work of one message. */
 #define DNS_CACHE_MAX 256
@@ -60,6 +63,9 @@ struct dns_rrset {
 	enum dns_result	 result;
 	size_t		 n;
 	struct dns_rr	*rr;
+	/* The answer had more than DNS_RR_MAX records: rr holds the first
+	 * DNS_RR_MAX of them, in the answer's order, and the rest are unknown. */
+	int		 truncated;
 };
 
 struct dns_cache;
@@ -80,7 +86,9 @@ const struct dns_rrset *dns_cache_get(struct dns_cache *c, const char *name, siz
 int dns_cache_wanted(const struct dns_cache *c, const char **name, enum dns_type *type);
 
 /*
- * Stores an answer (copies name and records; at most DNS_RR_MAX records are kept).
+ * Stores an answer (copies name and records). Of n > DNS_RR_MAX records the first
+ * DNS_RR_MAX are kept and the set is marked truncated: a resolver that reads no more
+ * than it keeps passes DNS_RR_MAX + 1 records when the answer had more.
  * Returns 0, or -1 when the cache already holds DNS_CACHE_MAX questions: the caller
  * then ends the evaluation with a temporary error.
  */

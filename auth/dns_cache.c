@@ -25,7 +25,7 @@ struct dns_cache {
 	int		 has_wanted;
 };
 
-static const struct dns_rrset nx_set = { DNS_NXDOMAIN, 0, NULL };
+static const struct dns_rrset nx_set = { DNS_NXDOMAIN, 0, NULL, 0 };
 
 struct dns_cache *
 dns_cache_new(void)
@@ -122,6 +122,7 @@ dns_cache_put(struct dns_cache *c, const char *name, size_t len, enum dns_type t
 		result = DNS_NODATA;
 	if (result != DNS_OK)
 		n = 0;
+	e->set.truncated = n > DNS_RR_MAX;
 	if (n > DNS_RR_MAX)
 		n = DNS_RR_MAX;
 	e->set.result = result;

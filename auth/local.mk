@@ -2,6 +2,7 @@
 noinst_LIBRARIES += auth/libauth.a
 auth_libauth_a_SOURCES = \
 	auth/dns.h auth/dns_cache.c \
+	auth/idna.h auth/idna.c \
 	auth/taglist.h auth/taglist.c \
 	auth/dkim.h auth/dkim_verify.c \
 	auth/dkim_sig.h auth/dkim_sig.c \
@@ -11,11 +12,11 @@ auth_libauth_a_SOURCES = \
 	auth/dkim_canon.h auth/dkim_canon.c \
 	auth/dkim_text.h auth/dkim_text.c
 auth_libauth_a_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS) \
-	$(LIBEVENT_CFLAGS)
+	$(LIBEVENT_CFLAGS) $(IDN2_CFLAGS)
 
 # DNS resolver (c-ares in libevent) with its answer cache (keyed hash: libsodium),
 # DMARC, From, Authentication-Results, glue.
-RESOLVER_LIBS = auth/libauth.a common/libcommon.a $(CARES_LIBS) $(LIBEVENT_LIBS) \
+RESOLVER_LIBS = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CARES_LIBS) $(LIBEVENT_LIBS) \
 	$(SODIUM_LIBS)
 auth_libauth_a_SOURCES += \
 	auth/resolver.h auth/resolver.c \
@@ -44,22 +45,22 @@ TESTS += tests/unit/test_from tests/unit/test_dmarc_record tests/unit/test_dmarc
 	tests/unit/test_authres
 tests_unit_test_from_SOURCES = tests/unit/test_from.c
 tests_unit_test_from_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_from_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_from_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_dmarc_record_SOURCES = tests/unit/test_dmarc_record.c
 tests_unit_test_dmarc_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_dmarc_SOURCES = tests/unit/test_dmarc.c
 tests_unit_test_dmarc_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_dmarc_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_authres_SOURCES = tests/unit/test_authres.c
 tests_unit_test_authres_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_authres_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test_auth
 TESTS += tests/unit/test_auth
 tests_unit_test_auth_SOURCES = tests/unit/test_auth.c \
 	tests/unit/dnsfake.h tests/unit/dnsfake.c
 tests_unit_test_auth_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(CARES_CFLAGS) $(LIBEVENT_CFLAGS)
-tests_unit_test_auth_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS) \
+tests_unit_test_auth_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS) \
 	$(CARES_LIBS) $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS)
 endif
 
@@ -74,13 +75,13 @@ check_PROGRAMS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/uni
 TESTS += tests/unit/test_spf_record tests/unit/test_spf_macro tests/unit/test_spf
 tests_unit_test_spf_record_SOURCES = tests/unit/test_spf_record.c
 tests_unit_test_spf_record_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_record_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_spf_macro_SOURCES = tests/unit/test_spf_macro.c
 tests_unit_test_spf_macro_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 tests_unit_test_spf_SOURCES = tests/unit/test_spf.c
 tests_unit_test_spf_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
-tests_unit_test_spf_LDADD = auth/libauth.a common/libcommon.a $(CMOCKA_LIBS)
+tests_unit_test_spf_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
 endif
 
 # The RFC 7208 test suite: a script (TAP) that converts the shared YAML at test time
@@ -89,10 +90,10 @@ check_PROGRAMS += tests/conformance/spf_suite
 TESTS += tests/conformance/spf_rfc7208.sh
 EXTRA_DIST += tests/conformance/spf_rfc7208.sh tests/conformance/spf_suite.py
 tests_conformance_spf_suite_SOURCES = tests/conformance/spf_suite.c
-tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a
+tests_conformance_spf_suite_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 
 # What a program linking the DKIM code needs.
-DKIM_LIBS = auth/libauth.a common/libcommon.a $(OPENSSL_LIBS) $(SODIUM_LIBS)
+DKIM_LIBS = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(OPENSSL_LIBS) $(SODIUM_LIBS)
 
 if HAVE_CMOCKA
 check_LIBRARIES = tests/dkim/libdkimtest.a
@@ -129,30 +130,30 @@ if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz_dmarc_record fuzz/fuzz_from fuzz/fuzz_authres
 fuzz_fuzz_dmarc_record_SOURCES = fuzz/fuzz_dmarc_record.c
 fuzz_fuzz_dmarc_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_dmarc_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_dmarc_record_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 fuzz_fuzz_from_SOURCES = fuzz/fuzz_from.c
 fuzz_fuzz_from_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_from_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_from_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 fuzz_fuzz_authres_SOURCES = fuzz/fuzz_authres.c
 fuzz_fuzz_authres_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_authres_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 endif
 
 if ENABLE_FUZZING
 noinst_PROGRAMS += fuzz/fuzz_spf_record fuzz/fuzz_spf_macro
 fuzz_fuzz_spf_record_SOURCES = fuzz/fuzz_spf_record.c
 fuzz_fuzz_spf_record_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_spf_record_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_spf_record_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 fuzz_fuzz_spf_macro_SOURCES = fuzz/fuzz_spf_macro.c
 fuzz_fuzz_spf_macro_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
-fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a
+fuzz_fuzz_spf_macro_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 endif
 EXTRA_DIST += fuzz/dict/spf_record.dict fuzz/dict/spf_macro.dict
 
 # Benchmark (not a test): spf_check() evaluations per second; build without sanitizers.
 noinst_PROGRAMS += bench/bench_spf
 bench_bench_spf_SOURCES = bench/bench_spf.c
-bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a
+bench_bench_spf_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 
 EXTRA_DIST += tests/dkim/test_dkim_signed.py
 
@@ -198,3 +199,20 @@ fuzz_fuzz_dns_answer_CFLAGS = $(AM_CFLAGS) $(CARES_CFLAGS)
 fuzz_fuzz_dns_answer_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_dns_answer_LDADD = $(RESOLVER_LIBS)
 endif
+
+# IDNA (RFC 8616): U-labels to A-labels for SPF, DKIM and DMARC, with libidn2.
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_idna
+TESTS += tests/unit/test_idna
+tests_unit_test_idna_SOURCES = tests/unit/test_idna.c
+tests_unit_test_idna_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_idna_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(CMOCKA_LIBS)
+endif
+
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_idna
+fuzz_fuzz_idna_SOURCES = fuzz/fuzz_idna.c
+fuzz_fuzz_idna_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_idna_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
+endif
+EXTRA_DIST += fuzz/dict/idna.dict

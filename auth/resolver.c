@@ -197,13 +197,20 @@ resolver_answer_free(struct dns_rr *rr, size_t n)
 	free(rr);
 }
 
+/*
+ * Records read from one answer: one more than the cache keeps, so that an answer
+ * with more is seen as such (dns_cache_put marks the set truncated); the rest of
+ * the answer is not copied.
+ */
+#define PARSE_RR_MAX (DNS_RR_MAX + 1)
+
 static enum dns_result
 parse_a(int type, const unsigned char *abuf, int alen, struct dns_rr **out, size_t *n)
 {
-	struct ares_addrttl a4[DNS_RR_MAX];
-	struct ares_addr6ttl a6[DNS_RR_MAX];
+	struct ares_addrttl a4[PARSE_RR_MAX];
+	struct ares_addr6ttl a6[PARSE_RR_MAX];
 	struct hostent *he = NULL;
-	int na = DNS_RR_MAX, st, i;
+	int na = PARSE_RR_MAX, st, i;
 	struct dns_rr *rr;
 
 	if (type == DNS_T_A)
@@ -241,7 +248,7 @@ parse_txt(const unsigned char *abuf, int alen, struct dns_rr **out, size_t *n)
 		return DNS_NODATA;
 	if (st != ARES_SUCCESS)
 		return DNS_SERVFAIL;
-	for (t = txt; t != NULL && count < DNS_RR_MAX; ) {
+	for (t = txt; t != NULL && count < PARSE_RR_MAX; ) {
 		/* One record: its first string, then strings until the next record_start.
 		 * Lengths are bounded by the 64 KiB DNS message they come from. */
 		first = t;
@@ -274,7 +281,7 @@ add_name(struct dns_rr **rr, size_t *count, const char *name, unsigned pref)
 {
 	char *s;
 
-	if (*count >= DNS_RR_MAX)
+	if (*count >= PARSE_RR_MAX)
 		return;
 	s = lower_name(name);
 	*rr = xreallocarray(*rr, *count + 1, sizeof(**rr));

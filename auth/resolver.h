@@ -10,7 +10,8 @@
  * Limits: each query is bounded by timeout_ms and tries (c-ares doubles the timeout
  * on each round over the servers, so the worst case is about
  * timeout_ms * (2^tries - 1)); callers bound a whole evaluation with their own
- * deadline. Answers keep at most DNS_RR_MAX records (dns_cache_put).
+ * deadline. Answers keep at most DNS_RR_MAX records, marked truncated when there
+ * were more (dns_cache_put).
  *
  * Ownership: resolver_new allocates, resolver_free releases (NULL is a no-op). A
  * query handle is owned by the resolver; it stays valid until its callback has
@@ -77,7 +78,8 @@ size_t resolver_pending(const struct resolver *r);
  * Converts a raw c-ares status plus answer into the cache's typed result and records;
  * exposed so the unit test can feed it answers without a network. abuf is a DNS
  * answer message (alen bytes) when status is ARES_SUCCESS. On return *rr (n records)
- * points to storage the caller frees with resolver_answer_free().
+ * points to storage the caller frees with resolver_answer_free(); n is at most
+ * DNS_RR_MAX + 1, the extra record saying the answer had more than the cache keeps.
  */
 enum dns_result resolver_answer_parse(int status, enum dns_type type,
     const unsigned char *abuf, int alen, struct dns_rr **rr, size_t *n);

@@ -17,7 +17,20 @@
  *   whose PTR records belong to the client, not to the domain being checked;
  * - DNS errors on the address lookup of an MX host are a temperror; on ptr they skip
  *   the name (5.5);
- * - the names of ptr whose target does not match are not validated (no lookup).
+ * - the names of ptr whose target does not match are not validated (no lookup);
+ * - an answer of more than DNS_RR_MAX records (dns.h: the rest not read) never lets
+ *   the unread records decide: at the SPF record lookup it is a permerror (one
+ *   record cannot be told, 4.5; a retry gets the same answer, so not temperror);
+ *   an address set of a or of an mx host that does not hold the client is a
+ *   temperror (the client may be in the rest: the check could not be completed,
+ *   as with a DNS answer too large to receive), while a match is a match; for ptr
+ *   and %{p} such a set validates nothing, as a DNS error would (5.5);
+ * - U-labels in the MAIL FROM domain and the HELO name are converted to A-labels
+ *   before anything else (RFC 8616 4), so %{d}, %{o}, %{h} and %{s} expand to
+ *   A-labels; one that is no valid IDN is a malformed domain (4.3: none). A local
+ *   part with 8-bit bytes stays as it is, and a term whose expanded target then holds
+ *   an 8-bit byte matches nothing, without a query (RFC 8616 4 says so of %{s} and
+ *   %{l}); as a redirect= target it is a target without an SPF record (permerror).
  */
 #include "config.h"
 
@@ -29,6 +42,7 @@
 #include <sys/socket.h>
 
 #include "auth/dns.h"
+#include "auth/idna.h"
 #include "auth/spf.h"
 #include "auth/spf_macro.h"
 #include "auth/spf_record.h"
@@ -36,8 +50,12 @@
 
 /* RFC 1035 2.3.4: longest label. */
 #define LABEL_MAX 63
-/* "postmaster@" and a domain (4.3). */
-#define SENDER_BUF (sizeof("postmaster@") + DNS_NAME_MAX)
+/*
+ * The sender for %{s}: "postmaster@" and a domain (4.3), or a local part, "@" and the
+ * domain's A-labels; RFC 5321 4.5.3.1.1 bounds a local part at 64 octets, and one
+ * longer than this buffer keeps the sender as received.
+ */
+#define SENDER_BUF (2 * (DNS_NAME_MAX + 1))
 /* x.x. ... .ip6.arpa: 32 nibbles and dots, plus "ip6.arpa" and a NUL. */
 #define REVERSE_BUF 80
 
@@ -143,7 +161,10 @@ strip_dot(const char *d, size_t n)
 	return n > 0 && d[n - 1] == '.' ? n - 1 : n;
 }
 
-/* A name a query can be made of (RFC 1035 2.3.4): labels of 1 to 63 octets. */
+/*
+ * A name a query can be made of (RFC 1035 2.3.4): labels of 1 to 63 octets, 7-bit
+ * (an 8-bit byte comes from a local part, which RFC 8616 4 says matches nothing).
+ */
 static int
 name_ok(const char *d, size_t n)
 {
@@ -153,6 +174,8 @@ name_ok(const char *d, size_t n)
 	if (n == 0 || n > SPF_DOMAIN_MAX)
 		return 0;
 	for (i = 0; i < n; i++) {
+		if ((unsigned char)d[i] >= 0x80)
+			return 0;
 		if (d[i] != '.') {
 			if (++label > LABEL_MAX)
 				return 0;
@@ -347,6 +370,7 @@ match_host(struct eval *ev, const char *name, size_t len, const struct spf_term 
 	enum dns_type type = addr_type(ev);
 	size_t alen = type == DNS_T_A ? 4 : 16, i;
 	unsigned bits = type == DNS_T_A ? t->cidr4 : t->cidr6;
+	char e[96];
 
 	*is_void = 0;
 	if (!name_ok(name, len))
@@ -362,6 +386,12 @@ match_host(struct eval *ev, const char *name, size_t len, const struct spf_term 
 	for (i = 0; i < rs->n; i++)
 		if (rs->rr[i].len == alen && prefix_match(rs->rr[i].data, ev->vars.ip, bits))
 			return M_MATCH;
+	if (rs->truncated) {
+		/* the client may be among the addresses not read: no fail on that */
+		set_reason(ev, "more than %d %s records for %s, the client not in the first",
+		    DNS_RR_MAX, type_name(type), log_escape(e, sizeof(e), name, len));
+		return M_TEMPERROR;
+	}
 	return M_NOMATCH;
 }
 
@@ -516,6 +546,9 @@ eval_mech(struct eval *ev, const struct spf_term *t, const char *d, size_t dlen)
 	    sizeof(name), &nlen) < 0) {
 		return M_TEMPERROR;
 	}
+	/* RFC 8616 4: a target built from a UTF-8 local part matches nothing */
+	if (idna_has_8bit(name, nlen))
+		return M_NOMATCH;
 	switch (t->type) {
 	case SPF_TERM_INCLUDE:
 		return eval_include(ev, name, nlen);
@@ -584,6 +617,13 @@ select_record(struct eval *ev, const char *d, size_t dlen, enum spf_result *r)
 		return NULL;
 	if (dns_error(ev, rs, d, dlen, DNS_T_TXT))
 		return NULL;
+	if (rs->truncated) {
+		/* records were not read: one of them may be a second SPF record (4.5) */
+		set_reason(ev, "more than %d TXT records at %s: one SPF record cannot be told",
+		    DNS_RR_MAX, log_escape(e, sizeof(e), d, dlen));
+		*r = SPF_PERMERROR;
+		return NULL;
+	}
 	for (i = 0; i < rs->n; i++)
 		if (spf_record_is_spf((const char *)rs->rr[i].data, rs->rr[i].len)) {
 			rec = &rs->rr[i];
@@ -709,9 +749,10 @@ run(const struct spf_request *req, struct dns_cache *cache, struct spf_outcome *
 {
 	static const unsigned char v4mapped[12] = { 0,0,0,0, 0,0,0,0, 0,0,0xff,0xff };
 	struct eval ev;
-	const char *dom, *local = NULL, *at = NULL;
+	const char *dom, *local = NULL, *at = NULL, *why;
 	size_t dlen, llen = 0;
-	char e[96];
+	char e[96], adom[DNS_NAME_MAX + 1], ahelo[DNS_NAME_MAX + 1];
+	int converted = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&ev, 0, sizeof(ev));
@@ -751,6 +792,19 @@ run(const struct spf_request *req, struct dns_cache *cache, struct spf_outcome *
 		dom = "";
 		dlen = 0;
 	}
+	/* RFC 8616 4: every U-label as its A-label before the SPF check */
+	if (idna_has_8bit(dom, dlen)) {
+		if (idna_to_ascii(dom, strip_dot(dom, dlen), adom, sizeof(adom), &why) !=
+		    IDNA_OK) {
+			out->result = SPF_NONE;
+			set_reason(&ev, "malformed domain \"%s\" (not a valid IDN: %s)",
+			    log_escape(e, sizeof(e), dom, dlen), why);
+			return SPF_DONE;
+		}
+		dom = adom;
+		dlen = strlen(adom);
+		converted = 1;
+	}
 	if (!domain_ok(dom, dlen)) {
 		out->result = SPF_NONE;
 		set_reason(&ev, "malformed domain \"%s\"", log_escape(e, sizeof(e), dom, dlen));
@@ -768,8 +822,16 @@ run(const struct spf_request *req, struct dns_cache *cache, struct spf_outcome *
 		ev.vars.local = "postmaster";
 		ev.vars.local_len = sizeof("postmaster") - 1;
 	} else {
-		ev.vars.sender = req->mail_from;
-		ev.vars.sender_len = req->mail_from_len;
+		int n = converted && llen < sizeof(ev.sender) ? snprintf(ev.sender,
+		    sizeof(ev.sender), "%.*s@%.*s", (int)llen, local, (int)dlen, dom) : -1;
+
+		if (n > 0 && (size_t)n < sizeof(ev.sender)) {
+			ev.vars.sender = ev.sender;
+			ev.vars.sender_len = (size_t)n;
+		} else {
+			ev.vars.sender = req->mail_from;
+			ev.vars.sender_len = req->mail_from_len;
+		}
 		ev.vars.local = local;
 		ev.vars.local_len = llen;
 	}
@@ -777,6 +839,15 @@ run(const struct spf_request *req, struct dns_cache *cache, struct spf_outcome *
 	ev.vars.sender_domain_len = dlen;
 	ev.vars.helo = req->helo != NULL ? req->helo : "";
 	ev.vars.helo_len = req->helo != NULL ? req->helo_len : 0;
+	if (id == SPF_ID_HELO && converted) {
+		ev.vars.helo = dom;
+		ev.vars.helo_len = dlen;
+	} else if (idna_has_8bit(ev.vars.helo, ev.vars.helo_len) &&
+	    idna_to_ascii(ev.vars.helo, ev.vars.helo_len, ahelo, sizeof(ahelo), &why) ==
+	    IDNA_OK) {
+		ev.vars.helo = ahelo;
+		ev.vars.helo_len = strlen(ahelo);
+	}
 	ev.vars.receiver = req->receiver;
 	ev.vars.receiver_len = req->receiver_len;
 	ev.vars.now = req->now;

@@ -10,7 +10,8 @@ ctl_eclusectl_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
 ctl_eclusectl_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(CARES_CFLAGS) $(SODIUM_CFLAGS)
 ctl_eclusectl_LDADD = digest/libdigest.a smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
 	common/libcommon.a \
-	$(LIBEVENT_LIBS) $(CARES_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) $(SODIUM_LIBS) $(INIH_LIBS)
+	$(LIBEVENT_LIBS) $(CARES_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) $(SODIUM_LIBS) $(INIH_LIBS) \
+	$(IDN2_LIBS)
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_ctl_output
 TESTS += tests/unit/test_ctl_output

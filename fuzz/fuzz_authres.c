@@ -2,7 +2,7 @@
  * fuzz_authres.c - libFuzzer target for Authentication-Results: the authserv-id
  * parser and the search for fields to remove (attacker input), and the builder fed
  * with attacker-chosen values, whose output must stay one well-formed header field
- * that names our authserv-id.
+ * that names our authserv-id, 7-bit unless the message is internationalized.
  */
 #include "config.h"
 
@@ -91,7 +91,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		};
 		struct authres_dmarc dm = { "fail", f[7], "reject", f[6] };
 
-		h = authres_build(OUR_ID, &spf, dk, 2, &dm);
+		h = authres_build(OUR_ID, &spf, dk, 2, &dm, 0);
+		if (h == NULL)
+			abort();
+		check_built(h);
+		for (i = 0; h[i] != '\0'; i++)
+			if ((unsigned char)h[i] >= 0x80)
+				abort();
+		free(h);
+		/* an internationalized message: UTF-8 values, still one field */
+		h = authres_build(OUR_ID, &spf, dk, 2, &dm, 1);
 		if (h == NULL)
 			abort();
 		check_built(h);

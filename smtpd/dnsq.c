@@ -13,7 +13,7 @@
 
 /* The synthetic answer when the cache could not store one (it holds one question,
  * so this does not happen; a temporary failure is the safe reading). */
-static const struct dns_rrset servfail = { DNS_SERVFAIL, 0, NULL };
+static const struct dns_rrset servfail = { DNS_SERVFAIL, 0, NULL, 0 };
 
 struct dnsq {
 	struct dns_cache	*cache;

@@ -21,7 +21,7 @@ smtpd_ecluse_smtpd_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(OPENSSL_CFLAGS) $(
 smtpd_ecluse_smtpd_CPPFLAGS = $(AM_CPPFLAGS) -DECLUSE_DATADIR='"$(pkgdatadir)"'
 smtpd_ecluse_smtpd_LDADD = digest/libdigest.a smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
 	common/libcommon.a $(LIBEVENT_LIBS) $(CARES_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) \
-	$(INIH_LIBS)
+	$(INIH_LIBS) $(IDN2_LIBS)
 
 # The 550 of a held message (digest/local.mk installs the digest's templates).
 nobase_dist_pkgdata_DATA += templates/en/smtp-held.txt templates/fr/smtp-held.txt
@@ -72,7 +72,7 @@ smtpd_libsmtpd_a_SOURCES += \
 	smtpd/rdns.c smtpd/rdns.h
 # What a program linking the policy needs.
 POLICY_LIBS = smtpd/libsmtpd.a auth/libauth.a common/libcommon.a $(LIBEVENT_LIBS) \
-	$(CARES_LIBS) $(INIH_LIBS) $(SODIUM_LIBS)
+	$(CARES_LIBS) $(INIH_LIBS) $(SODIUM_LIBS) $(IDN2_LIBS)
 
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_policy tests/unit/test_whitelist tests/unit/test_netaddr \

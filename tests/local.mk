@@ -24,13 +24,13 @@ endif
 noinst_PROGRAMS += tests/integration/dkim_canon_tool
 tests_integration_dkim_canon_tool_SOURCES = tests/integration/dkim_canon_tool.c \
 	tests/integration/tool_input.c tests/integration/tool_input.h
-tests_integration_dkim_canon_tool_LDADD = auth/libauth.a common/libcommon.a
+tests_integration_dkim_canon_tool_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 noinst_PROGRAMS += tests/integration/dkim_verify_tool
 tests_integration_dkim_verify_tool_SOURCES = tests/integration/dkim_verify_tool.c \
 	tests/integration/tool_input.c tests/integration/tool_input.h
-tests_integration_dkim_verify_tool_LDADD = auth/libauth.a common/libcommon.a \
+tests_integration_dkim_verify_tool_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS) \
 	$(OPENSSL_LIBS) $(SODIUM_LIBS)
 noinst_PROGRAMS += tests/integration/spf_macro_tool
 tests_integration_spf_macro_tool_SOURCES = tests/integration/spf_macro_tool.c \
 	tests/integration/tool_input.c tests/integration/tool_input.h
-tests_integration_spf_macro_tool_LDADD = auth/libauth.a common/libcommon.a
+tests_integration_spf_macro_tool_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)

@@ -59,6 +59,15 @@ static const struct sig_case sigs[] = {
 	{ BASE " i=bad=zz@example.com;", DKIM_SIG_SYNTAX },
 	{ BASE " i=no-at-sign;", DKIM_SIG_SYNTAX },
 	{ BASE " i=user@;", DKIM_SIG_SYNTAX },
+	/* RFC 8616 5: an i= domain in U-labels (here quoted-printable UTF-8) is compared
+	 * with d= as A-labels */
+	{ "v=1; a=rsa-sha256; d=xn--bcher-kva.example; s=sel; h=from; " BH B
+	  " i=j@mail.b=C3=BCcher.example;", DKIM_SIG_OK },
+	{ "v=1; a=rsa-sha256; d=XN--BCHER-KVA.example; s=sel; h=from; " BH B
+	  " i=j@B=C3=9Ccher.example;", DKIM_SIG_OK },
+	{ BASE " i=j@b=C3=BCcher.example;", DKIM_SIG_AUID },
+	{ "v=1; a=rsa-sha256; d=xn--bcher-kva.example; s=sel; h=from; " BH B
+	  " i=j@b=FCcher.example;", DKIM_SIG_SYNTAX },
 	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=to:subject; " BH B, DKIM_SIG_FROM },
 	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=FROM; " BH B, DKIM_SIG_OK },
 	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from::to; " BH B, DKIM_SIG_SYNTAX },
@@ -150,6 +159,15 @@ test_sig_values(void **state)
 	/* b= value with its surrounding whitespace, up to the ';'. */
 	assert_int_equal(sig.b_len_raw, strlen(" dGVz\r\n dA== "));
 	assert_memory_equal(raw + sig.b_off, " dGVz\r\n dA== ", sig.b_len_raw);
+
+	/* An i= domain in U-labels is kept as A-labels, for the t=s comparison with d= */
+	n = field(raw, sizeof(raw), "v=1; a=rsa-sha256; d=XN--BCHER-KVA.example; s=sel; "
+	    "h=from; " BH " " B " i=J=C3=B6rg@b=C3=BCcher.example");
+	assert_int_equal(dkim_sig_parse(raw, n, raw + 15, n - 17, &sig, &reason),
+	    DKIM_SIG_OK);
+	assert_string_equal(sig.d, "xn--bcher-kva.example");
+	assert_string_equal(sig.i, "J\xc3\xb6rg@xn--bcher-kva.example");
+	assert_string_equal(sig.i + sig.i_domain, sig.d);
 
 	/* Defaults: simple/simple, i= "@" d=, no l= t= x=. */
 	n = field(raw, sizeof(raw), BASE);

@@ -385,6 +385,49 @@ test_restart(void **state)
 }
 
 /*
+ * A key name with more than DNS_RR_MAX TXT records: the cache keeps the first
+ * DNS_RR_MAX. A key among them is used (RFC 6376 6.1.2 lets the verifier pick); no
+ * key among them is a permerror that says why (what lies past them was not seen).
+ */
+static void
+test_truncated_key_set(void **state)
+{
+	static const char key[] =
+	    "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=";
+	static const size_t at[] = { 0, DNS_RR_MAX - 1, DNS_RR_MAX, DNS_RR_MAX + 5 };
+	static const enum dkim_result want[] = { DKIM_PASS, DKIM_PASS, DKIM_PERMERROR,
+	    DKIM_PERMERROR };
+	struct dns_rr rr[DNS_RR_MAX + 6];
+	struct dnstable *dns = rfc_dns();
+	char p[1200];
+	struct run r;
+	size_t len, i, k;
+
+	path_of(p, sizeof(p), "rfc8463-A3-signed.eml");
+	for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
+		for (i = 0; i < DNS_RR_MAX + 6; i++) {
+			rr[i].data = (unsigned char *)(i == at[k] ? key : "v=DKIM1; p=!!");
+			rr[i].len = strlen((const char *)rr[i].data);
+			rr[i].pref = 0;
+		}
+		r.msg = test_read_file(p, &len, 1);
+		r.cache = dns_cache_new();
+		assert_int_equal(dns_cache_put(r.cache, ED_KEY, strlen(ED_KEY), DNS_T_TXT,
+		    DNS_OK, rr, DNS_RR_MAX + 6), 0);
+		r.ctx = dkim_new(r.msg, len, NOW);
+		dnstable_drive(dns, r.ctx, r.cache);
+		if (dkim_result(r.ctx, 0)->result != want[k])
+			fail_msg("key at %zu: %s (%s)", at[k],
+			    dkim_result_name(dkim_result(r.ctx, 0)->result),
+			    dkim_result(r.ctx, 0)->reason);
+		if (want[k] == DKIM_PERMERROR)
+			assert_non_null(strstr(dkim_result(r.ctx, 0)->reason, "TXT records"));
+		run_free(&r);
+	}
+	dnstable_free(dns);
+}
+
+/*
  * RFC 8463 signing is deterministic: a signer made of this module's
  * canonicalization and the A.1 secret key must reproduce the published b= of the
  * A.3 ed25519 signature byte for byte. Header selection is done here the RFC 6376
@@ -474,6 +517,7 @@ main(void)
 		cmocka_unit_test(test_body_hashes),
 		cmocka_unit_test(test_variants),
 		cmocka_unit_test(test_restart),
+		cmocka_unit_test(test_truncated_key_set),
 		cmocka_unit_test(test_rfc8463_resign),
 	};
 

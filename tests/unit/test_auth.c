@@ -30,6 +30,9 @@ static const struct dnsfake_rr zone[] = {
 	{ "slowspf.test", 16, 0, 1, { NULL } },
 	{ "_dmarc.slowspf.test", 16, 0, 0, { "v=DMARC1; p=reject", NULL } },
 	{ "slow._domainkey.example.test", 16, 0, 1, { NULL } },
+	/* bücher.test: SPF and DMARC at its A-labels (RFC 8616) */
+	{ "xn--bcher-kva.test", 16, 0, 0, { "v=spf1 ip4:192.0.2.1 -all", NULL } },
+	{ "_dmarc.xn--bcher-kva.test", 16, 0, 0, { "v=DMARC1; p=reject", NULL } },
 	{ NULL, 0, 0, 0, { NULL } },
 };
 
@@ -303,6 +306,51 @@ test_free_while_pending(void **state)
 	auth_free(NULL);
 }
 
+/*
+ * RFC 8616: an SMTPUTF8 MAIL FROM and an internationalized From with U-labels are
+ * checked at their A-labels, and the field added to the (internationalized) message
+ * names them with U-labels; the same identities in a 7-bit message stay A-labels.
+ */
+static void
+test_idn(void **state)
+{
+	struct auth_session *s = start("192.0.2.1", "jörg@bücher.test", 5000, 5000);
+	struct got g;
+
+	assert_non_null(s);
+	message(s, "From: Jörg <jörg@bücher.test>\r\nSubject: hi\r\n\r\nbody\r\n", &g);
+	assert_int_equal(g.r.spf.result, SPF_PASS);
+	assert_string_equal(g.r.spf.domain, "xn--bcher-kva.test");
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_PASS);
+	assert_string_equal(g.r.dmarc.author, "xn--bcher-kva.test");
+	assert_string_equal(g.authres, "Authentication-Results: mx.test;\r\n"
+	    "\tspf=pass smtp.mailfrom=\"bücher.test\";\r\n"
+	    "\tdkim=none;\r\n"
+	    "\tdmarc=pass header.from=\"bücher.test\" policy.dmarc=reject\r\n");
+	auth_free(s);
+
+	s = start("192.0.2.1", "joerg@xn--bcher-kva.test", 5000, 5000);
+	message(s, "From: joerg@xn--bcher-kva.test\r\nSubject: hi\r\n\r\nbody \xc3\xa9\r\n",
+	    &g);
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_PASS);
+	assert_string_equal(g.authres, "Authentication-Results: mx.test;\r\n"
+	    "\tspf=pass smtp.mailfrom=xn--bcher-kva.test;\r\n"
+	    "\tdkim=none;\r\n"
+	    "\tdmarc=pass header.from=xn--bcher-kva.test policy.dmarc=reject\r\n");
+	auth_free(s);
+
+	/* an Author Domain that is no valid IDN: permerror, shown without a domain (the
+	 * header is 8-bit, so the valid IDN of MAIL FROM is shown with U-labels) */
+	s = start("192.0.2.1", "joerg@xn--bcher-kva.test", 5000, 5000);
+	message(s, "From: j@b\xfc" "cher.test\r\nSubject: hi\r\n\r\nbody\r\n", &g);
+	assert_int_equal(g.r.dmarc.result, DMARC_RES_PERMERROR);
+	assert_string_equal(g.authres, "Authentication-Results: mx.test;\r\n"
+	    "\tspf=pass smtp.mailfrom=\"bücher.test\";\r\n"
+	    "\tdkim=none;\r\n"
+	    "\tdmarc=permerror reason=\"author domain is not a valid IDN: not UTF-8\"\r\n");
+	auth_free(s);
+}
+
 int
 main(void)
 {
@@ -316,6 +364,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_unchecked_aligned_identifier, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_spf_identity_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_idn, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

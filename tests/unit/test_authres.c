@@ -33,7 +33,7 @@ test_build(void **state)
 	    " header.s=sel2 header.b=dGhpcyBpcyBv;\r\n"
 	    "\tdkim=pass header.d=lists.example.org header.s=s header.b=abc;\r\n"
 	    "\tdmarc=pass header.from=example.com policy.dmarc=reject\r\n";
-	char *got = authres_build("mx.ecluse.example", &spf, dkim, 3, &dmarc);
+	char *got = authres_build("mx.ecluse.example", &spf, dkim, 3, &dmarc, 0);
 
 	assert_non_null(got);
 	assert_string_equal(got, want);
@@ -43,19 +43,19 @@ test_build(void **state)
 	spf = (struct authres_spf){ "softfail", NULL, "client.example.net", NULL };
 	dkim[0] = (struct authres_dkim){ "none", NULL, NULL, NULL, NULL };
 	dmarc = (struct authres_dmarc){ "none", "example.net", NULL, NULL };
-	got = authres_build("mx", &spf, dkim, 1, &dmarc);
+	got = authres_build("mx", &spf, dkim, 1, &dmarc, 0);
 	assert_string_equal(got, "Authentication-Results: mx;\r\n"
 	    "\tspf=softfail smtp.helo=client.example.net;\r\n"
 	    "\tdkim=none;\r\n"
 	    "\tdmarc=none header.from=example.net\r\n");
 	free(got);
 
-	got = authres_build("mx", NULL, NULL, 0, NULL);
+	got = authres_build("mx", NULL, NULL, 0, NULL, 0);
 	assert_string_equal(got, "Authentication-Results: mx; none\r\n");
 	free(got);
 
-	assert_null(authres_build("", NULL, NULL, 0, NULL));
-	assert_null(authres_build("bad\r\nid", NULL, NULL, 0, NULL));
+	assert_null(authres_build("", NULL, NULL, 0, NULL, 0));
+	assert_null(authres_build("bad\r\nid", NULL, NULL, 0, NULL, 0));
 }
 
 static void
@@ -68,7 +68,7 @@ test_build_hostile(void **state)
 		{ "pass", "d\xc3\xa9.example", "s", "AAAAAAAA/2", NULL },
 	};
 	struct authres_dmarc dmarc = { "fail", "x=y.example", "quarantine", NULL };
-	char *got = authres_build("mx", &spf, dkim, 2, &dmarc);
+	char *got = authres_build("mx", &spf, dkim, 2, &dmarc, 0);
 
 	assert_string_equal(got, "Authentication-Results: mx;\r\n"
 	    "\tspf=fail;\r\n"
@@ -77,6 +77,49 @@ test_build_hostile(void **state)
 	    /* same first eight characters: the prefix grows until it differs */
 	    "\tdkim=pass header.s=s header.b=\"AAAAAAAA/2\";\r\n"
 	    "\tdmarc=fail header.from=\"x=y.example\" policy.dmarc=quarantine\r\n");
+	free(got);
+}
+
+/*
+ * An internationalized message (RFC 6532) gets its U-labels (RFC 8616 5), quoted;
+ * only well-formed UTF-8 text passes, never a control character, and a message that
+ * is not internationalized still gets no 8-bit byte.
+ */
+static void
+test_build_utf8(void **state)
+{
+	struct authres_spf spf = { "pass", "bücher.example", NULL, NULL };
+	struct authres_dkim dkim[] = {
+		{ "pass", "bücher.example", "sel", "AAAA", NULL },
+		{ "pass", "b\xfc" "cher.example", "s", "BBBB", NULL },		/* Latin-1 */
+		{ "pass", "a\xc2\x85" "b.example", "s", "CCCC", NULL },		/* U+0085 */
+		{ "pass", "a\xc0\xae" ".example", "s", "DDDD", NULL },		/* overlong */
+		{ "pass", "a\xed\xa0\x80" ".example", "s", "EEEE", NULL },	/* surrogate */
+		{ "pass", "a\xf4\x90\x80\x80" ".example", "s", "FFFF", NULL },	/* > U+10FFFF */
+		{ "pass", "a\xe2\x82" ".example", "s", "GGGG", NULL },		/* cut short */
+		{ "pass", "xn--bcher-kva.example", "s", "HHHH", NULL },
+	};
+	struct authres_dmarc dmarc = { "pass", "例え.テスト", "reject", NULL };
+	char *got = authres_build("mx", &spf, dkim, 8, &dmarc, 1);
+
+	assert_string_equal(got, "Authentication-Results: mx;\r\n"
+	    "\tspf=pass smtp.mailfrom=\"bücher.example\";\r\n"
+	    "\tdkim=pass header.d=\"bücher.example\" header.s=sel header.b=AAAA;\r\n"
+	    "\tdkim=pass header.s=s header.b=BBBB;\r\n"
+	    "\tdkim=pass header.s=s header.b=CCCC;\r\n"
+	    "\tdkim=pass header.s=s header.b=DDDD;\r\n"
+	    "\tdkim=pass header.s=s header.b=EEEE;\r\n"
+	    "\tdkim=pass header.s=s header.b=FFFF;\r\n"
+	    "\tdkim=pass header.s=s header.b=GGGG;\r\n"
+	    "\tdkim=pass header.d=xn--bcher-kva.example header.s=s header.b=HHHH;\r\n"
+	    "\tdmarc=pass header.from=\"例え.テスト\" policy.dmarc=reject\r\n");
+	free(got);
+
+	got = authres_build("mx", &spf, dkim, 1, &dmarc, 0);
+	assert_string_equal(got, "Authentication-Results: mx;\r\n"
+	    "\tspf=pass;\r\n"
+	    "\tdkim=pass header.s=sel header.b=AAAA;\r\n"
+	    "\tdmarc=pass policy.dmarc=reject\r\n");
 	free(got);
 }
 
@@ -172,6 +215,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_build),
 		cmocka_unit_test(test_build_hostile),
+		cmocka_unit_test(test_build_utf8),
 		cmocka_unit_test(test_parse_id),
 		cmocka_unit_test(test_find),
 	};

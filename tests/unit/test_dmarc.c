@@ -373,9 +373,12 @@ test_from_problems(void **state)
 		check(&r, DMARC_RES_FAIL, DMARC_POLICY_NONE, "");
 		assert_int_equal(r.nq, 0);
 	}
-	f = from1("b\xc3\xbc" "cher.example");
+	/* 8-bit bytes that are no IDN (Latin-1 here): no policy can be found */
+	f = from1("b\xfc" "cher.example");
 	evaluate(example_zone, &in, &r);
 	check(&r, DMARC_RES_PERMERROR, DMARC_POLICY_NONE, "");
+	assert_int_equal(r.nq, 0);
+	assert_string_equal(r.out.author, "");
 	f = from1("[192.0.2.1]");
 	evaluate(example_zone, &in, &r);
 	check(&r, DMARC_RES_NONE, DMARC_POLICY_NONE, "");
@@ -572,6 +575,161 @@ test_dkim_bound(void **state)
 	assert_int_equal(r.nq, 2 + DMARC_DKIM_DOMAINS_MAX);
 }
 
+/*
+ * RFC 9989 5.3.1 and RFC 8616 6: a U-label Author Domain is looked up, walked and
+ * compared as its A-labels; identifiers are compared as A-labels whichever form each
+ * side was written in; a name that is no valid IDN is a permerror, never "none".
+ */
+static const struct zrr idn_zone[] = {
+	TXT("_dmarc.xn--bcher-kva.example", "v=DMARC1; p=reject"),
+	TXT("_dmarc.xn--fa-hia.de", "v=DMARC1; p=quarantine"),
+	TXT("_dmarc.fass.de", "v=DMARC1; p=none"),
+	{ NULL, 0, 0, { NULL } },
+};
+
+static void
+test_idn(void **state)
+{
+	static const char *const q_author[] = { "_dmarc.xn--bcher-kva.example", NULL };
+	static const char *const q_walk[] = { "_dmarc.mail.xn--bcher-kva.example",
+	    "_dmarc.xn--bcher-kva.example", "_dmarc.example", NULL };
+	static const struct {
+		const char	*from;		/* the Author Domain as the From field has it */
+		const char	*spf;		/* SPF-Authenticated Identifier */
+		const char	*dkim;		/* d= that verified */
+		enum dmarc_res	 res;
+		enum dmarc_policy pol;
+		const char	*pdom;
+		const char	*author;	/* out.author */
+	} cases[] = {
+		/* U-label From, A-label identifiers: aligned */
+		{ "bücher.example", "xn--bcher-kva.example", NULL, DMARC_RES_PASS,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		{ "bücher.example", NULL, "xn--bcher-kva.example", DMARC_RES_PASS,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		/* U-label identifiers (an SMTPUTF8 MAIL FROM, an EAI d=) align too */
+		{ "bücher.example", "bücher.example", NULL, DMARC_RES_PASS,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		{ "xn--bcher-kva.example", NULL, "Bücher.Example", DMARC_RES_PASS,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		/* NFD in the From is the same domain */
+		{ "bu\xcc\x88" "cher.example", "xn--bcher-kva.example", NULL, DMARC_RES_PASS,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		/* relaxed alignment of a U-label subdomain through the tree walk */
+		{ "mail.bücher.example", "bücher.example", NULL, DMARC_RES_PASS,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "mail.xn--bcher-kva.example" },
+		/* a forger aligned with nothing gets the U-label domain's own policy */
+		{ "bücher.example", "evil.example", "evil.example", DMARC_RES_FAIL,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		/* non-transitional: faß.de is not fass.de, whose p=none would apply */
+		{ "faß.de", "fass.de", NULL, DMARC_RES_FAIL, DMARC_POLICY_QUARANTINE,
+		  "xn--fa-hia.de", "xn--fa-hia.de" },
+		/* an identifier that is no valid IDN aligns with nothing */
+		{ "bücher.example", "b\xfc" "cher.example", NULL, DMARC_RES_FAIL,
+		  DMARC_POLICY_REJECT, "xn--bcher-kva.example", "xn--bcher-kva.example" },
+		/* Author Domains that are no valid IDN: permerror, no question asked */
+		{ "xn--zz.bücher.example", "xn--bcher-kva.example", NULL, DMARC_RES_PERMERROR,
+		  DMARC_POLICY_NONE, "", "" },
+		{ "a\xe2\x80\x8d" "b.example", NULL, NULL, DMARC_RES_PERMERROR,
+		  DMARC_POLICY_NONE, "", "" },
+	};
+	struct dmarc_input in;
+	struct from_result f;
+	const char *dkim[1];
+	struct run r;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		f = from1(cases[i].from);
+		memset(&in, 0, sizeof(in));
+		in.from = &f;
+		in.spf_domain = cases[i].spf;
+		dkim[0] = cases[i].dkim;
+		in.dkim_domains = dkim;
+		in.ndkim = cases[i].dkim != NULL;
+		evaluate(idn_zone, &in, &r);
+		if (r.out.result != cases[i].res || r.out.policy != cases[i].pol ||
+		    strcmp(r.out.policy_domain, cases[i].pdom) != 0 ||
+		    strcmp(r.out.author, cases[i].author) != 0)
+			fail_msg("case %zu (%s): %s policy=%s domain=\"%s\" author=\"%s\" (%s)",
+			    i, cases[i].from, dmarc_res_name(r.out.result),
+			    dmarc_policy_name(r.out.policy), r.out.policy_domain, r.out.author,
+			    r.out.reason);
+		if (cases[i].res == DMARC_RES_PERMERROR) {
+			assert_int_equal(r.nq, 0);
+			assert_non_null(strstr(r.out.reason, "not a valid IDN"));
+		}
+	}
+
+	/* the questions are the A-label names */
+	f = from1("bücher.example");
+	memset(&in, 0, sizeof(in));
+	in.from = &f;
+	in.spf_domain = "bücher.example";
+	evaluate(idn_zone, &in, &r);
+	check_queries(&r, q_author);
+	f = from1("mail.bücher.example");
+	evaluate(idn_zone, &in, &r);
+	check_queries(&r, q_walk);
+
+	/* two addresses, one domain in both forms: one Author Domain */
+	f = from1("bücher.example");
+	f.err = FROM_MANY_ADDRESSES;
+	f.naddrs = 2;
+	f.addr[1] = f.addr[0];
+	snprintf(f.addr[1].domain, sizeof(f.addr[1].domain), "xn--bcher-kva.example");
+	in.spf_domain = "xn--bcher-kva.example";
+	evaluate(idn_zone, &in, &r);
+	check(&r, DMARC_RES_PASS, DMARC_POLICY_REJECT, "xn--bcher-kva.example");
+}
+
+/*
+ * A DMARC record set of more than DNS_RR_MAX TXT records: the cache keeps the first
+ * DNS_RR_MAX, so nobody can tell there is exactly one DMARC record (RFC 9989 4.10
+ * step 2: several are all discarded): no policy from that name, the walk goes on.
+ */
+static void
+test_truncated_record_set(void **state)
+{
+	static const char big[] = "_dmarc.big.example.com";
+	char txt[DNS_RR_MAX + 2][48];
+	struct dns_rr rr[DNS_RR_MAX + 2];
+	struct from_result f = from1("big.example.com");
+	struct dmarc_input in = { .from = &f, .spf_domain = "other.example" };
+	struct dns_cache *c;
+	struct dmarc_result out;
+	const char *name;
+	enum dns_type type;
+	size_t i, n, rounds;
+
+	for (n = DNS_RR_MAX; n <= DNS_RR_MAX + 2; n += 2) {
+		for (i = 0; i < n; i++) {
+			/* p=none first; a second record, p=reject, last */
+			snprintf(txt[i], sizeof(txt[i]), "%s", i == 0 ? "v=DMARC1; p=none" :
+			    i == n - 1 ? "v=DMARC1; p=reject" : "filler");
+			rr[i].data = (unsigned char *)txt[i];
+			rr[i].len = strlen(txt[i]);
+			rr[i].pref = 0;
+		}
+		c = dns_cache_new();
+		assert_int_equal(dns_cache_put(c, big, strlen(big), DNS_T_TXT, DNS_OK, rr, n),
+		    0);
+		for (rounds = 0; dmarc_eval(&in, c, &out) == DMARC_NEED_DNS; rounds++) {
+			assert_true(rounds < 16);
+			assert_int_equal(dns_cache_wanted(c, &name, &type), 0);
+			assert_int_equal(dns_cache_put(c, name, strlen(name), type, DNS_NXDOMAIN,
+			    NULL, 0), 0);
+		}
+		/* both records seen (two: discarded) or not all seen: no policy at all;
+		 * the one at the end must never apply, nor the first alone */
+		if (out.result != DMARC_RES_NONE || out.policy_domain[0] != '\0')
+			fail_msg("%zu records: %s policy=%s at \"%s\" (%s)", n,
+			    dmarc_res_name(out.result), dmarc_policy_name(out.policy),
+			    out.policy_domain, out.reason);
+		dns_cache_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -585,6 +743,8 @@ main(void)
 		cmocka_unit_test(test_dns_errors),
 		cmocka_unit_test(test_unchecked_identifiers),
 		cmocka_unit_test(test_dkim_bound),
+		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_truncated_record_set),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

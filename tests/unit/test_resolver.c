@@ -115,6 +115,79 @@ test_parse_a_mx_ptr(void **state)
 	resolver_answer_free(rr, n);
 }
 
+/*
+ * An answer with more records than DNS_RR_MAX: the parser gives one more than the
+ * cache keeps, so that dns_cache_put can mark the set truncated instead of the
+ * records past DNS_RR_MAX vanishing unseen.
+ */
+static void
+test_parse_many(void **state)
+{
+	static const char *txt[] = { "v=spf1 -all", NULL };
+	struct dns_cache *c;
+	const struct dns_rrset *set;
+	struct dnsmsg m;
+	struct dns_rr *rr;
+	char ip[32];
+	size_t n, i;
+
+	dnsmsg_header(&m, 1, 0, DNS_RR_MAX + 10, "many.example.org", 1);
+	for (i = 0; i < DNS_RR_MAX + 10; i++) {
+		snprintf(ip, sizeof(ip), "10.0.0.%zu", i);
+		dnsmsg_a(&m, ip);
+	}
+	assert_int_equal(resolver_answer_parse(ARES_SUCCESS, DNS_T_A, m.b, (int)m.len,
+	    &rr, &n), DNS_OK);
+	assert_int_equal(n, DNS_RR_MAX + 1);
+	c = dns_cache_new();
+	assert_int_equal(dns_cache_put(c, "many.example.org", 16, DNS_T_A, DNS_OK, rr, n), 0);
+	resolver_answer_free(rr, n);
+	set = dns_cache_get(c, "many.example.org", 16, DNS_T_A);
+	assert_int_equal(set->n, DNS_RR_MAX);
+	assert_true(set->truncated);
+	assert_memory_equal(set->rr[DNS_RR_MAX - 1].data, "\x0a\x00\x00\x3f", 4);
+
+	dnsmsg_header(&m, 1, 0, DNS_RR_MAX + 10, "many.example.org", 16);
+	for (i = 0; i < DNS_RR_MAX + 10; i++)
+		dnsmsg_txt(&m, txt);
+	assert_int_equal(resolver_answer_parse(ARES_SUCCESS, DNS_T_TXT, m.b, (int)m.len,
+	    &rr, &n), DNS_OK);
+	assert_int_equal(n, DNS_RR_MAX + 1);
+	resolver_answer_free(rr, n);
+
+	dnsmsg_header(&m, 1, 0, DNS_RR_MAX + 10, "many.example.org", 15);
+	for (i = 0; i < DNS_RR_MAX + 10; i++) {
+		snprintf(ip, sizeof(ip), "mx%zu.example.org", i);
+		dnsmsg_name(&m, 15, (int)i, ip);
+	}
+	assert_int_equal(resolver_answer_parse(ARES_SUCCESS, DNS_T_MX, m.b, (int)m.len,
+	    &rr, &n), DNS_OK);
+	assert_int_equal(n, DNS_RR_MAX + 1);
+	resolver_answer_free(rr, n);
+
+	/* exactly DNS_RR_MAX records: all kept, not truncated */
+	dnsmsg_header(&m, 1, 0, DNS_RR_MAX, "all.example.org", 1);
+	for (i = 0; i < DNS_RR_MAX; i++) {
+		snprintf(ip, sizeof(ip), "10.0.1.%zu", i);
+		dnsmsg_a(&m, ip);
+	}
+	assert_int_equal(resolver_answer_parse(ARES_SUCCESS, DNS_T_A, m.b, (int)m.len,
+	    &rr, &n), DNS_OK);
+	assert_int_equal(n, DNS_RR_MAX);
+	assert_int_equal(dns_cache_put(c, "all.example.org", 15, DNS_T_A, DNS_OK, rr, n), 0);
+	resolver_answer_free(rr, n);
+	set = dns_cache_get(c, "all.example.org", 15, DNS_T_A);
+	assert_int_equal(set->n, DNS_RR_MAX);
+	assert_false(set->truncated);
+	/* and a negative answer never is */
+	assert_int_equal(dns_cache_put(c, "none.example.org", 16, DNS_T_A, DNS_NXDOMAIN, rr,
+	    DNS_RR_MAX + 1), 0);
+	set = dns_cache_get(c, "none.example.org", 16, DNS_T_A);
+	assert_int_equal(set->n, 0);
+	assert_false(set->truncated);
+	dns_cache_free(c);
+}
+
 /* --- the asynchronous path against a loopback responder --- */
 
 static const struct dnsfake_rr zone[] = {
@@ -292,6 +365,7 @@ main(void)
 		cmocka_unit_test(test_parse_status),
 		cmocka_unit_test(test_parse_txt),
 		cmocka_unit_test(test_parse_a_mx_ptr),
+		cmocka_unit_test(test_parse_many),
 		cmocka_unit_test_setup_teardown(test_loop_answers, setup_loop, teardown_loop),
 		cmocka_unit_test_setup_teardown(test_loop_timeout, setup_loop, teardown_loop),
 		cmocka_unit_test_setup_teardown(test_loop_cancel, setup_loop, teardown_loop),

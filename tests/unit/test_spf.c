@@ -60,6 +60,14 @@ static const struct rec zone[] = {
 	{ "pass.example.com", DNS_T_TXT, DNS_OK, { "v=spf1 +all exp=never.example.com" } },
 	{ "ctl.example.com", DNS_T_TXT, DNS_OK, { "v=spf1 -all exp=ctl-exp.example.com" } },
 	{ "ctl-exp.example.com", DNS_T_TXT, DNS_OK, { "helo was %{h}" } },
+	/* bücher.example: the identities and %{d}, %{o}, %{h} in A-labels (RFC 8616 4) */
+	{ "xn--bcher-kva.example", DNS_T_TXT, DNS_OK, { "v=spf1 ip4:192.0.2.0/24 "
+	  "include:%{l}.inc.%{d} exists:%{l}.user.%{d} exists:%{o}.o.example.net -all" } },
+	{ "alice.inc.xn--bcher-kva.example", DNS_T_TXT, DNS_OK, { "v=spf1 -all" } },
+	{ "alice.user.xn--bcher-kva.example", DNS_T_A, DNS_OK, { "127.0.0.2" } },
+	{ "xn--bcher-kva.example.o.example.net", DNS_T_A, DNS_OK, { "127.0.0.2" } },
+	{ "mail.xn--bcher-kva.example", DNS_T_TXT, DNS_OK, { "v=spf1 a:%{h} -all" } },
+	{ "mail.xn--bcher-kva.example", DNS_T_A, DNS_OK, { "203.0.113.9" } },
 };
 
 static void
@@ -307,6 +315,206 @@ test_names(void **state)
 	assert_string_equal(spf_result_name(SPF_PERMERROR), "permerror");
 }
 
+/*
+ * RFC 8616 4: U-labels of MAIL FROM and HELO are converted to A-labels before the
+ * check, macros expand to A-labels, and a term built from a UTF-8 local part matches
+ * nothing (no query, no void lookup, no permerror for an include); an identity that
+ * is no valid IDN is a malformed domain (RFC 7208 4.3: none).
+ */
+static void
+test_idn(void **state)
+{
+	static const struct {
+		const char	*helo, *from;
+		enum spf_result	 result;
+		const char	*mechanism, *domain;
+		unsigned	 terms, voids;
+	} cases[] = {
+		{ "x.example", "alice@bücher.example", SPF_PASS, "ip4:192.0.2.0/24",
+		  "xn--bcher-kva.example", 0, 0 },
+		{ "x.example", "alice@B\xc3\x9c" "CHER.example", SPF_PASS, "ip4:192.0.2.0/24",
+		  "xn--bcher-kva.example", 0, 0 },
+		{ "x.example", "alice@xn--bcher-kva.example", SPF_PASS, "ip4:192.0.2.0/24",
+		  "xn--bcher-kva.example", 0, 0 },
+		/* the client outside ip4: %{l} and %{d} make ASCII names */
+		{ "x.example", "alice@bücher.example", SPF_PASS, "exists:%{l}.user.%{d}",
+		  "xn--bcher-kva.example", 2, 0 },
+		/* a UTF-8 local part: include and exists on %{l} match nothing; %{o} does */
+		{ "x.example", "jörg@bücher.example", SPF_PASS, "exists:%{o}.o.example.net",
+		  "xn--bcher-kva.example", 3, 0 },
+		/* the HELO identity, its %{h} in A-labels */
+		{ "Mail.Bücher.example", "", SPF_PASS, "a:%{h}", "mail.xn--bcher-kva.example",
+		  1, 0 },
+		/* no valid IDN: malformed, none */
+		{ "x.example", "alice@b\xfc" "cher.example", SPF_NONE, "", "", 0, 0 },
+		{ "x.example", "alice@xn--zz.bücher.example", SPF_NONE, "", "", 0, 0 },
+		{ "b\xc3" ".example", "", SPF_NONE, "", "", 0, 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct spf_request req;
+		struct spf_outcome out;
+
+		request(&req, i < 3 ? "192.0.2.5" : "203.0.113.9", cases[i].helo,
+		    cases[i].from);
+		drive(&req, 0, &out, NULL);
+		if (out.result != cases[i].result ||
+		    strcmp(out.mechanism, cases[i].mechanism) != 0 ||
+		    strcmp(out.domain, cases[i].domain) != 0 ||
+		    out.dns_terms != cases[i].terms || out.void_lookups != cases[i].voids)
+			fail_msg("case %zu: %s \"%s\" domain \"%s\" terms %u voids %u (%s)", i,
+			    spf_result_name(out.result), out.mechanism, out.domain,
+			    out.dns_terms, out.void_lookups, out.reason);
+		if (out.result == SPF_NONE)
+			assert_non_null(strstr(out.reason, "not a valid IDN"));
+	}
+}
+
+/*
+ * Answers of more than DNS_RR_MAX records: the cache keeps the first DNS_RR_MAX, so
+ * what lies beyond must never decide. A second SPF record past them cannot turn the
+ * permerror of 4.5 into the first record's result; an address past them cannot turn
+ * a pass into a fail (we did not see it: temperror), while a match is a match.
+ */
+#define BIG (DNS_RR_MAX + 6)
+
+/* name's answer of n records: TXT "filler <i>", or A 10.0.<i/256>.<i%256>; the
+ * record at index at (if < n) is special instead (TXT text, or A 192.0.2.1). */
+static void
+put_big(struct dns_cache *c, const char *name, enum dns_type type, size_t n,
+    const char *special, size_t at)
+{
+	static char txt[BIG][32];
+	static unsigned char addr[BIG][4];
+	struct dns_rr rr[BIG];
+	size_t i;
+
+	assert_true(n <= BIG);
+	for (i = 0; i < n; i++) {
+		memset(&rr[i], 0, sizeof(rr[i]));
+		if (type == DNS_T_TXT) {
+			snprintf(txt[i], sizeof(txt[i]), "filler %zu", i);
+			rr[i].data = (unsigned char *)(i == at ? special : txt[i]);
+			rr[i].len = strlen((const char *)rr[i].data);
+		} else {
+			unsigned char ip[4] = { 10, 0, (unsigned char)(i / 256),
+			    (unsigned char)i };
+
+			if (i == at)
+				inet_pton(AF_INET, "192.0.2.1", ip);
+			memcpy(addr[i], ip, 4);
+			rr[i].data = addr[i];
+			rr[i].len = 4;
+		}
+	}
+	assert_int_equal(dns_cache_put(c, name, strlen(name), type, DNS_OK, rr, n), 0);
+}
+
+/* spf_check() of alice@<domain> from 192.0.2.1 over cache c (other names: NXDOMAIN). */
+static enum spf_result
+check_big(struct dns_cache *c, const char *domain, struct spf_outcome *out)
+{
+	struct spf_request req;
+	char from[128];
+	const char *name;
+	enum dns_type type;
+	unsigned rounds = 0;
+
+	snprintf(from, sizeof(from), "alice@%s", domain);
+	request(&req, "192.0.2.1", "x.example", from);
+	while (spf_check(&req, c, out) == SPF_NEED_DNS) {
+		assert_int_equal(dns_cache_wanted(c, &name, &type), 0);
+		fill(c, name, type);
+		assert_true(++rounds < 64);
+	}
+	return out->result;
+}
+
+static void
+test_truncated_answers(void **state)
+{
+	static const struct {
+		enum dns_type	 type;		/* of the big answer */
+		size_t		 n, at;		/* its size, the special record's index */
+		enum spf_result	 result;
+	} cases[] = {
+		/* TXT at the SPF name: one SPF record among the kept, a second one past
+		 * them (4.5: permerror), or only past them, or nowhere: we cannot tell */
+		{ DNS_T_TXT, BIG, 0, SPF_PERMERROR },
+		{ DNS_T_TXT, BIG, BIG - 1, SPF_PERMERROR },
+		{ DNS_T_TXT, BIG, BIG, SPF_PERMERROR },
+		/* exactly DNS_RR_MAX records: all were seen */
+		{ DNS_T_TXT, DNS_RR_MAX, 0, SPF_PASS },
+		{ DNS_T_TXT, DNS_RR_MAX, DNS_RR_MAX, SPF_NONE },
+		/* "a": the client among the kept addresses matches; past them or absent
+		 * from a set too big to see whole, temperror; a whole set: fail */
+		{ DNS_T_A, BIG, 3, SPF_PASS },
+		{ DNS_T_A, BIG, BIG - 1, SPF_TEMPERROR },
+		{ DNS_T_A, BIG, BIG, SPF_TEMPERROR },
+		{ DNS_T_A, DNS_RR_MAX, DNS_RR_MAX - 1, SPF_PASS },
+		{ DNS_T_A, DNS_RR_MAX, DNS_RR_MAX, SPF_FAIL },
+	};
+	static const char mx_rr[] = "v=spf1 mx -all";
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct dns_cache *c = dns_cache_new();
+		struct spf_outcome out;
+
+		if (cases[i].type == DNS_T_TXT) {
+			/* the one SPF record, which passes the client */
+			put_big(c, "big.test", DNS_T_TXT, cases[i].n, "v=spf1 +all",
+			    cases[i].at);
+		} else {
+			struct dns_rr rr = { (unsigned char *)"v=spf1 a:host.big.test -all",
+			    strlen("v=spf1 a:host.big.test -all"), 0 };
+
+			assert_int_equal(dns_cache_put(c, "big.test", 8, DNS_T_TXT, DNS_OK, &rr,
+			    1), 0);
+			put_big(c, "host.big.test", DNS_T_A, cases[i].n, NULL, cases[i].at);
+		}
+		if (check_big(c, "big.test", &out) != cases[i].result)
+			fail_msg("case %zu: %s (%s), want %s", i, spf_result_name(out.result),
+			    out.reason, spf_result_name(cases[i].result));
+		dns_cache_free(c);
+	}
+
+	/* a second SPF record past the kept ones: permerror, however the first reads */
+	{
+		struct dns_cache *c = dns_cache_new();
+		struct spf_outcome out;
+		struct dns_rr rr[BIG];
+		char txt[BIG][32];
+
+		for (i = 0; i < BIG; i++) {
+			snprintf(txt[i], sizeof(txt[i]), "%s", i == 0 ? "v=spf1 +all" :
+			    i == BIG - 1 ? "v=spf1 -all" : "filler");
+			rr[i].data = (unsigned char *)txt[i];
+			rr[i].len = strlen(txt[i]);
+			rr[i].pref = 0;
+		}
+		assert_int_equal(dns_cache_put(c, "two.test", 8, DNS_T_TXT, DNS_OK, rr, BIG),
+		    0);
+		assert_int_equal(check_big(c, "two.test", &out), SPF_PERMERROR);
+		assert_non_null(strstr(out.reason, "TXT records"));
+		dns_cache_free(c);
+	}
+	/* mx hosts go through the same address check */
+	{
+		struct dns_cache *c = dns_cache_new();
+		struct spf_outcome out;
+		struct dns_rr rr = { (unsigned char *)mx_rr, strlen(mx_rr), 0 };
+		struct dns_rr mx = { (unsigned char *)"host.mx.test", 12, 10 };
+
+		assert_int_equal(dns_cache_put(c, "mx.test", 7, DNS_T_TXT, DNS_OK, &rr, 1), 0);
+		assert_int_equal(dns_cache_put(c, "mx.test", 7, DNS_T_MX, DNS_OK, &mx, 1), 0);
+		put_big(c, "host.mx.test", DNS_T_A, BIG, NULL, BIG - 1);
+		assert_int_equal(check_big(c, "mx.test", &out), SPF_TEMPERROR);
+		dns_cache_free(c);
+	}
+}
+
 int
 main(void)
 {
@@ -316,6 +524,8 @@ main(void)
 		cmocka_unit_test(test_explanation_rules),
 		cmocka_unit_test(test_record_size),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_idn),
+		cmocka_unit_test(test_truncated_answers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
