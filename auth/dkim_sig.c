@@ -312,7 +312,7 @@ dkim_sig_parse(const char *raw, size_t raw_len, const char *value, size_t value_
 	sig->hcanon = sig->bcanon = DKIM_CANON_SIMPLE;
 	if (value < raw || value_len > raw_len || (size_t)(value - raw) > raw_len - value_len)
 		return fail(DKIM_SIG_SYNTAX, reason, "value outside the field");
-	switch (taglist_parse(value, value_len, tags, TAGLIST_MAX, &ntags)) {
+	switch (taglist_parse_utf8(value, value_len, tags, TAGLIST_MAX, &ntags)) {
 	case TAGLIST_OK:
 		break;
 	case TAGLIST_DUPLICATE:

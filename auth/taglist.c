@@ -96,8 +96,8 @@ valchar_run(const char *buf, size_t len, size_t i)
 	return i;
 }
 
-enum taglist_err
-taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t *ntags)
+static enum taglist_err
+parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t *ntags, int utf8)
 {
 	size_t i = 0, n = 0, j;
 
@@ -125,6 +125,8 @@ taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t 
 		while (i < len && buf[i] != ';') {
 			if (is_valchar(buf[i]))
 				vend = i = valchar_run(buf, len, i + 1);
+			else if (utf8 && (unsigned char)buf[i] >= 0x80)
+				vend = ++i;	/* each tag's own grammar checks it */
 			else if (is_wsp(buf[i]) || buf[i] == '\r') {
 				size_t k = skip_fws(buf, len, i);
 
@@ -148,6 +150,19 @@ taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t 
 		i++;	/* ';' */
 	}
 	return TAGLIST_OK;
+}
+
+enum taglist_err
+taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max, size_t *ntags)
+{
+	return parse(buf, len, tags, max, ntags, 0);
+}
+
+enum taglist_err
+taglist_parse_utf8(const char *buf, size_t len, struct tag *tags, size_t max,
+    size_t *ntags)
+{
+	return parse(buf, len, tags, max, ntags, 1);
 }
 
 const struct tag *

@@ -37,6 +37,14 @@ enum taglist_err {
 /* Parses (buf, len) into tags[0..max); *ntags gets the count. */
 enum taglist_err taglist_parse(const char *buf, size_t len, struct tag *tags, size_t max,
     size_t *ntags);
+/*
+ * The same, with UTF-8 (any byte 0x80-0xFF) also taken in tag values: RFC 8616 5 lets
+ * a DKIM-Signature of an internationalized header (RFC 6532) carry U-labels in d=,
+ * s= and i=; each tag's own grammar then checks its value. DNS records (DKIM keys,
+ * DMARC) stay 7-bit: they use taglist_parse.
+ */
+enum taglist_err taglist_parse_utf8(const char *buf, size_t len, struct tag *tags,
+    size_t max, size_t *ntags);
 
 /* The tag named name (case-sensitive, as RFC 6376 3.2 says), or NULL. */
 const struct tag *taglist_find(const struct tag *tags, size_t ntags, const char *name);

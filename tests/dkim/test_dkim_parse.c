@@ -68,6 +68,9 @@ static const struct sig_case sigs[] = {
 	{ BASE " i=j@b=C3=BCcher.example;", DKIM_SIG_AUID },
 	{ "v=1; a=rsa-sha256; d=xn--bcher-kva.example; s=sel; h=from; " BH B
 	  " i=j@b=FCcher.example;", DKIM_SIG_SYNTAX },
+	{ "v=1; a=rsa-sha256; d=b\xc3\xbc" "cher.example; s=s\xc3\xa9l; h=from; " BH B
+	  " i=j@xn--bcher-kva.example;", DKIM_SIG_OK },
+	{ "v=1; a=rsa-sha256; d=b\xfc" "cher.example; s=sel; h=from; " BH B, DKIM_SIG_SYNTAX },
 	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=to:subject; " BH B, DKIM_SIG_FROM },
 	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=FROM; " BH B, DKIM_SIG_OK },
 	{ "v=1; a=rsa-sha256; d=example.com; s=sel; h=from::to; " BH B, DKIM_SIG_SYNTAX },
