@@ -20,8 +20,8 @@ tests_unit_test_digest_LDADD = digest/libdigest.a common/libcommon.a $(SODIUM_LI
 tests_unit_test_digest_schedule_SOURCES = tests/unit/test_digest_schedule.c
 tests_unit_test_digest_schedule_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_digest_schedule_LDADD = digest/libdigest.a smtpd/libsmtpd.a \
-	store/libstore.a common/libcommon.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) $(STORE_LIBS) \
-	$(INIH_LIBS) $(CMOCKA_LIBS)
+	auth/libauth.a store/libstore.a common/libcommon.a $(LIBEVENT_LIBS) $(OPENSSL_LIBS) \
+	$(STORE_LIBS) $(INIH_LIBS) $(IDN2_LIBS) $(CMOCKA_LIBS)
 endif
 
 # Digest mail templates, installed with the pages' (release-web/local.mk).

@@ -41,8 +41,8 @@ endif
 noinst_PROGRAMS += tests/integration/reinject_run tests/integration/store_tool
 tests_integration_reinject_run_SOURCES = tests/integration/reinject_run.c
 tests_integration_reinject_run_CFLAGS = $(AM_CFLAGS) $(LIBEVENT_CFLAGS) $(SODIUM_CFLAGS)
-tests_integration_reinject_run_LDADD = smtpd/libsmtpd.a store/libstore.a common/libcommon.a \
-	$(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS)
+tests_integration_reinject_run_LDADD = smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
+	common/libcommon.a $(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS) $(IDN2_LIBS)
 tests_integration_store_tool_SOURCES = tests/integration/store_tool.c
 tests_integration_store_tool_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 tests_integration_store_tool_LDADD = store/libstore.a common/libcommon.a $(STORE_LIBS)
@@ -52,8 +52,8 @@ check_PROGRAMS += tests/unit/test_reinject
 TESTS += tests/unit/test_reinject
 tests_unit_test_reinject_SOURCES = tests/unit/test_reinject.c
 tests_unit_test_reinject_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(LIBEVENT_CFLAGS)
-tests_unit_test_reinject_LDADD = smtpd/libsmtpd.a store/libstore.a common/libcommon.a \
-	$(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS) $(CMOCKA_LIBS)
+tests_unit_test_reinject_LDADD = smtpd/libsmtpd.a auth/libauth.a store/libstore.a \
+	common/libcommon.a $(LIBEVENT_LIBS) $(STORE_LIBS) $(INIH_LIBS) $(IDN2_LIBS) $(CMOCKA_LIBS)
 check_PROGRAMS += tests/unit/test_smtp_client
 TESTS += tests/unit/test_smtp_client
 tests_unit_test_smtp_client_SOURCES = tests/unit/test_smtp_client.c

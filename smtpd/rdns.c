@@ -92,6 +92,9 @@ on_forward(void *arg, const struct dns_rrset *set)
 		for (i = 0; i < set->n && !confirmed; i++)
 			confirmed = set->rr[i].len == alen &&
 			    memcmp(set->rr[i].data, q->client.ip, alen) == 0;
+		/* addresses past DNS_RR_MAX were not read: the client may be one */
+		if (!confirmed && set->truncated)
+			q->tempfail = 1;
 	} else if (set->result == DNS_TIMEOUT || set->result == DNS_SERVFAIL)
 		q->tempfail = 1;
 	/* set lives in f->q: read it all before this */

@@ -7,8 +7,9 @@
  *
  * Results: confirmed (with the name), mismatch (PTR names, none leading back), none
  * (no PTR: NXDOMAIN or no record), unknown (a timeout or a server failure where the
- * answer mattered, or the deadline). Only the first RDNS_NAMES_MAX PTR names are
- * checked.
+ * answer mattered, a name with more addresses than DNS_RR_MAX that do not include
+ * the client's among those read, or the deadline). Only the first RDNS_NAMES_MAX PTR
+ * names are checked.
  *
  * Ownership: rdns_start allocates; rdns_free cancels what is in flight (the callback
  * is then never called) and releases; rdns_free(NULL) is a no-op. Every lookup is

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "auth/idna.h"
 #include "common/netaddr.h"
 #include "smtpd/whitelist.h"
 
@@ -30,7 +31,7 @@ equal_or_parent(const char *id, const char *domain)
 size_t
 whitelist_auth_domain(const struct auth_result *auth, char out[DNS_NAME_MAX + 1])
 {
-	const char *from;
+	char from[DNS_NAME_MAX + 1];
 	size_t i;
 	bool ok = false;
 
@@ -47,7 +48,11 @@ whitelist_auth_domain(const struct auth_result *auth, char out[DNS_NAME_MAX + 1]
 		return 0;
 	if (auth->from.err != FROM_OK || auth->from.addr[0].literal)
 		return 0;
-	from = auth->from.addr[0].domain;
+	/* SPF and DKIM name their domains with A-labels (RFC 8616): so must the From
+	 * domain they are compared with, and the domain an entry records. */
+	if (idna_to_ascii(auth->from.addr[0].domain, strlen(auth->from.addr[0].domain), from,
+	    sizeof(from), NULL) != IDNA_OK)
+		return 0;
 	if (auth->spf.result == SPF_PASS && equal_or_parent(auth->spf.domain, from))
 		ok = true;
 	for (i = 0; i < auth->ndkim && i < DKIM_SIGS_MAX && !ok; i++)

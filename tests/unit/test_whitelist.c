@@ -56,6 +56,12 @@ test_auth_domain(void **state)
 		    "example.org", 0, DMARC_RES_NONE, DMARC_POLICY_NONE, "example.org" }, "" },
 		{ "no DMARC record, SPF softfail", { SPF_SOFTFAIL, "example.org", DKIM_NONE,
 		    NULL, 0, DMARC_RES_NONE, DMARC_POLICY_NONE, "example.org" }, "" },
+		{ "no DMARC record, SPF of a U-label From domain", { SPF_PASS,
+		    "xn--bcher-kva.test", DKIM_NONE, NULL, 0, DMARC_RES_NONE, DMARC_POLICY_NONE,
+		    "b\xc3\xbc" "cher.test" }, "xn--bcher-kva.test" },
+		{ "no DMARC record, DKIM of a U-label From domain", { SPF_NONE, NULL, DKIM_PASS,
+		    "xn--bcher-kva.test", 0, DMARC_RES_NONE, DMARC_POLICY_NONE,
+		    "B\xc3\xbc" "cher.test" }, "xn--bcher-kva.test" },
 		{ "no From field", { SPF_PASS, "example.org", DKIM_PASS, "example.org", 0,
 		    DMARC_RES_NONE, DMARC_POLICY_NONE, NULL }, "" },
 	};
