@@ -58,6 +58,22 @@ whitelist_of(struct session *s, struct whitelist_standing *st, char *why, size_t
 	return b != NULL;
 }
 
+/* RCPT and DATA need a transaction whose next hop is still there; false after the
+ * reply that says why not. */
+static bool
+tx_usable(struct session *s)
+{
+	if (!s->in_tx) {
+		session_reply(s, "503 5.5.1 MAIL first");
+		return false;
+	}
+	if (s->tx_broken) {
+		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
+		return false;
+	}
+	return true;
+}
+
 static void
 cmd_rcpt(struct session *s, const char *arg, size_t len)
 {
@@ -66,14 +82,8 @@ cmd_rcpt(struct session *s, const char *arg, size_t len)
 	const struct domain_config *d;
 	enum parse_err e;
 
-	if (!s->in_tx) {
-		session_reply(s, "503 5.5.1 MAIL first");
+	if (!tx_usable(s))
 		return;
-	}
-	if (s->tx_broken) {
-		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
-		return;
-	}
 	if (s->nrcpts >= s->cf->max_recipients) {
 		/* RFC 5321 4.5.3.1.10: 452 for too many recipients */
 		session_reply(s, "452 4.5.3 too many recipients");
@@ -236,14 +246,8 @@ cmd_data(struct session *s, const char *arg, size_t len)
 		session_reply(s, "501 5.5.4 syntax: DATA");
 		return;
 	}
-	if (!s->in_tx) {
-		session_reply(s, "503 5.5.1 MAIL first");
+	if (!tx_usable(s))
 		return;
-	}
-	if (s->tx_broken) {
-		session_reply(s, "451 4.4.1 next hop unavailable, try again later");
-		return;
-	}
 	if (s->nrcpts == 0) {
 		session_reply(s, "554 5.5.1 no valid recipients");
 		return;
