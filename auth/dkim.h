@@ -26,10 +26,9 @@
  *              revoked key (empty p=), key not usable with a= (k=, h=, s=, t=s),
  *              l= beyond the body, x= in the past, t= in the future; rsa-sha1,
  *              which RFC 8301 3.1 forbids verifiers to accept, is an unsupported
- *              algorithm here; d= or s= written in raw UTF-8 U-labels, which
- *              RFC 8616 5 allows in an internationalized header, is still a
- *              syntax error: the tag-list parser (taglist.h) takes 7-bit values
- *              only (A-labels, and U-labels in i= as quoted-printable, work);
+ *              algorithm here; (U-labels in d=, s= and i=, raw UTF-8 as RFC 8616
+ *              5 allows in an internationalized header or quoted-printable in
+ *              i=, are taken and converted to A-labels: taglist_parse_utf8);
  *   policy     a well-formed RSA key that RFC 8301 3.2 forbids trusting: under
  *              DKIM_RSA_BITS_MIN bits (or over DKIM_RSA_BITS_MAX, a CPU cost we
  *              refuse);

@@ -3,7 +3,9 @@
  *
  * A fixed array searched linearly by a keyed 64-bit hash of the record text
  * (SipHash with a random key per cache, so that a sender cannot pick records that
- * collide), then compared in full. A prepared EVP_PKEY_CTX is reused: OpenSSL lets
+ * collide), then compared in full. Everything parsed is a property of the record
+ * text and kept, except DKIM_RSA_ERROR (OpenSSL failed, not the record): such an
+ * entry is prepared again at its next use. A prepared EVP_PKEY_CTX is reused: OpenSSL lets
  * EVP_PKEY_verify() run any number of times after one EVP_PKEY_verify_init().
  */
 #include "config.h"
@@ -153,6 +155,9 @@ dkim_keys_get(struct dkim_keys *k, const char *rec, size_t len)
 		e = &k->e[i];
 		if (e->hash == h && e->len == len && memcmp(e->rec, rec, len) == 0) {
 			e->used = k->clock;
+			/* OpenSSL's failure says nothing of the record: try again. */
+			if (e->kr.err == DKIM_KEY_OK && e->kr.rsa == DKIM_RSA_ERROR)
+				parse(&e->kr, e->rec, e->len);
 			return &e->kr;
 		}
 		if (e->used < k->e[victim].used)

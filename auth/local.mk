@@ -98,7 +98,8 @@ DKIM_LIBS = auth/libauth.a common/libcommon.a $(IDN2_LIBS) $(OPENSSL_LIBS) $(SOD
 if HAVE_CMOCKA
 check_LIBRARIES = tests/dkim/libdkimtest.a
 tests_dkim_libdkimtest_a_SOURCES = tests/dkim/dkim_support.c tests/dkim/dkim_support.h
-DKIM_TESTS = tests/dkim/test_dkim_rfc tests/dkim/test_dkim_parse tests/dkim/test_dkim_canon
+DKIM_TESTS = tests/dkim/test_dkim_rfc tests/dkim/test_dkim_parse tests/dkim/test_dkim_canon \
+	tests/dkim/test_dkim_keys
 check_PROGRAMS += $(DKIM_TESTS)
 TESTS += $(DKIM_TESTS)
 DKIM_TEST_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) $(OPENSSL_CFLAGS) $(SODIUM_CFLAGS)
@@ -112,6 +113,11 @@ tests_dkim_test_dkim_parse_LDADD = $(DKIM_TEST_LIBS)
 tests_dkim_test_dkim_canon_SOURCES = tests/dkim/test_dkim_canon.c
 tests_dkim_test_dkim_canon_CFLAGS = $(DKIM_TEST_CFLAGS)
 tests_dkim_test_dkim_canon_LDADD = $(DKIM_TEST_LIBS)
+# --wrap: the test makes OpenSSL fail while a key is prepared.
+tests_dkim_test_dkim_keys_SOURCES = tests/dkim/test_dkim_keys.c
+tests_dkim_test_dkim_keys_CFLAGS = $(DKIM_TEST_CFLAGS)
+tests_dkim_test_dkim_keys_LDFLAGS = -Wl,--wrap=EVP_PKEY_verify_init
+tests_dkim_test_dkim_keys_LDADD = $(DKIM_TEST_LIBS)
 
 # Messages signed at test time by python3-dkim, verified through this harness.
 check_PROGRAMS += tests/dkim/dkim_check

@@ -205,6 +205,29 @@ static const struct header_case headers[] = {
 	  "dkim-signature:a=1; b=" },
 	{ DKIM_CANON_SIMPLE, "DKIM-Signature: a=1; b=abc\r\n def\r\n", 23, 9, 0,
 	  "DKIM-Signature: a=1; b=" },
+	/* b= first in the value, with and without whitespace around its value, and
+	 * last before trailing whitespace: the same rule at the ends. */
+	{ DKIM_CANON_RELAXED, "DKIM-Signature:b=abc; a=1\r\n", 17, 3, 0,
+	  "dkim-signature:b=; a=1" },
+	{ DKIM_CANON_SIMPLE, "DKIM-Signature:b=abc; a=1\r\n", 17, 3, 0,
+	  "DKIM-Signature:b=; a=1" },
+	{ DKIM_CANON_RELAXED, "DKIM-Signature: b= abc ;a=1\r\n", 18, 5, 0,
+	  "dkim-signature:b=;a=1" },
+	{ DKIM_CANON_RELAXED, "DKIM-Signature: a=1;b=abc \t\r\n", 22, 5, 1,
+	  "dkim-signature:a=1;b=\r\n" },
+	{ DKIM_CANON_SIMPLE, "DKIM-Signature: a=1;b=abc \t\r\n", 22, 5, 1,
+	  "DKIM-Signature: a=1;b=\r\n" },
+	/* The skipped bytes are left out first: the whitespace on both sides of them
+	 * is one run; in the name (the API allows it), the name closes up. */
+	{ DKIM_CANON_RELAXED, "X: ab cd ef\r\n", 6, 2, 1, "x:ab ef\r\n" },
+	{ DKIM_CANON_RELAXED, "X: ab cd\r\n\tef\r\n", 6, 2, 1, "x:ab ef\r\n" },
+	{ DKIM_CANON_RELAXED, "X: abc\r\n", 2, 4, 1, "x:\r\n" },
+	{ DKIM_CANON_RELAXED, "XY-Z: v\r\n", 1, 1, 1, "x-z:v\r\n" },
+	{ DKIM_CANON_SIMPLE, "XY-Z: v\r\n", 1, 1, 1, "X-Z: v\r\n" },
+	{ DKIM_CANON_RELAXED, "Ab: c: d\r\n", 2, 1, 1, "abc:d\r\n" },
+	/* Tabs are WSP; 8-bit bytes are text, a SP between them kept. */
+	{ DKIM_CANON_RELAXED, "X:\ta\t\tb\xff" " \xff" " \r\n", 0, 0, 1,
+	  "x:a b\xff" " \xff" "\r\n" },
 };
 
 static void
