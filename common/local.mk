@@ -48,3 +48,8 @@ tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c
 tests_unit_test_snapshot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 tests_unit_test_snapshot_LDADD = common/libcommon.a $(CMOCKA_LIBS)
 endif
+
+# bench/bench_config: the served-domain gate and reload with many domains.
+noinst_PROGRAMS += bench/bench_config
+bench_bench_config_SOURCES = bench/bench_config.c
+bench_bench_config_LDADD = common/libcommon.a $(INIH_LIBS)
