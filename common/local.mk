@@ -53,3 +53,9 @@ endif
 noinst_PROGRAMS += bench/bench_config
 bench_bench_config_SOURCES = bench/bench_config.c
 bench_bench_config_LDADD = common/libcommon.a $(INIH_LIBS)
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_config
+fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c
+fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_config_LDADD = common/libcommon.a $(INIH_LIBS)
+endif
