@@ -17,6 +17,7 @@
  * runs it when it is there. Usage: bench_opendkim [seconds [prose]]
  */
 #include "config.h"
+#include "bench/bench.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -54,22 +55,6 @@ static const char *prose_line = "The quick brown fox jumps over the lazy dog; th
 
 static char record[2048];	/* the key record every lookup answers */
 
-static __attribute__((noreturn)) void
-die(const char *what)
-{
-	fprintf(stderr, "bench_opendkim: %s\n", what);
-	exit(1);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static DKIM_CBSTAT
 lookup(DKIM *d, DKIM_SIGINFO *sig, u_char *buf, size_t len)
 {
@@ -88,7 +73,7 @@ make_record(EVP_PKEY *k)
 	int n = i2d_PUBKEY(k, &p);
 
 	if (n <= 0 || (size_t)n > sizeof(der) || 4 * ((n + 2) / 3) >= (int)sizeof(b64))
-		die("i2d_PUBKEY");
+		bench_die("bench_opendkim", "i2d_PUBKEY");
 	EVP_EncodeBlock(b64, der, n);
 	snprintf(record, sizeof(record), "v=DKIM1; k=rsa; p=%s", b64);
 }
@@ -103,7 +88,7 @@ pem_key(EVP_PKEY *k)
 
 	if (b == NULL || PEM_write_bio_PrivateKey(b, k, NULL, NULL, 0, NULL, NULL) != 1 ||
 	    (n = BIO_get_mem_data(b, &data)) <= 0 || (out = malloc((size_t)n + 1)) == NULL)
-		die("PEM");
+		bench_die("bench_opendkim", "PEM");
 	memcpy(out, data, (size_t)n);
 	out[n] = '\0';
 	BIO_free(b);
@@ -133,20 +118,20 @@ make_message(DKIM_LIB *lib, EVP_PKEY *k, const char *line, char *msg)
 	    (const u_char *)"bench", (const u_char *)"example.org", DKIM_CANON_RELAXED,
 	    DKIM_CANON_RELAXED, DKIM_SIGN_RSASHA256, -1, &st);
 	if (s == NULL)
-		die("dkim_sign");
+		bench_die("bench_opendkim", "dkim_sign");
 	for (i = 0; i < NFIELDS; i++)
 		if (dkim_header(s, (u_char *)(uintptr_t)fields[i], strlen(fields[i])) !=
 		    DKIM_STAT_OK)
-			die("dkim_header");
+			bench_die("bench_opendkim", "dkim_header");
 	if (dkim_eoh(s) != DKIM_STAT_OK || dkim_body(s, (u_char *)body, blen) != DKIM_STAT_OK ||
 	    dkim_eom(s, NULL) != DKIM_STAT_OK ||
 	    dkim_getsighdr(s, sig, sizeof(sig), strlen("DKIM-Signature: ")) != DKIM_STAT_OK)
-		die("signing");
+		bench_die("bench_opendkim", "signing");
 	dkim_free(s);
 	free(key);
 	n = snprintf(msg, MSG_SIZE + 1, "DKIM-Signature: %s\r\n%s\r\n", (char *)sig, head);
 	if (n < 0 || (size_t)n + blen > MSG_SIZE)
-		die("message too long");
+		bench_die("bench_opendkim", "message too long");
 	memcpy(msg + n, body, blen);
 	return (size_t)n + blen;
 }
@@ -182,11 +167,11 @@ main(int argc, char **argv)
 	int i;
 
 	if (secs <= 0)
-		die("usage: bench_opendkim [seconds [prose]]");
+		bench_die("bench_opendkim", "usage: bench_opendkim [seconds [prose]]");
 	if ((k = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)) == NULL ||
 	    (lib = dkim_init(NULL, NULL)) == NULL ||
 	    dkim_set_key_lookup(lib, lookup) != DKIM_STAT_OK)
-		die("setup");
+		bench_die("bench_opendkim", "setup");
 	make_record(k);
 	len = make_message(lib, k, line, msg);
 	/* EVP_PKEY_verify of a 32-byte hash with a context prepared once, as bench_dkim
@@ -198,24 +183,24 @@ main(int argc, char **argv)
 	    (vc = EVP_PKEY_CTX_new(k, NULL)) == NULL || EVP_PKEY_verify_init(vc) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(vc, RSA_PKCS1_PADDING) != 1 ||
 	    EVP_PKEY_CTX_set_signature_md(vc, EVP_sha256()) != 1)
-		die("RSA");
+		bench_die("bench_opendkim", "RSA");
 	/* Interleaved bursts, each kind's best kept, as bench_dkim does. */
-	start = now_s();
+	start = bench_now();
 	do {
-		double t = now_s(), r;
+		double t = bench_now(), r;
 
 		for (i = 0; i < BURST; i++)
 			if (!opendkim_once(lib, msg, len))
-				die("OpenDKIM did not pass the message");
-		if ((r = BURST / (now_s() - t)) > best_o)
+				bench_die("bench_opendkim", "OpenDKIM did not pass the message");
+		if ((r = BURST / (bench_now() - t)) > best_o)
 			best_o = r;
-		t = now_s();
+		t = bench_now();
 		for (i = 0; i < BURST; i++)
 			if (EVP_PKEY_verify(vc, sig, siglen, hash, sizeof(hash)) != 1)
-				die("EVP_PKEY_verify");
-		if ((r = BURST / (now_s() - t)) > best_p)
+				bench_die("bench_opendkim", "EVP_PKEY_verify");
+		if ((r = BURST / (bench_now() - t)) > best_p)
 			best_p = r;
-	} while (now_s() - start < secs);
+	} while (bench_now() - start < secs);
 	printf("message %zu bytes (%s body); best of interleaved bursts over %.1f s\n", len,
 	    line == prose_line ? "prose" : "whitespace-heavy", secs);
 	printf("rsa2048  EVP_PKEY_verify (openssl speed) %8.0f/s\n", best_p);
