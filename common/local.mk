@@ -48,3 +48,13 @@ tests_unit_test_snapshot_SOURCES = tests/unit/test_snapshot.c
 tests_unit_test_snapshot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 tests_unit_test_snapshot_LDADD = common/libcommon.a $(CMOCKA_LIBS)
 endif
+
+# Subaddressing (recipient_delimiter): the mailbox of a recipient address.
+common_libcommon_a_SOURCES += common/mailbox.c common/mailbox.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_mailbox
+TESTS += tests/unit/test_mailbox
+tests_unit_test_mailbox_SOURCES = tests/unit/test_mailbox.c
+tests_unit_test_mailbox_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_mailbox_LDADD = common/libcommon.a $(CMOCKA_LIBS) $(INIH_LIBS)
+endif
