@@ -114,8 +114,8 @@ session_hold(struct session *s, const struct auth_result *res, const char *reaso
 	struct hold_ticket *tk;
 	time_t now = time(NULL);
 	struct evbuffer *all = evbuffer_new();
-	char (*mbox)[MAILBOX_ADDR_MAX + 1] = xreallocarray(NULL, s->nrcpts, sizeof(*mbox));
-	const char **mboxes = xreallocarray(NULL, s->nrcpts, sizeof(*mboxes));
+	char (*mbox)[MAILBOX_ADDR_MAX + 1] = xcalloc(s->nrcpts, sizeof(*mbox));
+	const char **mboxes = xcalloc(s->nrcpts, sizeof(*mboxes));
 	enum store_err e;
 	size_t i, mlen;
 

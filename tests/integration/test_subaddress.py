@@ -102,8 +102,15 @@ def test_whitelisted_sender_reaches_subaddress(make_smtpd, sink, dns, web):  # n
     rr, r = send(mx, "friend@unknown.test", ["b+x@example.net", "c+x@example.net"])
     assert rr[0].code == 250 and rr[1].code == 452, rr
 
+    # eclusectl keys an entry given for a subaddress by its mailbox
+    out = json.loads(ctl(mx, "whitelist", "add", "--block", "--rcpt", "b+x@Example.net",
+                         "spam@unknown.test", "--json"))
+    assert out["target"] == "b@example.net", out
+    listed = json.loads(ctl(mx, "whitelist", "list", "--rcpt", "b+y@example.net",
+                            "--json"))["whitelist"]
+    assert {(e["sender"], e["action"]) for e in listed} == {
+        ("friend@unknown.test", "allow"), ("spam@unknown.test", "block")}
     # b's block refuses the sender for every subaddress of b, at RCPT
-    ctl(mx, "whitelist", "add", "--block", "--rcpt", "b@example.net", "spam@unknown.test")
     rr, r = send(mx, "spam@unknown.test", ["b+news@example.net"])
     assert r is None and rr[0].code == 550 and rr[0].text.startswith("5.7.1"), rr
     assert "rcpt_blocked" in mx.log()
