@@ -15,6 +15,7 @@ With the delimiter empty (the default), b+news is a recipient of its own, as bef
 
 import email
 import email.policy
+import http.client
 import json
 import re
 import subprocess
@@ -23,7 +24,7 @@ import pytest
 
 from dnsserver import dkim_keys, dns  # noqa: F401  (fixtures)
 from harness import poll
-from webenv import BUILD, SRC, Form, Web
+from webenv import BUILD, SRC, Form, Web, free_port
 
 CTL = f"{BUILD}/ctl/eclusectl"
 MESSAGE = (b"From: {sender}\r\nTo: b@example.net\r\nSubject: {subject}\r\n"
@@ -221,3 +222,39 @@ def test_without_delimiter_subaddress_is_its_own(make_smtpd, sink, dns, web, how
         ("b+news@example.net", 1)], out
     msgs = sink.wait_messages(2)
     assert msgs[-1]["rcpt_to"] == ["b+news@example.net"]
+
+
+def test_admin_api_keys_by_mailbox():
+    """ecluse-web's admin API, as eclusectl: a recipient target is its mailbox."""
+    token = "c3ViYWRkci10ZXN0LXRva2Vu"
+    aport = free_port()
+    w = Web("[web]\nadmin_listen = 127.0.0.1:%d\nadmin_tokens = ops:%s\n"
+            "[policy]\nrecipient_delimiter = +\n"
+            "[domain example.org]\nnext_hop = 127.0.0.1:2526\n" % (aport, token),
+            wait_port=aport)
+    try:
+        def call(method, path, body=None):
+            h = {"Authorization": "Bearer " + token}
+            if body is not None:
+                h["Content-Type"] = "application/x-www-form-urlencoded"
+            c = http.client.HTTPConnection("127.0.0.1", aport, timeout=10)
+            try:
+                c.request(method, path, body=body, headers=h)
+                resp = c.getresponse()
+                return resp.status, json.loads(resp.read())
+            finally:
+                c.close()
+
+        st, js = call("POST", "/api/v1/whitelist",
+                      "scope=recipient&target=bob%2Btag%40example.org&sender=a.example")
+        assert st == 201 and js["target"] == "bob@example.org", js
+        st, js = call("GET", "/api/v1/whitelist?scope=recipient&"
+                      "target=bob%2Bother%40example.org")
+        assert st == 200 and [e["target"] for e in js["entries"]] == ["bob@example.org"]
+        assert w.whitelisted("bob@example.org", "x@a.example") == 1
+        st, js = call("DELETE", "/api/v1/whitelist?scope=recipient&"
+                      "target=bob%2Bx%40example.org&sender=a.example")
+        assert st == 200 and js["removed"] is True, js
+        assert w.whitelisted("bob@example.org", "x@a.example") == 0
+    finally:
+        w.stop_clean()
