@@ -24,6 +24,70 @@
 #define CONFIG_MAX_DOMAINS 10000
 /* RFC 1035 2.3.4: a domain name is at most 255 octets. */
 #define DOMAIN_NAME_MAX 255
+/* Slots of the domain index: a power of two, at least twice the domains, so that
+ * a probe sequence ends at an empty slot within a few steps. */
+#define DINDEX_MIN_SLOTS 16
+
+/*
+ * The served domains by name: open addressing with linear probing over indexes
+ * into cf->domains (plus one; 0 is an empty slot). The names are the operator's,
+ * not a client's, so the layout cannot be steered by the names a client asks for.
+ */
+_Static_assert(CONFIG_MAX_DOMAINS < UINT32_MAX, "domain index slots are uint32_t");
+
+struct domain_index {
+	size_t		 cap;		/* room in cf->domains */
+	size_t		 nslots;
+	uint32_t	*slot;
+};
+
+/* FNV-1a of the name folded to lower case (the index is case-insensitive). */
+static size_t
+name_hash(const char *name, size_t len)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		h ^= (unsigned char)tolower((unsigned char)name[i]);
+		h *= 0x100000001b3ULL;
+	}
+	return (size_t)(h ^ (h >> 32));
+}
+
+/* Puts cf->domains[i] in the index, which has room. */
+static void
+dindex_put(struct domain_index *x, const struct config *cf, size_t i)
+{
+	const char *name = cf->domains[i].name;
+	size_t s = name_hash(name, strlen(name)) & (x->nslots - 1);
+
+	while (x->slot[s] != 0)
+		s = (s + 1) & (x->nslots - 1);
+	x->slot[s] = (uint32_t)(i + 1);
+}
+
+/* Room for one more domain, in cf->domains and in the index. */
+static void
+dindex_grow(struct config *cf)
+{
+	struct domain_index *x = cf->dindex;
+	size_t i;
+
+	if (x == NULL)
+		x = cf->dindex = xcalloc(1, sizeof(*x));
+	if (cf->ndomains == x->cap) {
+		x->cap = x->cap ? x->cap * 2 : DINDEX_MIN_SLOTS / 2;
+		cf->domains = xreallocarray(cf->domains, x->cap, sizeof(*cf->domains));
+	}
+	if (2 * (cf->ndomains + 1) > x->nslots) {
+		free(x->slot);
+		x->nslots = x->nslots ? x->nslots * 2 : DINDEX_MIN_SLOTS;
+		x->slot = xcalloc(x->nslots, sizeof(*x->slot));
+		for (i = 0; i < cf->ndomains; i++)
+			dindex_put(x, cf, i);
+	}
+}
 
 enum key_type { K_STR, K_UINT, K_SIZE, K_HOSTPORT, K_MODE, K_BOOL, K_LANG, K_DELIM };
 
@@ -327,13 +391,13 @@ on_key(void *user, const char *section, const char *name, const char *value)
 				    CONFIG_MAX_DOMAINS);
 				return 0;
 			}
-			cf->domains = xreallocarray(cf->domains, cf->ndomains + 1,
-			    sizeof(*cf->domains));
-			d = &cf->domains[cf->ndomains++];
+			dindex_grow(cf);
+			d = &cf->domains[cf->ndomains];
 			memset(d, 0, sizeof(*d));
 			d->name = xstrdup(dname);
 			for (i = 0; d->name[i]; i++)
 				d->name[i] = (char)tolower((unsigned char)d->name[i]);
+			dindex_put(cf->dindex, cf, cf->ndomains++);
 			for (i = 0; i < NKEYS(domain_keys); i++)
 				if (domain_keys[i].def != NULL &&
 				    set_value(&domain_keys[i], d, domain_keys[i].def) != NULL)
@@ -475,15 +539,19 @@ fail:
 const struct domain_config *
 config_domain(const struct config *cf, const char *name, size_t len)
 {
-	size_t i;
+	const struct domain_index *x = cf->dindex;
+	size_t s;
 
 	if (len > 0 && name[len - 1] == '.')
 		len--;
-	for (i = 0; i < cf->ndomains; i++) {
-		const char *d = cf->domains[i].name;
+	if (x == NULL || x->nslots == 0)
+		return NULL;
+	for (s = name_hash(name, len) & (x->nslots - 1); x->slot[s] != 0;
+	    s = (s + 1) & (x->nslots - 1)) {
+		const struct domain_config *d = &cf->domains[x->slot[s] - 1];
 
-		if (strlen(d) == len && strncasecmp(d, name, len) == 0)
-			return &cf->domains[i];
+		if (strlen(d->name) == len && strncasecmp(d->name, name, len) == 0)
+			return d;
 	}
 	return NULL;
 }
@@ -510,6 +578,9 @@ config_free(struct config *cf)
 		free(cf->domains[i].recipient_delimiter);
 	}
 	free(cf->domains);
+	if (cf->dindex != NULL)
+		free(cf->dindex->slot);
+	free(cf->dindex);
 	free(cf->path);
 	free(cf);
 }

@@ -128,13 +128,15 @@ struct config {
 
 	struct domain_config *domains;
 	size_t		 ndomains;
+	struct domain_index *dindex;	/* config.c's: the domains by name */
 };
 
 struct config *config_load(const char *path, char *err, size_t errsz);
 void config_free(struct config *cf);
 
 /* The served domain whose name equals the len bytes at name (ASCII case-insensitive,
- * one trailing dot allowed), or NULL: the one open-relay gate. */
+ * one trailing dot allowed), or NULL: the one open-relay gate. A hash lookup: it
+ * runs for every RCPT and From, and a service may serve CONFIG_MAX_DOMAINS. */
 const struct domain_config *config_domain(const struct config *cf, const char *name,
     size_t len);
 

@@ -49,6 +49,17 @@ tests_unit_test_snapshot_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS) -pthread
 tests_unit_test_snapshot_LDADD = common/libcommon.a $(CMOCKA_LIBS)
 endif
 
+# bench/bench_config: the served-domain gate and reload with many domains.
+noinst_PROGRAMS += bench/bench_config
+bench_bench_config_SOURCES = bench/bench_config.c
+bench_bench_config_LDADD = common/libcommon.a $(INIH_LIBS)
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_config
+fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c
+fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_config_LDADD = common/libcommon.a $(INIH_LIBS)
+endif
+
 # Subaddressing (recipient_delimiter): the mailbox of a recipient address.
 common_libcommon_a_SOURCES += common/mailbox.c common/mailbox.h
 if HAVE_CMOCKA

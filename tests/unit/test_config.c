@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -99,6 +100,62 @@ test_sizes(void **state)
 	assert_non_null(strstr(err, "/nonexistent/ecluse.conf: cannot open"));
 }
 
+/* Domains through the index: every one of many is found by any case and with a
+ * trailing dot, names next to them are not, each keeps its own settings, the
+ * order of the file stays, and a name met again (in any case) is an error at
+ * its line, as the index grows past several sizes. */
+#define MANY_DOMAINS 3000
+
+static void
+test_many_domains(void **state)
+{
+	char err[CONFIG_ERR_MAX] = "", name[64], up[64];
+	size_t cap = MANY_DOMAINS * 64 + 64, n = 0, i, k;
+	char *text = malloc(cap);
+	struct config *cf;
+	const struct domain_config *d;
+
+	assert_non_null(text);
+	for (i = 0; i < MANY_DOMAINS; i++)
+		n += (size_t)snprintf(text + n, cap - n, "[domain c%zu.example]\n"
+		    "next_hop = 127.0.0.1:%zu\n", i, 1000 + i);
+	cf = load(text, err);
+	assert_non_null(cf);
+	assert_int_equal(cf->ndomains, MANY_DOMAINS);
+	for (i = 0; i < MANY_DOMAINS; i++) {
+		snprintf(name, sizeof(name), "c%zu.example", i);
+		assert_string_equal(cf->domains[i].name, name);
+		for (k = 0; name[k] != '\0'; k++)	/* every other letter upper case */
+			up[k] = (char)(k % 2 && islower((unsigned char)name[k]) ?
+			    toupper((unsigned char)name[k]) : name[k]);
+		up[k] = '.';
+		d = config_domain(cf, up, k + 1);
+		assert_ptr_equal(d, &cf->domains[i]);
+		assert_int_equal(d->next_hop.port, 1000 + i);
+		assert_ptr_equal(config_domain(cf, name, k), &cf->domains[i]);
+		assert_null(config_domain(cf, name, k - 1));		/* c1.exampl */
+		assert_null(config_domain(cf, name + 1, k - 1));	/* 1.example */
+		snprintf(name, sizeof(name), "x.c%zu.example", i);
+		assert_null(config_domain(cf, name, strlen(name)));
+	}
+	snprintf(name, sizeof(name), "c%d.example", MANY_DOMAINS);
+	assert_null(config_domain(cf, name, strlen(name)));
+	assert_null(config_domain(cf, "", 0));
+	config_free(cf);
+	unlink(path);
+
+	n = (size_t)snprintf(text, cap, "[domain A.example]\nnext_hop = h:25\n"
+	    "[domain b.example]\nnext_hop = h:25\n");
+	for (i = 0; i < 40; i++)
+		n += (size_t)snprintf(text + n, cap - n, "[domain c%zu.example]\n"
+		    "next_hop = h:25\n", i);
+	snprintf(text + n, cap - n, "[domain a.EXAMPLE]\nnext_hop = h:25\n");
+	assert_null(load(text, err));
+	assert_non_null(strstr(err, ":86: [domain a.EXAMPLE]: domain configured twice"));
+	unlink(path);
+	free(text);
+}
+
 /* host:port forms, and the comparison the daemons use to tell a changed next hop
  * or listener on reload. */
 static void
@@ -136,6 +193,7 @@ main(void)
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_many_domains),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
