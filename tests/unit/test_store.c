@@ -189,7 +189,7 @@ test_open_creates_and_migrates(void **state)
 	store_close(st);
 
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -207,7 +207,7 @@ test_open_creates_and_migrates(void **state)
 	st = open_store();
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
 	sqlite3_close(db);
 }
 
@@ -224,7 +224,7 @@ test_open_empty_file(void **state)
 	assert_int_equal(hold_simple(st, "a@sender.example", "bob@example.org", T0), 1);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
 	sqlite3_close(db);
 }
@@ -1264,6 +1264,7 @@ test_whitelist_migration(void **state)
 	store_close(st);
 	db = raw_open();
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE whitelist DROP COLUMN action;"
+	    "DROP INDEX held_rcpt_mailbox; ALTER TABLE held_rcpt DROP COLUMN mailbox;"
 	    "INSERT INTO whitelist (scope, target, sender, origin, auth_domain, client_net,"
 	    " created) VALUES (2, 'bob@example.org', 'friend.example', 1, '', '', 1);"
 	    "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
@@ -1276,7 +1277,7 @@ test_whitelist_migration(void **state)
 	store_wl_free(v, n);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
 	sqlite3_close(db);
 }
 
@@ -1710,6 +1711,130 @@ test_state_names(void **state)
 	store_close(NULL);
 }
 
+/* Subaddressing: a held copy keeps each recipient's exact address and its mailbox
+ * (store_hold.mailboxes); a list by the mailbox finds the messages of every
+ * subaddress, a list by one subaddress its own; the digest pairs are per mailbox,
+ * one per message even when it went to two subaddresses of one mailbox. */
+static void
+test_held_mailboxes(void **state)
+{
+	static const char *const r1[] = { "alice+news@example.org", "alice+shop@example.org",
+	    "bob@example.org" };
+	static const char *const m1[] = { "alice@example.org", "alice@example.org",
+	    "bob@example.org" };
+	static const char *const r2[] = { "alice@example.org" };
+	static const char *const bad[] = { "alice" };
+	struct store *st = open_store();
+	struct store_hold h1 = sample("x@example.net", r1, 3, "m1\r\n", T0);
+	struct store_hold h2 = sample("y@example.net", r2, 1, "m2\r\n", T0 + 1);
+	struct store_held_filter f = { .rcpt = "Alice@example.org" };
+	struct store_digest_item *v;
+	struct store_digest_claim cl;
+	struct store_held *l, g = { 0 };
+	struct result r = { 0 };
+	int64_t a, b;
+	size_t n;
+
+	h1.mailboxes = m1;
+	a = hold(st, &h1);
+	b = hold(st, &h2);	/* without mailboxes: its own */
+	assert_int_equal(store_held_get(st, a, false, &g), STORE_OK);
+	assert_int_equal(g.nrcpts, 3);
+	assert_string_equal(g.rcpts[0], "alice+news@example.org");
+	assert_string_equal(g.mailboxes[0], "alice@example.org");
+	assert_string_equal(g.rcpts[1], "alice+shop@example.org");
+	assert_string_equal(g.mailboxes[1], "alice@example.org");
+	assert_string_equal(g.mailboxes[2], "bob@example.org");
+	store_held_clear(&g);
+
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(l[0].id, b);
+	assert_string_equal(l[0].mailboxes[0], "alice@example.org");
+	assert_int_equal(l[1].id, a);
+	assert_string_equal(l[1].mailboxes[0], "alice@example.org");
+	store_held_list_free(l, n);
+	f.rcpt = "alice+shop@example.org";
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, a);
+	store_held_list_free(l, n);
+	f.rcpt = "alice+other@example.org";
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	store_held_list_free(l, n);
+
+	assert_int_equal(store_digest_pending(st, T0 + 10, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].rcpt, "alice@example.org");
+	assert_int_equal(v[0].held_id, a);
+	assert_string_equal(v[1].rcpt, "alice@example.org");
+	assert_int_equal(v[1].held_id, b);
+	assert_string_equal(v[2].rcpt, "bob@example.org");
+	store_digest_free(v, n);
+	assert_int_equal(store_digest_claim(st, "alice@example.org", T0 + 20, 60, &cl),
+	    STORE_OK);
+	assert_int_equal(cl.n, 2);
+	assert_int_equal(cl.ids[0], a);
+	assert_int_equal(cl.ids[1], b);
+	assert_int_equal(store_digest_done(st, &cl, T0 + 21), STORE_OK);
+	store_digest_claim_clear(&cl);
+	/* a subaddress has no digest of its own */
+	assert_int_equal(store_digest_claim(st, "alice+news@example.org", T0 + 22, 60, &cl),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_digest_pending(st, T0 + 30, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rcpt, "bob@example.org");
+	store_digest_free(v, n);
+
+	/* a mailbox that is not an address is refused, nothing held */
+	h2.mailboxes = bad;
+	assert_int_equal(store_hold_submit(st, &h2, record, &r), STORE_INVALID);
+	assert_int_equal(r.calls, 0);
+	store_close(st);
+}
+
+/* Migration 5 makes every recipient held before it its own mailbox, in the one
+ * transaction of the migration: the lists and digests go on as before. */
+static void
+test_held_mailbox_migration(void **state)
+{
+	static const char *const r[] = { "alice+news@example.org" };
+	struct store *st = open_store();
+	struct store_hold h = sample("x@example.net", r, 1, "m\r\n", T0);
+	struct store_held_filter f = { .rcpt = "alice+news@example.org" };
+	struct store_digest_item *v;
+	struct store_held *l;
+	sqlite3 *db;
+	int64_t a;
+	size_t n;
+
+	a = hold(st, &h);
+	store_close(st);
+	db = raw_open();
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX held_rcpt_mailbox;"
+	    "ALTER TABLE held_rcpt DROP COLUMN mailbox; PRAGMA user_version = 4", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_store();
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, a);
+	assert_string_equal(l[0].mailboxes[0], "alice+news@example.org");
+	store_held_list_free(l, n);
+	assert_int_equal(store_digest_pending(st, T0 + 10, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rcpt, "alice+news@example.org");
+	store_digest_free(v, n);
+	store_close(st);
+	db = raw_open();
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), 5);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM held_rcpt WHERE mailbox = ''"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name = 'held_rcpt_mailbox'"), 1);
+	sqlite3_close(db);
+}
+
 /* Digests: each (held message, recipient) is pending until a digest listing it is
  * recorded; only held, unexpired messages are pending; records survive reopening. */
 static void
@@ -1891,6 +2016,8 @@ main(void)
 		T(test_whitelist_invalid),
 		T(test_whitelist_block),
 		T(test_whitelist_migration),
+		T(test_held_mailboxes),
+		T(test_held_mailbox_migration),
 		T(test_sender_history),
 		T(test_challenges),
 		T(test_deleting_drops_challenges),
