@@ -171,3 +171,33 @@ def test_read_only_store_refused_at_start(smtpd_binary, procs, tmp_path):
                            timeout=60)
         assert p.returncode != 0
         assert str(db).encode() in p.stderr, p.stderr
+
+
+def test_kill_before_the_550_leaves_nothing_the_client_was_told(make_smtpd, sink, dns,  # noqa: F811
+                                                                 procs, tmp_path):
+    """kill -9 of ecluse-smtpd while the held copy waits for the write lock: the client
+    gets no reply (its message is still its own, it retries), and the store has no
+    half-written copy; the retry, to a restarted daemon, is held once."""
+    db = tmp_path / "ecluse.db"
+    d = make_mx(make_smtpd, sink, dns, db)
+    other = sqlite3.connect(db, timeout=30, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        c = d.client()
+        c.ehlo("mail.client.test")
+        assert c.cmd(f"MAIL FROM:<{SENDER}>").code == 250
+        assert c.cmd("RCPT TO:<b@example.net>").code == 250
+        assert c.cmd("DATA").code == 354
+        c.send(MESSAGE + b".\r\n")
+        time.sleep(1)
+        d.proc.popen.kill()
+        d.proc.popen.wait()
+        d.proc.stopped = True
+        assert c.is_closed() and c.buf == b"", "no reply at all before the kill"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert rows(db, "SELECT count(*) FROM held") == [(0,)]
+    d2 = make_mx(make_smtpd, sink, dns, db)
+    assert_held(send(d2))
+    assert len(ctl_held(d2)) == 1
