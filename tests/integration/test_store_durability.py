@@ -163,12 +163,13 @@ def test_read_only_store_refused_at_start(smtpd_binary, procs, tmp_path):
                            timeout=60)
         assert p.returncode == 0, p.stderr
         subprocess.run(["mount", "-o", "remount,ro", fs], check=True)
-        conf.write_text(f"[smtpd]\nlisten = 127.0.0.1:{harness.free_port()}\nhostname = mx.test\n"
+        conf.write_text(f"[smtpd]\nlisten = 127.0.0.1:{harness.free_port()}\n"
+                        f"hostname = mx.test\n"
                         f"[store]\npath = {db}\ntoken_key = {tmp_path / 'token.key'}\n"
                         f"[domain example.net]\n"
                         f"next_hop = 127.0.0.1:9\n")
-        p = subprocess.run([smtpd_binary, "-c", conf, "-f", "-D", harness.REPO], capture_output=True,
-                           timeout=60)
+        p = subprocess.run([smtpd_binary, "-c", conf, "-f", "-D", harness.REPO],
+                           capture_output=True, timeout=60)
         assert p.returncode != 0
         assert str(db).encode() in p.stderr, p.stderr
 
