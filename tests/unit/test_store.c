@@ -247,6 +247,88 @@ test_open_newer_schema_refused(void **state)
 	assert_non_null(strstr(err, "newer"));
 }
 
+/* Processes (ecluse-smtpd, ecluse-web, eclusectl) opening one fresh file at the same
+ * time: the schema is created once (migrations run under the write lock, the version
+ * read again inside it), every open succeeds, and every process can hold at once. */
+#define OPENERS 6
+static void
+test_open_fresh_file_concurrently(void **state)
+{
+	pid_t pids[OPENERS];
+	sqlite3 *db;
+	int round, i, status;
+
+	for (round = 0; round < 3; round++) {
+		unlink(path);
+		for (i = 0; i < OPENERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				/* no cmocka assertion here: it would jump into the
+				 * parent's copy of the test runner */
+				const char *r[] = { "bob@example.org" };
+				struct store_hold h = sample("a@sender.example", r, 1,
+				    "Subject: x\r\n\r\nbody\r\n", T0);
+				struct result res = { 0 };
+				struct store *st = NULL;
+				struct pollfd pfd = { .events = POLLIN };
+				char err[256];
+
+				if (store_open(path, &st, err, sizeof(err)) != STORE_OK) {
+					fprintf(stderr, "child %d: %s\n", i, err);
+					_exit(1);
+				}
+				if (store_hold_submit(st, &h, record, &res) != STORE_OK)
+					_exit(1);
+				pfd.fd = store_completion_fd(st);
+				while (res.calls == 0 && poll(&pfd, 1, 10000) > 0)
+					store_run_completions(st);
+				store_close(st);
+				_exit(res.calls == 1 && res.err == STORE_OK && res.id > 0 ? 0 : 1);
+			}
+		}
+		for (i = 0; i < OPENERS; i++) {
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		db = raw_open();
+		assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+		assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), OPENERS);
+		assert_int_equal(raw_int(db, "SELECT count(*) FROM digest_round"), 1);
+		sqlite3_close(db);
+	}
+}
+
+/* Another connection holds the write lock past STORE_BUSY_TIMEOUT_MS: a hold's
+ * callback gets STORE_BUSY (smtpd answers 451) and nothing of it is stored; so do
+ * synchronous writes; reads go on. */
+static void
+test_write_lock_held_elsewhere(void **state)
+{
+	struct store *st = open_store();
+	int64_t id = hold_simple(st, "a@sender.example", "bob@example.org", T0);
+	const char *r[] = { "bob@example.org" };
+	struct store_hold h = sample("b@sender.example", r, 1, "Subject: y\r\n\r\nb\r\n", T0);
+	struct store_held got;
+	struct result res = { 0 };
+	sqlite3 *db = raw_open();
+
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_hold_submit(st, &h, record, &res), STORE_OK);
+	wait_completions(st, 1);
+	assert_int_equal(res.err, STORE_BUSY);
+	assert_int_equal(res.id, 0);
+	assert_int_equal(store_release(st, id, STORE_BY_OPERATOR, T0, &admin), STORE_BUSY);
+	assert_int_equal(store_held_get(st, id, false, &got), STORE_OK);
+	assert_int_equal(got.state, STORE_HELD);
+	store_held_clear(&got);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
+	sqlite3_close(db);
+	store_close(st);
+}
+
 static void
 test_open_errors(void **state)
 {
@@ -1994,6 +2076,8 @@ main(void)
 		T(test_open_empty_file),
 		T(test_open_newer_schema_refused),
 		T(test_open_errors),
+		T(test_open_fresh_file_concurrently),
+		T(test_write_lock_held_elsewhere),
 		T(test_hold_roundtrip),
 		T(test_hold_null_sender),
 		T(test_hold_invalid),
