@@ -69,6 +69,29 @@ drop_privileges(const char *user)
 		    strerror(errno));
 }
 
+/*
+ * Started as root with [smtpd] user set: on (1), the effective ids become the user's,
+ * for what the daemon creates on disk; off (0), root's again, to bind the port.
+ * drop_privileges() then gives up root for good.
+ */
+static void
+as_user(const char *user, int on)
+{
+	struct passwd *pw;
+
+	if (user[0] == '\0' || getuid() != 0)
+		return;
+	if (!on) {
+		if (seteuid(0) != 0 || setegid(0) != 0)
+			log_fatal("event=start error=\"cannot regain root: %s\"", strerror(errno));
+		return;
+	}
+	if ((pw = getpwnam(user)) == NULL)
+		log_fatal("event=start error=\"[smtpd] user: no such user %s\"", user);
+	if (setegid(pw->pw_gid) != 0 || seteuid(pw->pw_uid) != 0)
+		log_fatal("event=start error=\"cannot act as %s: %s\"", user, strerror(errno));
+}
+
 /* SIGHUP: the configuration is read again. New sessions use the new one; a session
  * keeps the configuration it started with (env->conf), so nothing is dropped, and a
  * replaced configuration is freed when its last session ends: memory stays bounded
@@ -295,13 +318,21 @@ main(int argc, char **argv)
 		return 0;
 	}
 	env.conf = snapshot_new(cf, free_config);	/* owns cf from here */
-	/* The key and the store before privileges go: both stay open for the daemon's life. */
+	/*
+	 * The key and the store before the port is bound, so that a client is never
+	 * accepted by a daemon without its store; both stay open for the daemon's life.
+	 * Opened as the user the daemon is to run as, as ecluse-web and eclusectl open
+	 * them: a file created here as root (the key, the database, its -wal and -shm)
+	 * would lock them out.
+	 */
+	as_user(cf->user, 1);
 	if (token_key_load(cf->token_key, &key, err, sizeof(err)) != TOKEN_KEY_OK)
 		log_fatal("event=start error=\"[store] token_key: %s\"", err);
 	env.token_key = key;
 	if (store_open(cf->store_path, &store, err, sizeof(err)) != STORE_OK)
 		log_fatal("event=start error=\"[store] path %s: %s\"", cf->store_path, err);
 	env.store = store;
+	as_user(cf->user, 0);
 	if ((env.base = event_base_new()) == NULL)
 		log_fatal("event=start error=\"cannot create event base\"");
 	store_ev = event_new(env.base, store_completion_fd(store), EV_READ | EV_PERSIST,
