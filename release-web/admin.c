@@ -405,6 +405,9 @@ audit_who(const struct admin_req *rq, const char *const *what, size_t n,
 			first = 0;
 			break;
 		}
+		for (k = len; out[k] != '\0'; k++)	/* as the config names it */
+			if (out[k] >= 'A' && out[k] <= 'Z')
+				out[k] = (char)(out[k] - 'A' + 'a');
 		len += (size_t)w;
 		first = 0;
 	}

@@ -178,12 +178,12 @@ admin_tokens_add(struct admin_tokens *t, const char *buf, size_t len,
 
 			if (!same_name && !same_tok)
 				continue;
-			if (same_name != same_tok)
-				*why = same_name ? "name stands for another token elsewhere" :
-				    "token given elsewhere under another name";
-			else if (t->v[k].scope.all || domain == NULL)
+			if (same_tok && (t->v[k].scope.all || domain == NULL))
 				*why = t->v[k].scope.all ? "token also in [web] admin_tokens" :
 				    "token also in a [domain] admin_tokens";
+			else if (same_name != same_tok)
+				*why = same_name ? "name stands for another token elsewhere" :
+				    "token given elsewhere under another name";
 			else {
 				known = 1;
 				continue;
