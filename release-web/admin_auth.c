@@ -161,9 +161,18 @@ admin_tokens_add(struct admin_tokens *t, const char *buf, size_t len,
 			*why = "not a domain name";
 			return -1;
 		}
-		for (i = 0; i < dl; i++)
-			dom[i] = (domain[i] >= 'A' && domain[i] <= 'Z') ?
-			    (char)(domain[i] - 'A' + 'a') : domain[i];
+		for (i = 0; i < dl; i++) {
+			char c = domain[i];
+
+			/* as config.c takes them: letters, digits, '-', non-empty labels */
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' ||
+			    (c == '.' && i > 0 && i + 1 < dl && domain[i + 1] != '.'))) {
+				*why = "not a domain name";
+				return -1;
+			}
+			dom[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+		}
 		dom[dl] = '\0';
 	}
 	if (admin_tokens_parse(buf, len, &in, why) != 0)
