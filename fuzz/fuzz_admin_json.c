@@ -102,10 +102,11 @@ merge_line(struct admin_tokens *t, const char *p, size_t len, size_t line)
 static void
 merge(const char *data, size_t size)
 {
-	struct admin_tokens t = { NULL, 0 };
+	struct admin_tokens t;
 	const char *p = data, *end = data + size, *nl;
 	size_t line = 0;
 
+	memset(&t, 0, sizeof(t));
 	while (p < end) {
 		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			nl = end;

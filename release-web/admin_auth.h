@@ -19,6 +19,7 @@
 #define ECLUSE_ADMIN_AUTH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ADMIN_NAME_MAX		32
 /* Below 16 characters a token can be guessed online; 128 holds any generator's. */
@@ -45,9 +46,17 @@ struct admin_token {
 	struct admin_scope scope;	/* admin_tokens_parse: nothing (all 0, n 0) */
 };
 
+/* The tokens, and two indexes into v (open addressing, plus one; 0 is an empty slot):
+ * by name, and by a keyed hash (SipHash, a random key of this set) of the token, so
+ * that a check and a merge cost the same with ten thousand tokens as with one. */
 struct admin_tokens {
 	struct admin_token	*v;
 	size_t			 n;
+	size_t			 cap;		/* room in v */
+	uint32_t		*byname;
+	uint32_t		*bytoken;
+	size_t			 nslots;
+	unsigned char		 key[16];
 };
 
 /* One list. 0, or -1 with *why (static text) and out empty. The tokens reach
@@ -70,9 +79,11 @@ struct config;
 int admin_tokens_load(const struct config *cf, struct admin_tokens *out, char *err,
     size_t errsz);
 
-/* The token equal to (cred, len), or NULL. Every configured token is compared, each
- * over ADMIN_TOKEN_MAX bytes with sodium_memcmp, so the time does not depend on where
- * a guess differs or which token it is closest to. */
+/* The token equal to (cred, len), or NULL. The candidates are the tokens whose keyed
+ * hash falls in the slots the credential's hash probes (the key is random and never
+ * leaves the process, so which slots tells nothing of a token); each is compared over
+ * ADMIN_TOKEN_MAX bytes with sodium_memcmp, so the time does not depend on where a
+ * guess differs from it. */
 const struct admin_token *admin_tokens_check(const struct admin_tokens *t,
     const char *cred, size_t len);
 

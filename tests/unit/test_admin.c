@@ -170,7 +170,7 @@ find(const struct admin_tokens *t, const char *tok)
 static void
 test_tokens_merge(void **state)
 {
-	struct admin_tokens t = { NULL, 0 };
+	struct admin_tokens t;
 	const struct admin_token *k;
 	const char *why;
 	static const struct { const char *list, *domain, *why; } bad[] = {
@@ -184,6 +184,7 @@ test_tokens_merge(void **state)
 	};
 	size_t i;
 
+	memset(&t, 0, sizeof(t));
 	assert_int_equal(admin_tokens_add(&t, "ops:" TG, strlen("ops:" TG), NULL, &why), 0);
 	assert_int_equal(admin_tokens_add(&t, "acme:" TA, strlen("acme:" TA), "A.Example.",
 	    &why), 0);
