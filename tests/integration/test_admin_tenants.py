@@ -367,3 +367,30 @@ def test_config_tenant_tokens_only(tmp_path):
         "  beta:%s\n" % (TA, TB))
     assert rc == 2 and "%s:%d: [domain a.example] admin_tokens: key set twice" % (
         conf, len(lines)) in err, err
+
+
+def test_cross_domain_transaction_through_smtpd(t, make_smtpd, sink):
+    """The shared message as ecluse-smtpd holds it: one transaction, RCPT to a.example
+    and to b.example (one next hop for both), into the same store ecluse-web reads."""
+    d = make_smtpd({"a.example": sink.addr, "b.example": sink.addr},
+                   sections={"store": {"path": t.store}, "digest": {"interval": 0},
+                             "policy": {"quarantine_threshold": 1,
+                                        "reject_threshold": 100000}})
+    c = d.client()
+    c.ehlo("mail.client.test")
+    assert c.cmd("MAIL FROM:<stranger@unknown.test>").code == 250
+    assert c.cmd("RCPT TO:<v1@a.example>").code == 250
+    assert c.cmd("RCPT TO:<v2@b.example>").code == 250
+    assert c.cmd("DATA").code == 354
+    r = c.cmd(b"From: stranger@unknown.test\r\nSubject: shared\r\n\r\nhello\r\n.")
+    assert r.code == 550, r
+    st, js = t.call(GLOBAL, "GET", "/api/v1/held", sender="stranger@unknown.test")
+    (m,) = js["messages"]
+    assert m["rcpts"] == ["v1@a.example", "v2@b.example"]
+    for token, mine in ((TA, "v1@a.example"), (TB, "v2@b.example")):
+        st, js = t.call(token, "GET", "/api/v1/held", sender="stranger@unknown.test")
+        assert st == 200 and [x["rcpts"] for x in js["messages"]] == [[mine]]
+        assert t.call(token, "POST", "/api/v1/held/%d/release" % m["id"])[0] == 403
+        assert t.call(token, "DELETE", "/api/v1/held/%d" % m["id"])[0] == 403
+    assert t.show(m["id"]) == {"state": "held", "spent": "0", "queue": "0"}
+    assert sink.messages() == []
