@@ -222,3 +222,10 @@ fuzz_fuzz_idna_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_idna_LDADD = auth/libauth.a common/libcommon.a $(IDN2_LIBS)
 endif
 EXTRA_DIST += fuzz/dict/idna.dict
+# bench/bench_opendkim: OpenDKIM on the same kind of message, when libopendkim is there.
+if HAVE_OPENDKIM
+noinst_PROGRAMS += bench/bench_opendkim
+bench_bench_opendkim_SOURCES = bench/bench_opendkim.c
+bench_bench_opendkim_CFLAGS = $(AM_CFLAGS) $(OPENSSL_CFLAGS) $(OPENDKIM_CFLAGS)
+bench_bench_opendkim_LDADD = $(OPENDKIM_LIBS) $(OPENSSL_LIBS)
+endif

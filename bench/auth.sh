@@ -5,6 +5,8 @@
 #      rates: OpenSSL's "openssl speed -seconds 2 rsa2048" verify/s (the best of three
 #      runs, as bench_dkim keeps its best bursts: interference only slows a run),
 #      and bench_dkim's own raw EVP_DigestVerify and crypto_sign_verify_detached;
+#      and, when configure found libopendkim, OpenDKIM on the same kind of message
+#      (bench_opendkim) for comparison;
 #   2. SPF checks per second against a loopback nsd (bench_spf_dns), against the bare
 #      question rate of the same resolver and server;
 #   3. relay rate of authenticated mail (SPF, DKIM and DMARC pass: bench/nsd.py --auth
@@ -29,6 +31,11 @@ prose=$(awk '/rsa2048  dkim, key cache, prose body/ { print $7 }' "$work/dkim.ou
 echo "openssl speed -seconds 2 rsa2048, best of 3: verify $ossl/s"
 echo "rsa2048 dkim (key cache) / openssl speed verify: $(ratio "$dkim" "$ossl")" \
 	"(prose body: $(ratio "$prose" "$ossl"))"
+if [ -x "$B/bench/bench_opendkim" ]; then
+	"$B/bench/bench_opendkim" 3 | tee "$work/opendkim.out"
+	odkim=$(awk '/OpenDKIM/ { print $4 }' "$work/opendkim.out" | tr -d '/s')
+	echo "rsa2048 OpenDKIM / openssl speed verify: $(ratio "$odkim" "$ossl")"
+fi
 
 echo "== SPF against nsd"
 "$B/bench/bench_spf_dns" "$DNS" example.org 127.0.0.1 3 32

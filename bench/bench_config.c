@@ -21,25 +21,10 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "bench/bench.h"
 
 #define ROUNDS 5
 #define NAME_MAX_LEN 64
-
-static __attribute__((noreturn)) void
-die(const char *what)
-{
-	fprintf(stderr, "bench_config: %s\n", what);
-	exit(1);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* A configuration file of n domains customerI.example; its path into path. */
 static void
@@ -52,11 +37,11 @@ write_conf(size_t n, char *path, size_t size)
 	snprintf(path, size, "%s/bench-config-XXXXXX",
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
 	if ((fd = mkstemp(path)) < 0 || (f = fdopen(fd, "w")) == NULL)
-		die("temporary file");
+		bench_die("bench_config", "temporary file");
 	for (i = 0; i < n; i++)
 		fprintf(f, "[domain customer%zu.example]\nnext_hop = 127.0.0.1:2526\n", i);
 	if (fclose(f) != 0)
-		die("write");
+		bench_die("bench_config", "write");
 }
 
 /* Loads per second, best of ROUNDS. */
@@ -68,16 +53,16 @@ load_rate(const char *path)
 	int r, i, per = 5;
 
 	for (r = 0; r < ROUNDS; r++) {
-		double t = now_s(), rate;
+		double t = bench_now(), rate;
 
 		for (i = 0; i < per; i++) {
 			struct config *cf = config_load(path, err, sizeof(err));
 
 			if (cf == NULL)
-				die(err);
+				bench_die("bench_config", err);
 			config_free(cf);
 		}
-		rate = per / (now_s() - t);
+		rate = per / (bench_now() - t);
 		if (rate > best)
 			best = rate;
 	}
@@ -94,7 +79,7 @@ lookup_rate(const struct config *cf, int served, size_t lookups)
 	int r;
 
 	for (r = 0; r < ROUNDS; r++) {
-		double t = now_s(), rate;
+		double t = bench_now(), rate;
 
 		for (i = 0; i < lookups; i++) {
 			size_t k = i % 16;
@@ -112,12 +97,12 @@ lookup_rate(const struct config *cf, int served, size_t lookups)
 			}
 			found += config_domain(cf, names[k], lens[k]) != NULL;
 		}
-		rate = (double)lookups / (now_s() - t);
+		rate = (double)lookups / (bench_now() - t);
 		if (rate > best)
 			best = rate;
 	}
 	if (found != (served ? ROUNDS * lookups : 0))
-		die("a lookup gave the wrong answer");
+		bench_die("bench_config", "a lookup gave the wrong answer");
 	return best;
 }
 
@@ -131,12 +116,12 @@ main(int argc, char **argv)
 	double l1, ln, h1, hn, m1, mn;
 
 	if (n == 0 || lookups == 0)
-		die("usage: bench_config [N [LOOKUPS]]");
+		bench_die("bench_config", "usage: bench_config [N [LOOKUPS]]");
 	write_conf(1, one_path, sizeof(one_path));
 	write_conf(n, many_path, sizeof(many_path));
 	if ((one = config_load(one_path, err, sizeof(err))) == NULL ||
 	    (many = config_load(many_path, err, sizeof(err))) == NULL)
-		die(err);
+		bench_die("bench_config", err);
 	l1 = load_rate(one_path);
 	ln = load_rate(many_path);
 	h1 = lookup_rate(one, 1, lookups);

@@ -37,6 +37,7 @@
 #include "auth/dkim.h"
 #include "auth/dkim_canon.h"
 #include "auth/dns.h"
+#include "bench/bench.h"
 
 #define MSG_SIZE 4096
 #define SELECTOR_NAME "bench._domainkey.example.org"
@@ -62,22 +63,6 @@ struct signed_msg {
 	char		 record[2048];
 };
 
-static __attribute__((noreturn)) void
-die(const char *what)
-{
-	fprintf(stderr, "bench_dkim: %s\n", what);
-	exit(1);
-}
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 struct buf {
 	unsigned char	*p;
 	size_t		 n, cap;
@@ -89,7 +74,7 @@ to_buf(void *arg, const void *p, size_t n)
 	struct buf *b = arg;
 
 	if (n > b->cap - b->n)
-		die("canonical data too long");
+		bench_die("bench_dkim", "canonical data too long");
 	memcpy(b->p + b->n, p, n);
 	b->n += n;
 }
@@ -150,11 +135,11 @@ sign(struct signed_msg *m, int ed, EVP_PKEY *rsa, const unsigned char *edsk,
 	    " d=example.org; s=bench;\r\n h=from:to:subject:date:message-id; bh=%44s;\r\n b=",
 	    ed ? "ed25519-sha256" : "rsa-sha256", "");
 	if (n < 0 || (size_t)n >= sizeof(sighdr))
-		die("signature header");
+		bench_die("bench_dkim", "signature header");
 	blen = fill_body(body, MSG_SIZE - (size_t)n - siglen_guess - 2 - hlen - 2, line);
 
 	if (md == NULL || EVP_DigestInit_ex(md, EVP_sha256(), NULL) != 1)
-		die("sha256");
+		bench_die("bench_dkim", "sha256");
 	b = dkim_body_new(DKIM_CANON_RELAXED, 0, 0, to_md, md);
 	dkim_body_update(b, body, blen);
 	dkim_body_final(b);
@@ -183,14 +168,14 @@ sign(struct signed_msg *m, int ed, EVP_PKEY *rsa, const unsigned char *edsk,
 		m->siglen = sizeof(m->sig);
 		if (EVP_DigestSignInit(md, NULL, EVP_sha256(), NULL, rsa) != 1 ||
 		    EVP_DigestSign(md, m->sig, &m->siglen, m->hdata, m->hlen) != 1)
-			die("RSA sign");
+			bench_die("bench_dkim", "RSA sign");
 	}
 	EVP_MD_CTX_free(md);
 	sodium_bin2base64(b64, sizeof(b64), m->sig, m->siglen, sodium_base64_VARIANT_ORIGINAL);
 	/* The signature field, b= filled, then the header and the body. */
 	n = snprintf(m->msg, sizeof(m->msg), "%.*s%s\r\n%s\r\n", n - 2, sighdr, b64, headers);
 	if (n < 0 || (size_t)n + blen > MSG_SIZE)
-		die("message too long");
+		bench_die("bench_dkim", "message too long");
 	memcpy(m->msg + n, body, blen);
 	m->len = (size_t)n + blen;
 }
@@ -203,7 +188,7 @@ record_rsa(struct signed_msg *m, EVP_PKEY *k)
 	int n = i2d_PUBKEY(k, &p);
 
 	if (n <= 0 || (size_t)n > sizeof(der))
-		die("i2d_PUBKEY");
+		bench_die("bench_dkim", "i2d_PUBKEY");
 	sodium_bin2base64(b64, sizeof(b64), der, (size_t)n, sodium_base64_VARIANT_ORIGINAL);
 	snprintf(m->record, sizeof(m->record), "v=DKIM1; k=rsa; p=%s", b64);
 }
@@ -229,7 +214,7 @@ dkim_once(const struct signed_msg *m, struct dkim_keys *keys)
 
 	dkim_use_keys(ctx, keys);
 	if (dkim_verify_step(ctx, c) != DKIM_NEED_DNS)
-		die("no key question");
+		bench_die("bench_dkim", "no key question");
 	dns_cache_put(c, SELECTOR_NAME, strlen(SELECTOR_NAME), DNS_T_TXT, DNS_OK, &rr, 1);
 	ok = dkim_verify_step(ctx, c) == DKIM_DONE && dkim_nresults(ctx) == 1 &&
 	    dkim_result(ctx, 0)->result == DKIM_PASS;
@@ -284,7 +269,7 @@ struct tools {
 static double
 burst(enum what w, const struct signed_msg *m, const struct tools *t)
 {
-	double start = now_s();
+	double start = bench_now();
 	int i, ok = 1;
 
 	for (i = 0; i < 200; i++) {
@@ -304,8 +289,8 @@ burst(enum what w, const struct signed_msg *m, const struct tools *t)
 			ok &= raw_ed_once(m, t->pk);
 	}
 	if (!ok)
-		die("a verification failed");
-	return 200 / (now_s() - start);
+		bench_die("bench_dkim", "a verification failed");
+	return 200 / (bench_now() - start);
 }
 
 /*
@@ -318,7 +303,7 @@ static void
 measure(const struct signed_msg *m, struct tools *t, const enum what *kinds, size_t nk,
     double secs, double *best)
 {
-	double start = now_s();
+	double start = bench_now();
 	size_t k;
 
 	t->keys = dkim_keys_new();
@@ -331,7 +316,7 @@ measure(const struct signed_msg *m, struct tools *t, const enum what *kinds, siz
 			if (r > best[kinds[k]])
 				best[kinds[k]] = r;
 		}
-	} while (now_s() - start < secs);
+	} while (bench_now() - start < secs);
 	dkim_keys_free(t->keys);
 }
 
@@ -344,7 +329,7 @@ verify_ctx(EVP_PKEY *pub)
 	if (c == NULL || EVP_PKEY_verify_init(c) != 1 ||
 	    EVP_PKEY_CTX_set_rsa_padding(c, RSA_PKCS1_PADDING) != 1 ||
 	    EVP_PKEY_CTX_set_signature_md(c, EVP_sha256()) != 1)
-		die("verify context");
+		bench_die("bench_dkim", "verify context");
 	return c;
 }
 
@@ -361,9 +346,9 @@ main(int argc, char **argv)
 	EVP_PKEY *rsa;
 
 	if (sodium_init() < 0 || secs <= 0)
-		die("init");
+		bench_die("bench_dkim", "init");
 	if ((rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)) == NULL)
-		die("RSA keygen");
+		bench_die("bench_dkim", "RSA keygen");
 	crypto_sign_keypair(pk, sk);
 	sign(&rsa_msg, 0, rsa, NULL, dense_line);
 	sign(&prose_msg, 0, rsa, NULL, prose_line);

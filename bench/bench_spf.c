@@ -23,6 +23,7 @@
 
 #include "auth/dns.h"
 #include "auth/spf.h"
+#include "bench/bench.h"
 
 /* Time spent on each figure. */
 #define RUN_SECONDS 0.6
@@ -99,29 +100,20 @@ full_check(const struct spf_request *req, struct spf_outcome *out)
 	return restarts;
 }
 
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Runs spf_check over a warm cache for RUN_SECONDS; evaluations per second. */
 static double
 rate_warm(const struct spf_request *req, struct dns_cache *c)
 {
 	struct spf_outcome out;
 	unsigned long n = 0, i;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	do {
 		for (i = 0; i < 1000; i++)
 			if (spf_check(req, c, &out) != SPF_DONE)
 				abort();
 		n += 1000;
-	} while ((t = now() - t0) < RUN_SECONDS);
+	} while ((t = bench_now() - t0) < RUN_SECONDS);
 	return (double)n / t;
 }
 
@@ -130,13 +122,13 @@ rate_full(const struct spf_request *req)
 {
 	struct spf_outcome out;
 	unsigned long n = 0, i;
-	double t0 = now(), t;
+	double t0 = bench_now(), t;
 
 	do {
 		for (i = 0; i < 100; i++)
 			full_check(req, &out);
 		n += 100;
-	} while ((t = now() - t0) < RUN_SECONDS);
+	} while ((t = bench_now() - t0) < RUN_SECONDS);
 	return (double)n / t;
 }
 

@@ -28,6 +28,7 @@
 #include "auth/dns.h"
 #include "auth/resolver.h"
 #include "auth/spf.h"
+#include "bench/bench.h"
 
 #define CONCURRENCY_MAX 256
 #define DNS_TIMEOUT_MS	2000
@@ -52,19 +53,12 @@ static unsigned long done, questions;
 static void next(struct slot *s);
 
 static void
-fail(const char *what)
-{
-	fprintf(stderr, "bench_spf_dns: %s\n", what);
-	exit(1);
-}
-
-static void
 on_answer(void *arg, int stored)
 {
 	struct slot *s = arg;
 
 	if (stored != 0)
-		fail("DNS cache full");
+		bench_die("bench_spf_dns", "DNS cache full");
 	if (phase == PH_DNS) {
 		done++;
 		questions++;
@@ -102,7 +96,7 @@ next(struct slot *s)
 			continue;
 		}
 		if (resolver_fill(res, s->cache, on_answer, s) == NULL)
-			fail("no question to ask");
+			bench_die("bench_spf_dns", "no question to ask");
 		return;
 	}
 }
@@ -114,15 +108,6 @@ on_stop(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	(void)arg;
 	stopping = 1;
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* Runs one phase; returns units done per second (questions/s of a phase in *q). */
@@ -141,11 +126,11 @@ run(enum phase ph, double seconds, unsigned conc, double *qrate)
 	active = conc;
 	memset(slots, 0, sizeof(slots));
 	evtimer_add(stop, &tv);
-	t0 = now();
+	t0 = bench_now();
 	for (i = 0; i < conc; i++)
 		next(&slots[i]);
 	event_base_dispatch(base);
-	t = now() - t0;
+	t = bench_now() - t0;
 	event_free(stop);
 	*qrate = (double)questions / t;
 	return (double)done / t;
@@ -173,7 +158,7 @@ main(int argc, char **argv)
 	else if (inet_pton(AF_INET6, argv[3], req.ip) == 1)
 		req.family = AF_INET6;
 	else
-		fail("IP is not an address");
+		bench_die("bench_spf_dns", "IP is not an address");
 	req.helo = "mail.bench.test";
 	req.helo_len = strlen(req.helo);
 	snprintf(from, sizeof(from), "bench@%s", domain);
@@ -181,10 +166,10 @@ main(int argc, char **argv)
 	req.mail_from_len = strlen(from);
 	req.now = time(NULL);
 	if ((base = event_base_new()) == NULL)
-		fail("event_base_new");
+		bench_die("bench_spf_dns", "event_base_new");
 	if ((res = resolver_new(base, argv[1], DNS_TIMEOUT_MS, DNS_TRIES, err,
 	    sizeof(err))) == NULL)
-		fail(err);
+		bench_die("bench_spf_dns", err);
 	/* one short round first: c-ares sockets open, the server's caches warm */
 	(void)run(PH_SPF, 1, conc, &unused);
 	qps = run(PH_DNS, seconds, conc, &unused);

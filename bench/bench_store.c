@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "store/store.h"
+#include "bench/bench.h"
 
 #define BODY_BYTES 4096
 
@@ -28,15 +29,6 @@ struct run {
 	struct store	*st;
 	size_t		 total, submitted, done, failed;
 };
-
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void submit_one(struct run *r);
 
@@ -91,14 +83,14 @@ run(const char *dir, const char *name, size_t total, size_t inflight, uint64_t *
 	}
 	pfd.fd = store_completion_fd(r.st);
 	pfd.events = POLLIN;
-	t0 = now_s();
+	t0 = bench_now();
 	for (i = 0; i < inflight && r.submitted < total; i++)
 		submit_one(&r);
 	while (r.done < total) {
 		if (poll(&pfd, 1, -1) > 0)
 			store_run_completions(r.st);
 	}
-	t1 = now_s();
+	t1 = bench_now();
 	store_commit_stats(r.st, &cs);
 	*txns = cs.transactions;
 	store_close(r.st);

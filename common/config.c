@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "common/config.h"
+#include "common/mailbox.h"
 #include "common/xmalloc.h"
 
 /* An MX filtering service runs many customer domains, but not without bound. */
@@ -88,7 +89,7 @@ dindex_grow(struct config *cf)
 	}
 }
 
-enum key_type { K_STR, K_UINT, K_SIZE, K_HOSTPORT, K_MODE, K_BOOL, K_LANG };
+enum key_type { K_STR, K_UINT, K_SIZE, K_HOSTPORT, K_MODE, K_BOOL, K_LANG, K_DELIM };
 
 struct key {
 	const char	*section;
@@ -162,6 +163,7 @@ static const struct key keys[] = {
 	{ "policy", "weight_unusual_origin", K_UINT, F(weight_unusual_origin), "2", 0, 1000 },
 	{ "policy", "weight_from_served_unauth", K_UINT, F(weight_from_served_unauth), "6", 0, 1000 },
 	{ "policy", "dnsbl_zones", K_STR, F(dnsbl_zones), "", 0, 0 },
+	{ "policy", "recipient_delimiter", K_DELIM, F(recipient_delimiter), "", 0, 0 },
 	{ "digest", "interval", K_UINT, F(digest_interval), "86400", 0, 86400 },
 	{ "digest", "at", K_STR, F(digest_at), "08:00", 0, 0 },
 };
@@ -174,6 +176,8 @@ static const struct key domain_keys[] = {
 	{ "domain", "quarantine_threshold", K_UINT, D(quarantine_threshold), NULL, 1, 100000 },
 	{ "domain", "reject_threshold", K_UINT, D(reject_threshold), NULL, 1, 100000 },
 	{ "domain", "admin_tokens", K_STR, D(admin_tokens), "", 0, 0 },
+	/* NULL default: the [policy] value, set after the whole file */
+	{ "domain", "recipient_delimiter", K_DELIM, D(recipient_delimiter), NULL, 0, 0 },
 };
 
 #define NKEYS(t) (sizeof(t) / sizeof((t)[0]))
@@ -274,6 +278,7 @@ static const char *
 set_value(const struct key *k, void *base, const char *v)
 {
 	char *field = (char *)base + k->off;
+	const char *why;
 	char *end;
 	unsigned long long n, mult = 1;
 
@@ -303,6 +308,12 @@ set_value(const struct key *k, void *base, const char *v)
 			*(int *)field = 0;
 		else
 			return "expected yes or no";
+		return NULL;
+	case K_DELIM:
+		if (!mailbox_delims_valid(v, strlen(v), &why))
+			return why;
+		free(*(char **)field);
+		*(char **)field = xstrdup(v);
 		return NULL;
 	case K_LANG:
 		if (strcmp(v, "en") != 0 && strcmp(v, "fr") != 0)
@@ -498,6 +509,8 @@ config_load(const char *path, char *err, size_t errsz)
 		/* after the whole file: [policy] may come after the domain sections */
 		if (d->quarantine_threshold == 0)
 			d->quarantine_threshold = cf->quarantine_threshold;
+		if (d->recipient_delimiter == NULL)
+			d->recipient_delimiter = xstrdup(cf->recipient_delimiter);
 		if (d->reject_threshold == 0)
 			d->reject_threshold = cf->reject_threshold;
 		if (d->quarantine_threshold > d->reject_threshold) {
@@ -583,7 +596,7 @@ config_free(struct config *cf)
 	for (i = 0; i < NKEYS(keys); i++) {
 		char *field = (char *)cf + keys[i].off;
 
-		if (keys[i].type == K_STR)
+		if (keys[i].type == K_STR || keys[i].type == K_DELIM)
 			free(*(char **)field);
 		else if (keys[i].type == K_HOSTPORT)
 			free(((struct hostport *)field)->host);
@@ -593,6 +606,7 @@ config_free(struct config *cf)
 		free(cf->domains[i].next_hop.host);
 		free(cf->domains[i].language);
 		free(cf->domains[i].admin_tokens);
+		free(cf->domains[i].recipient_delimiter);
 	}
 	free(cf->domains);
 	if (cf->dindex != NULL)

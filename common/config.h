@@ -38,6 +38,9 @@ struct domain_config {
 	 * names admin_tokens_line (0: the key is not set) in its errors. */
 	char		*admin_tokens;
 	unsigned	 admin_tokens_line;
+	/* Subaddressing for this domain's recipients (common/mailbox.h): the
+	 * [policy] value unless the section sets it; "" none. */
+	char		*recipient_delimiter;
 };
 
 /* off: no checks and no verdict, a plain relay MX (the operator's bypass while,
@@ -119,6 +122,10 @@ struct config {
 	unsigned	 weight_unusual_origin;
 	unsigned	 weight_from_served_unauth;
 	char		*dnsbl_zones;	/* "zone,zone"; checked by dnsbl_zones_parse() */
+	/* Characters that end a recipient's mailbox in its local part ("+": alice+news
+	 * is alice's): whitelists, blocks, recipient pages and digests are kept per
+	 * mailbox (common/mailbox.h); "" none. Each domain's value is in domains[]. */
+	char		*recipient_delimiter;
 
 	/* [digest]: ecluse-smtpd's schedule; checked by digest_when_parse() */
 	unsigned	 digest_interval;	/* seconds between rounds; 0: off */

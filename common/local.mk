@@ -59,3 +59,19 @@ fuzz_fuzz_config_SOURCES = fuzz/fuzz_config.c
 fuzz_fuzz_config_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
 fuzz_fuzz_config_LDADD = common/libcommon.a $(INIH_LIBS)
 endif
+
+# Subaddressing (recipient_delimiter): the mailbox of a recipient address.
+common_libcommon_a_SOURCES += common/mailbox.c common/mailbox.h
+if HAVE_CMOCKA
+check_PROGRAMS += tests/unit/test_mailbox
+TESTS += tests/unit/test_mailbox
+tests_unit_test_mailbox_SOURCES = tests/unit/test_mailbox.c
+tests_unit_test_mailbox_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
+tests_unit_test_mailbox_LDADD = common/libcommon.a $(CMOCKA_LIBS) $(INIH_LIBS)
+endif
+if ENABLE_FUZZING
+noinst_PROGRAMS += fuzz/fuzz_mailbox
+fuzz_fuzz_mailbox_SOURCES = fuzz/fuzz_mailbox.c
+fuzz_fuzz_mailbox_LDFLAGS = $(AM_LDFLAGS) $(FUZZ_LDFLAGS)
+fuzz_fuzz_mailbox_LDADD = common/libcommon.a $(INIH_LIBS)
+endif

@@ -15,7 +15,9 @@
  * its authentication, and a block beats an allow (smtpd/whitelist.h). One (scope,
  * target, sender) is either allowed or blocked: adding one replaces the other. remove
  * removes either; list shows both (its ACTION column, "action" in JSON) unless
- * --block asks for the blocks only. Changes go to the audit log.
+ * --block asks for the blocks only. Changes go to the audit log. Under subaddressing
+ * ([policy] recipient_delimiter) entries are kept per mailbox: --rcpt b+tag@d names
+ * b@d's entries (common/mailbox.h), the target the output shows.
  */
 #include "config.h"
 
@@ -26,6 +28,7 @@
 #include <time.h>
 
 #include "common/config.h"
+#include "common/mailbox.h"
 #include "ctl/ctl.h"
 #include "ctl/ctlstore.h"
 #include "ctl/output.h"
@@ -58,6 +61,7 @@ struct wl_args {
 	bool			 scoped;	/* a scope option was given */
 	enum store_wl_scope	 scope;
 	const char		*target;
+	char			 mailbox[MAILBOX_ADDR_MAX + 1];	/* of --rcpt */
 	const char		*sender;	/* list: --sender */
 	int64_t			 expires;
 	int64_t			 after;
@@ -68,7 +72,7 @@ struct wl_args {
 
 /* Parses the options of every subcommand; each then refuses what it has no use for. */
 static int
-parse(int argc, char **argv, bool is_list, struct wl_args *a)
+parse(const struct config *cf, int argc, char **argv, bool is_list, struct wl_args *a)
 {
 	static const struct option opts[] = {
 		{ "rcpt", required_argument, NULL, 'r' },
@@ -84,6 +88,7 @@ parse(int argc, char **argv, bool is_list, struct wl_args *a)
 	};
 	char *end;
 	long long lim;
+	size_t len;
 	int ch;
 
 	memset(a, 0, sizeof(*a));
@@ -101,6 +106,10 @@ parse(int argc, char **argv, bool is_list, struct wl_args *a)
 			a->scope = ch == 'r' ? STORE_WL_RECIPIENT : ch == 'd' ? STORE_WL_DOMAIN :
 			    STORE_WL_GLOBAL;
 			a->target = ch == 'g' ? "" : optarg;
+			/* not an address: left as it is, for the store to refuse */
+			if (ch == 'r' && mailbox_of_config(cf, optarg, strlen(optarg),
+			    a->mailbox, &len) == MAILBOX_OK)
+				a->target = a->mailbox;
 			break;
 		case 's':
 			if (!is_list)
@@ -164,7 +173,7 @@ entry_json(FILE *f, const struct store_wl_entry *e)
 }
 
 static int
-wl_list(struct store *st, int argc, char **argv)
+wl_list(const struct config *cf, struct store *st, int argc, char **argv)
 {
 	struct store_wl_filter f = { .any_scope = true, .any_action = true };
 	struct store_wl_entry *v;
@@ -173,7 +182,7 @@ wl_list(struct store *st, int argc, char **argv)
 	char t1[OUT_TIME_MAX], t2[OUT_TIME_MAX];
 	size_t n, i;
 
-	if (parse(argc, argv, true, &a) != 0 || optind != argc)
+	if (parse(cf, argc, argv, true, &a) != 0 || optind != argc)
 		return usage();
 	if (a.scoped) {
 		f.any_scope = false;
@@ -217,7 +226,7 @@ wl_list(struct store *st, int argc, char **argv)
 }
 
 static int
-wl_change(struct store *st, bool add, int argc, char **argv)
+wl_change(const struct config *cf, struct store *st, bool add, int argc, char **argv)
 {
 	struct store_wl_entry e;
 	struct store_actor by;
@@ -226,7 +235,7 @@ wl_change(struct store *st, bool add, int argc, char **argv)
 	char who[STORE_WHO_MAX], what[64];
 	int64_t id = 0, now = (int64_t)time(NULL);
 
-	if (parse(argc, argv, false, &a) != 0 || optind + 1 != argc)
+	if (parse(cf, argc, argv, false, &a) != 0 || optind + 1 != argc)
 		return usage();
 	if (!a.scoped) {
 		fprintf(stderr, "eclusectl: whitelist: give one of --rcpt, --domain or"
@@ -298,9 +307,9 @@ cmd_whitelist_exec(const struct config *cf, int argc, char **argv)
 		return CTL_EXIT_FAILURE;
 	optind = 0;
 	if (strcmp(sub, "list") == 0)
-		status = wl_list(st, argc - 1, argv + 1);
+		status = wl_list(cf, st, argc - 1, argv + 1);
 	else
-		status = wl_change(st, strcmp(sub, "add") == 0, argc - 1, argv + 1);
+		status = wl_change(cf, st, strcmp(sub, "add") == 0, argc - 1, argv + 1);
 	store_close(st);
 	return status;
 }

@@ -249,6 +249,10 @@ start_one(struct digest_round *r, const char *rcpt, size_t npairs)
 		settle(r, r->claim.rcpt, r->nheld, r->why);
 		return -1;
 	}
+	/* The claim and the reads above may have waited for another process's write
+	 * lock: timers set from the loop's cached time would start the send's relay
+	 * timeouts that much in the past. */
+	event_base_update_cache_time(r->env.base);
 	r->c = client_connect(r->env.base, r->env.dns, d->next_hop.host, d->next_hop.port,
 	    cf->hostname, &to, on_ehlo, r);
 	if (r->c == NULL) {

@@ -34,6 +34,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/xmalloc.h"
+#include "common/mailbox.h"
 #include "release-web/admin.h"
 #include "release-web/admin_scope.h"
 #include "release-web/form.h"
@@ -555,12 +556,15 @@ wl_json(struct json *j, const struct store_wl_entry *e)
 	json_obj_close(j);
 }
 
-/* scope and target from f, checked together: 0, or -1 with the 400 set. */
+/* scope and target from f, checked together: 0, or -1 with the 400 set. A recipient
+ * target is its mailbox under subaddressing (common/mailbox.h), in mbox: entries are
+ * kept per mailbox. */
 static int
-wl_scope(const struct form *f, int required, struct store_wl_filter *flt,
-    struct admin_reply *r)
+wl_scope(const struct config *cf, const struct form *f, int required,
+    struct store_wl_filter *flt, char mbox[MAILBOX_ADDR_MAX + 1], struct admin_reply *r)
 {
 	const char *s = get(f, "scope"), *t = get(f, "target");
+	size_t len;
 
 	flt->any_scope = s == NULL;
 	flt->target = t;
@@ -590,6 +594,10 @@ wl_scope(const struct form *f, int required, struct store_wl_filter *flt,
 		    "target: expected a recipient address" : "target: expected a domain");
 		return -1;
 	}
+	/* not an address: left as it is, for the store to refuse */
+	if (flt->scope == STORE_WL_RECIPIENT && t != NULL &&
+	    mailbox_of_config(cf, t, strlen(t), mbox, &len) == MAILBOX_OK)
+		flt->target = mbox;
 	return 0;
 }
 
@@ -603,13 +611,15 @@ target_scope(const struct store_wl_filter *flt)
 }
 
 static void
-wl_list(struct store *st, const struct admin_req *rq, struct admin_reply *r)
+wl_list(const struct config *cf, struct store *st, const struct admin_req *rq,
+    struct admin_reply *r)
 {
 	static const struct param ps[] = { { "scope", 0 }, { "target", 0 },
 	    { "sender", 0 }, { "action", 0 }, { "after", 1 }, { "limit", 1 }, { NULL, 0 } };
 	const struct admin_scope *sc = rq->scope;
 	struct store_wl_filter flt;
 	struct store_wl_entry *v = NULL;
+	char mbox[MAILBOX_ADDR_MAX + 1];
 	struct form f;
 	struct json j;
 	size_t n = 0, i, limit, shown = 0;
@@ -619,7 +629,7 @@ wl_list(struct store *st, const struct admin_req *rq, struct admin_reply *r)
 	if (params(rq->query, rq->querylen, ps, &f, r) != 0)
 		return;
 	memset(&flt, 0, sizeof(flt));
-	if (wl_scope(&f, 0, &flt, r) != 0 ||
+	if (wl_scope(cf, &f, 0, &flt, mbox, r) != 0 ||
 	    wl_action(&f, &flt.any_action, &flt.action, r) != 0)
 		goto out;
 	flt.sender = get(&f, "sender");
@@ -668,7 +678,8 @@ out:
 }
 
 static void
-wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_reply *r)
+wl_change(const struct config *cf, struct store *st, const struct admin_req *rq, int add,
+    struct admin_reply *r)
 {
 	static const struct param add_ps[] = { { "scope", 0 }, { "target", 0 },
 	    { "sender", 0 }, { "action", 0 }, { "expires", 1 }, { NULL, 0 } };
@@ -678,6 +689,7 @@ wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_re
 	struct store_actor by = { who, rq->client };
 	struct store_wl_filter flt;
 	struct store_wl_entry ent;
+	char mbox[MAILBOX_ADDR_MAX + 1];
 	struct form f;
 	struct json j;
 	int64_t id = 0;
@@ -690,7 +702,7 @@ wl_change(struct store *st, const struct admin_req *rq, int add, struct admin_re
 	    params(rq->query, rq->querylen, rm_ps, &f, r) != 0)
 		return;
 	memset(&flt, 0, sizeof(flt));
-	if (wl_scope(&f, 1, &flt, r) != 0)
+	if (wl_scope(cf, &f, 1, &flt, mbox, r) != 0)
 		goto out;
 	if (get(&f, "sender") == NULL || get(&f, "sender")[0] == '\0') {
 		admin_error(r, 400, "sender: required (an address or a domain)");
@@ -974,11 +986,11 @@ admin_handle(const struct admin_ctx *a, const struct admin_req *rq,
 	case H_RELEASE: held_one(st, rq, id, "release", r); break;
 	case WL:
 		if (is(rq, "POST"))
-			wl_change(st, rq, 1, r);
+			wl_change(a->cf, st, rq, 1, r);
 		else if (is(rq, "DELETE"))
-			wl_change(st, rq, 0, r);
+			wl_change(a->cf, st, rq, 0, r);
 		else
-			wl_list(st, rq, r);
+			wl_list(a->cf, st, rq, r);
 		break;
 	case DOMAINS: domains(a, st, rq, r); break;
 	case STATS: stats(st, rq, r); break;

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <sodium.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -300,6 +301,16 @@ recipient_get(const struct web *w, const struct release_req *q, struct reply *r)
 	free(c.address);
 }
 
+/* Whether recipient i of h is this page's: its address, or its mailbox (held for a
+ * subaddress, common/mailbox.h). The held list of the page matches the same way
+ * (store_held_filter.rcpt). */
+static bool
+is_mine(const struct ctx *c, const struct store_held *h, size_t i)
+{
+	return strcasecmp(h->rcpts[i], c->address) == 0 ||
+	    strcasecmp(h->mailboxes[i], c->address) == 0;
+}
+
 /* The message id of the form when it is a message of this recipient, loaded in h;
  * else answers 404 (exactly as for an id that does not exist) and returns -1. */
 static int
@@ -327,7 +338,7 @@ own_message(struct ctx *c, const struct form_field *id, struct store_held *h)
 		return -1;
 	}
 	for (i = 0; i < h->nrcpts; i++)
-		if (strcasecmp(h->rcpts[i], c->address) == 0 && h->state != STORE_DELETED)
+		if (is_mine(c, h, i) && h->state != STORE_DELETED)
 			return 0;
 	store_held_clear(h);
 unknown:
@@ -367,7 +378,7 @@ do_delete(struct ctx *c, const struct form_field *id, const struct store_actor *
 	if (own_message(c, id, &h) != 0)
 		return;
 	for (i = 0; i < h.nrcpts; i++)
-		if (strcasecmp(h.rcpts[i], c->address) != 0) {
+		if (!is_mine(c, &h, i)) {
 			/* the message is also another recipient's: not ours to delete */
 			log_refusal(c, "shared_message");
 			show(c, 409, "shared");

@@ -111,8 +111,9 @@ blocked(struct ctx *c)
 	if (c->h.mail_from[0] == '\0')
 		return STORE_OK;	/* the null sender matches no entry */
 	for (i = 0; i < c->h.nrcpts && e == STORE_OK; i++) {
-		if ((e = store_wl_lookup(c->st, c->h.rcpts[i], c->h.mail_from, c->now, &v,
-		    &n)) != STORE_OK)
+		/* entries are kept per mailbox (store_hold.mailboxes) */
+		if ((e = store_wl_lookup(c->st, c->h.mailboxes[i], c->h.mail_from, c->now,
+		    &v, &n)) != STORE_OK)
 			break;
 		for (k = 0; k < n; k++)
 			if (v[k].action == STORE_WL_BLOCK)
@@ -402,7 +403,8 @@ whitelist(struct ctx *c, const struct store_actor *by)
 	for (i = 0; i < c->h.nrcpts; i++) {
 		struct store_wl_entry e = {
 			.scope = STORE_WL_RECIPIENT,
-			.target = c->h.rcpts[i],
+			/* the mailbox: a later message to any of its subaddresses */
+			.target = c->h.mailboxes[i],
 			.sender = c->h.mail_from,
 			.origin = STORE_WL_BY_RELEASE,
 			/* what the sender was seen as when held: a later message must

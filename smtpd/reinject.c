@@ -670,17 +670,25 @@ job_route(struct job *j)
 	return NULL;
 }
 
+/* Starts the attempt of a claim made at claimed (the time the store counts its lease
+ * from: the claim may have waited for a lock since). */
 static void
-job_start(struct reinject *r, struct store_claim *cl)
+job_start(struct reinject *r, struct store_claim *cl, int64_t claimed)
 {
 	struct job *j = xcalloc(1, sizeof(*j));
-	const struct timeval budget = { (time_t)(r->lease - REINJECT_LEASE_MARGIN), 0 };
+	struct timeval budget = { 1, 0 };
+	int64_t left;
 	const char *err;
 
 	j->r = r;
 	j->claim = *cl;
 	memset(cl, 0, sizeof(*cl));
-	j->lease_end = (int64_t)time(NULL) + r->lease;
+	j->lease_end = claimed + r->lease;
+	/* The budget ends REINJECT_LEASE_MARGIN before the lease the store wrote; at
+	 * least a second, and job_data refuses to send the data past that point. */
+	left = j->lease_end - REINJECT_LEASE_MARGIN - (int64_t)time(NULL);
+	if (left > 1)
+		budget.tv_sec = (time_t)left;
 	j->next = r->jobs;
 	r->jobs = j;
 	r->running++;
@@ -710,10 +718,15 @@ on_timer(evutil_socket_t fd, short what, void *arg)
 	enum store_err e = STORE_OK;
 
 	while (r->running < r->lim.concurrency) {
+		now = (int64_t)time(NULL);
 		e = store_reinject_claim(r->st, now, r->lease, &cl);
+		/* The claim may have waited for another process's write lock: the loop's
+		 * cached time would start the attempt's timers (relay timeouts, budget)
+		 * that much in the past. */
+		event_base_update_cache_time(r->base);
 		if (e != STORE_OK)
 			break;
-		job_start(r, &cl);
+		job_start(r, &cl, now);
 	}
 	if (e != STORE_OK && e != STORE_NOTFOUND)
 		log_err("event=reinject_store_error op=claim error=\"%s: %s\"",

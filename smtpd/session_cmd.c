@@ -27,6 +27,7 @@
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/mailbox.h"
 #include "common/xmalloc.h"
 #include "smtpd/data.h"
 #include "smtpd/parse.h"
@@ -36,18 +37,22 @@
 
 /* The whitelist entries that may let this sender reach the pending recipient, into
  * st. Returns true when an entry blocks the sender for it (smtpd/whitelist.h), with
- * that entry's scope and sender in why. */
+ * that entry's scope and sender in why. Entries are kept per mailbox: alice's reach
+ * alice+news under subaddressing (common/mailbox.h). */
 static bool
 whitelist_of(struct session *s, struct whitelist_standing *st, char *why, size_t whysz)
 {
 	static const char *const scope[] = { "global", "domain", "recipient" };
+	char mbox[MAILBOX_ADDR_MAX + 1];
 	struct store_wl_entry *v = NULL;
 	const struct store_wl_entry *b;
-	size_t n = 0;
+	size_t n = 0, mlen;
 
 	/* the null sender matches no entry; a store error: unknown, never blocked (the
-	 * mail is then filtered as any unknown sender's) */
-	if (s->from.len == 0 || store_wl_lookup(s->env->store, s->pending.addr,
+	 * mail is then filtered as any unknown sender's); a recipient smtp_parse_rcpt
+	 * took always has a mailbox */
+	if (s->from.len == 0 || mailbox_of_config(s->cf, s->pending.addr, s->pending.len,
+	    mbox, &mlen) != MAILBOX_OK || store_wl_lookup(s->env->store, mbox,
 	    s->from.addr, (int64_t)time(NULL), &v, &n) != STORE_OK)
 		n = 0;
 	whitelist_standing(v, n, (const struct sockaddr *)&s->sa, st);

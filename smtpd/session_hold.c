@@ -21,6 +21,7 @@
 #include <event2/bufferevent.h>
 
 #include "common/log.h"
+#include "common/mailbox.h"
 #include "common/template.h"
 #include "common/token.h"
 #include "common/xmalloc.h"
@@ -113,13 +114,27 @@ session_hold(struct session *s, const struct auth_result *res, const char *reaso
 	struct hold_ticket *tk;
 	time_t now = time(NULL);
 	struct evbuffer *all = evbuffer_new();
+	char (*mbox)[MAILBOX_ADDR_MAX + 1] = xcalloc(s->nrcpts, sizeof(*mbox));
+	const char **mboxes = xcalloc(s->nrcpts, sizeof(*mboxes));
 	enum store_err e;
+	size_t i, mlen;
+
+	/* the recipient page and the digest of each recipient's mailbox list the copy;
+	 * a recipient smtp_parse_rcpt took always has a mailbox, and one that had
+	 * none would be its own */
+	for (i = 0; i < s->nrcpts; i++) {
+		if (mailbox_of_config(s->cf, s->rcpts[i], strlen(s->rcpts[i]), mbox[i],
+		    &mlen) != MAILBOX_OK)
+			snprintf(mbox[i], sizeof(mbox[i]), "%s", s->rcpts[i]);
+		mboxes[i] = mbox[i];
+	}
 
 	evbuffer_add_buffer_reference(all, s->head);
 	evbuffer_add_buffer_reference(all, s->body);
 	memset(&h, 0, sizeof(h));
 	h.mail_from = s->from.addr;
 	h.rcpts = (const char *const *)s->rcpts;
+	h.mailboxes = mboxes;
 	h.nrcpts = s->nrcpts;
 	h.client_addr = s->ip;
 	h.helo = s->helo;
@@ -136,8 +151,10 @@ session_hold(struct session *s, const struct auth_result *res, const char *reaso
 	tk = xcalloc(1, sizeof(*tk));
 	tk->s = s;
 	tk->expires = h.expires;
-	e = store_hold_submit(s->env->store, &h, on_held, tk);
+	e = store_hold_submit(s->env->store, &h, on_held, tk);	/* copies h */
 	evbuffer_free(all);
+	free(mboxes);
+	free(mbox);
 	if (e != STORE_OK) {
 		free(tk);
 		log_err("session=%s event=hold_failed error=\"%s: %s\"", s->id,

@@ -14,21 +14,23 @@
 #include "common/xmalloc.h"
 #include "store/sqlite_int.h"
 
-/* A pair (r, its message h) is pending at ?1 when the message is held and not
- * expired, no digest listed it, and no live lease holds it. */
+/* A pair (r's mailbox, its message h) is pending at ?1 when the message is held and
+ * not expired, no digest listed it, and no live lease holds it. The address columns
+ * of digested and digest_lease hold mailboxes (migration 5 made every older
+ * recipient its own mailbox, so records made before stay valid). */
 #define PENDING_PAIR \
     " h.state = 1 AND h.expires > ?1 AND NOT EXISTS" \
-    " (SELECT 1 FROM digested d WHERE d.held_id = r.held_id AND d.address = r.address)" \
+    " (SELECT 1 FROM digested d WHERE d.held_id = r.held_id AND d.address = r.mailbox)" \
     " AND NOT EXISTS (SELECT 1 FROM digest_lease l WHERE l.held_id = r.held_id" \
-    " AND l.address = r.address AND l.lease_until > ?1)"
+    " AND l.address = r.mailbox AND l.lease_until > ?1)"
 
 static const char sql_digest_pending[] =
-    "SELECT r.held_id, r.address FROM held_rcpt r JOIN held h ON h.id = r.held_id"
+    "SELECT DISTINCT r.held_id, r.mailbox FROM held_rcpt r JOIN held h ON h.id = r.held_id"
     " WHERE" PENDING_PAIR
-    " ORDER BY r.address COLLATE NOCASE, r.held_id LIMIT ?2";
+    " ORDER BY r.mailbox COLLATE NOCASE, r.held_id LIMIT ?2";
 static const char sql_digest_claimable[] =
     "SELECT DISTINCT r.held_id FROM held_rcpt r JOIN held h ON h.id = r.held_id"
-    " WHERE r.address = ?2 AND" PENDING_PAIR
+    " WHERE r.mailbox = ?2 AND" PENDING_PAIR
     " ORDER BY r.held_id LIMIT ?3";
 static const char sql_digest_lease[] =
     "INSERT INTO digest_lease (held_id, address, lease, lease_until)"

@@ -20,7 +20,8 @@ static const char sql_held_insert[] =
     " verdict, reasons, subject, date, size, state, received, expires, auth_domain)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 1, ?11, ?12, ?13)";
 static const char sql_rcpt_insert[] =
-    "INSERT INTO held_rcpt (held_id, pos, address, domain) VALUES (?1, ?2, ?3, ?4)";
+    "INSERT INTO held_rcpt (held_id, pos, address, domain, mailbox)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
 static const char sql_body_insert[] = "INSERT INTO body (held_id, data) VALUES (?1, ?2)";
 static const char sql_savepoint[] = "SAVEPOINT job";
 static const char sql_release_sp[] = "RELEASE job";
@@ -61,6 +62,7 @@ hold_insert(struct store_conn *c, const struct store_hold *h, int64_t *id)
 		sqlite3_bind_int64(st, 2, (sqlite3_int64)i);
 		sq_bind_text(st, 3, h->rcpts[i]);
 		sq_bind_text(st, 4, store_domain_of(h->rcpts[i]));
+		sq_bind_text(st, 5, h->mailboxes[i]);	/* set by the writer */
 		rc = sqlite3_step(st);
 		sq_reset(st);
 		if (rc != SQLITE_DONE)
@@ -121,7 +123,7 @@ sq_batch(struct store_conn *c, struct store_job *jobs)
 
 static const char sql_held_get[] = "SELECT " HELD_COLS " FROM held h WHERE h.id = ?1";
 static const char sql_rcpts_get[] =
-    "SELECT address FROM held_rcpt WHERE held_id = ?1 ORDER BY pos";
+    "SELECT address, mailbox FROM held_rcpt WHERE held_id = ?1 ORDER BY pos";
 static const char sql_body_get[] = "SELECT data FROM body WHERE held_id = ?1";
 
 static void
@@ -161,8 +163,11 @@ load_rcpts(struct store_conn *c, struct store_held *h)
 		if (h->nrcpts == cap) {
 			cap = cap == 0 ? 4 : cap * 2;
 			h->rcpts = xreallocarray(h->rcpts, cap, sizeof(*h->rcpts));
+			h->mailboxes = xreallocarray(h->mailboxes, cap,
+			    sizeof(*h->mailboxes));
 		}
-		h->rcpts[h->nrcpts++] = sq_col_text(st, 0);
+		h->rcpts[h->nrcpts] = sq_col_text(st, 0);
+		h->mailboxes[h->nrcpts++] = sq_col_text(st, 1);
 	}
 	sq_reset(st);
 	return rc == SQLITE_DONE ? STORE_OK : sq_error(c, rc);
@@ -246,7 +251,7 @@ static const char sql_list_all[] =
     "SELECT " HELD_COLS " FROM held h WHERE ?1 IS NULL AND ?2 IS NULL" HELD_FILTERS;
 static const char sql_list_by_rcpt[] =
     "SELECT " HELD_COLS " FROM held h WHERE ?2 IS NULL AND h.id IN"
-    " (SELECT held_id FROM held_rcpt WHERE address = ?1)" HELD_FILTERS;
+    " (SELECT held_id FROM held_rcpt WHERE address = ?1 OR mailbox = ?1)" HELD_FILTERS;
 static const char sql_list_by_domain[] =
     "SELECT " HELD_COLS " FROM held h WHERE ?1 IS NULL AND h.id IN"
     " (SELECT held_id FROM held_rcpt WHERE domain = ?2)" HELD_FILTERS;

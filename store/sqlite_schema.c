@@ -138,11 +138,21 @@ static const char migration_4[] =
     "ALTER TABLE whitelist ADD COLUMN action INTEGER NOT NULL DEFAULT 0"
     " CHECK (action BETWEEN 0 AND 1);";
 
+/* Subaddressing (common/mailbox.h): the mailbox each recipient of a held message
+ * belongs to, which recipient pages and digests go by. Rows held before are their
+ * own mailbox: the store does not know the delimiter they were held under, and
+ * before this migration none was applied. */
+static const char migration_5[] =
+    "ALTER TABLE held_rcpt ADD COLUMN mailbox TEXT NOT NULL DEFAULT '' COLLATE NOCASE;"
+    "UPDATE held_rcpt SET mailbox = address;"
+    "CREATE INDEX held_rcpt_mailbox ON held_rcpt (mailbox);";
+
 static const char *const migrations[] = {
 	migration_1,
 	migration_2,
 	migration_3,
 	migration_4,
+	migration_5,
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -205,6 +205,9 @@ hold_check(struct store *st, const struct store_hold *m)
 	for (i = 0; i < m->nrcpts; i++)
 		if (!addr_ok(m->rcpts[i]))
 			return invalid(st, "recipient %zu: not an address", i + 1);
+	for (i = 0; m->mailboxes != NULL && i < m->nrcpts; i++)
+		if (!addr_ok(m->mailboxes[i]))
+			return invalid(st, "mailbox %zu: not an address", i + 1);
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		if (!text_ok(fields[i].v, fields[i].max))
 			return invalid(st, "%s: missing or over %zu bytes", fields[i].name,
@@ -347,9 +350,13 @@ store_held_clear(struct store_held *h)
 	if (h == NULL)
 		return;
 	free(h->mail_from);
-	for (i = 0; i < h->nrcpts; i++)
+	for (i = 0; i < h->nrcpts; i++) {
 		free(h->rcpts[i]);
+		if (h->mailboxes != NULL)
+			free(h->mailboxes[i]);
+	}
 	free(h->rcpts);
+	free(h->mailboxes);
 	free(h->client_addr);
 	free(h->helo);
 	free(h->auth_results);

@@ -152,6 +152,10 @@ enum store_state store_state_parse(const char *buf, size_t len);
 struct store_hold {
 	const char		*mail_from;	/* reverse-path without <>; "" null sender */
 	const char *const	*rcpts;		/* forward-paths without <>, one next hop */
+	/* The mailbox of each recipient (common/mailbox.h: alice@d for alice+news@d
+	 * under subaddressing), what recipient pages and digests are kept by; NULL:
+	 * each recipient is its own mailbox. */
+	const char *const	*mailboxes;
 	size_t			 nrcpts;	/* 1..STORE_RCPT_MAX */
 	const char		*client_addr;	/* the client's IP address, text */
 	const char		*helo;
@@ -174,6 +178,7 @@ struct store_held {
 	int64_t			 id;
 	char			*mail_from;
 	char			**rcpts;
+	char			**mailboxes;	/* of rcpts[i] (store_hold); nrcpts */
 	size_t			 nrcpts;
 	char			*client_addr;
 	char			*helo;
@@ -244,7 +249,10 @@ enum store_err store_held_get(struct store *st, int64_t id, bool with_message,
 
 /* Filters of store_held_list; a NULL or 0 field does not filter. */
 struct store_held_filter {
-	const char		*rcpt;		/* address, or a domain when it has no '@' */
+	const char		*rcpt;		/* address (a recipient, or a mailbox: the
+						 * messages held for any of its
+						 * subaddresses too), or a domain when it
+						 * has no '@' */
 	const char		*sender;	/* address, or a domain when it has no '@' */
 	int64_t			 since;		/* received >= since */
 	int64_t			 until;		/* received < until */
@@ -484,18 +492,20 @@ enum store_err store_recipient_address(struct store *st, int64_t id, char **addr
  */
 struct store_digest_item {
 	int64_t	 held_id;
-	char	*rcpt;		/* as the message's envelope has it */
+	char	*rcpt;		/* the recipient's mailbox (store_hold.mailboxes): one
+				 * digest lists what was held for any of its subaddresses */
 };
 void store_digest_free(struct store_digest_item *v, size_t n);
 
-/* (message, recipient) pairs of messages still held and not expired at now that no
- * digest listed yet and no live claim holds, ordered by recipient (case-insensitively)
- * then message id; at most limit (0: STORE_LIST_MAX). */
+/* (message, mailbox) pairs of messages still held and not expired at now that no
+ * digest listed yet and no live claim holds, once per mailbox even when the message
+ * went to several of its subaddresses, ordered by mailbox (case-insensitively) then
+ * message id; at most limit (0: STORE_LIST_MAX). */
 enum store_err store_digest_pending(struct store *st, int64_t now, size_t limit,
     struct store_digest_item **v, size_t *n);
 
 struct store_digest_claim {
-	char		*rcpt;		/* a copy of the address claimed for */
+	char		*rcpt;		/* a copy of the mailbox claimed for */
 	uint64_t	 lease;		/* the claim's secret; passed back as is */
 	int64_t		*ids;		/* the held messages claimed, ascending */
 	size_t		 n;		/* 1..STORE_LIST_MAX */
@@ -503,8 +513,8 @@ struct store_digest_claim {
 /* Frees what a claim points to and zeroes it. */
 void store_digest_claim_clear(struct store_digest_claim *c);
 
-/* Claims, in one transaction, rcpt's pairs pending at now (as store_digest_pending
- * has them, any case of the address), until now + lease_secs. NOTFOUND when none is
+/* Claims, in one transaction, the pairs of mailbox rcpt pending at now (as
+ * store_digest_pending has them, any case of the address), until now + lease_secs. NOTFOUND when none is
  * pending: nothing due, or another sender holds them. */
 enum store_err store_digest_claim(struct store *st, const char *rcpt, int64_t now,
     int64_t lease_secs, struct store_digest_claim *out);

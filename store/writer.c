@@ -235,19 +235,21 @@ store_writer_hold(struct store_writer *w, const struct store_hold *msg, store_do
 {
 	const char *const fields[] = { msg->mail_from, msg->client_addr, msg->helo,
 	    msg->auth_results, msg->auth_domain, msg->verdict, msg->reasons, msg->subject, msg->date };
-	const char **rcpts;
+	const char **rcpts, **mailboxes;
 	struct store_job *j;
 	size_t total = 0, i;
 	char *p;
 	bool ok;
 
 	/* The caller checked every field against its limit; the sum is checked anyway. */
-	ok = msg->nrcpts <= SIZE_MAX / sizeof(char *) &&
-	    add_size(&total, msg->nrcpts * sizeof(char *));
+	ok = msg->nrcpts <= SIZE_MAX / (2 * sizeof(char *)) &&
+	    add_size(&total, 2 * msg->nrcpts * sizeof(char *));
 	for (i = 0; ok && i < sizeof(fields) / sizeof(fields[0]); i++)
 		ok = add_size(&total, strlen(fields[i]) + 1);
 	for (i = 0; ok && i < msg->nrcpts; i++)
-		ok = add_size(&total, strlen(msg->rcpts[i]) + 1);
+		ok = add_size(&total, strlen(msg->rcpts[i]) + 1) &&
+		    (msg->mailboxes == NULL ||
+		    add_size(&total, strlen(msg->mailboxes[i]) + 1));
 	if (!ok || !add_size(&total, msg->message_len))
 		return STORE_INVALID;
 
@@ -257,7 +259,8 @@ store_writer_hold(struct store_writer *w, const struct store_hold *msg, store_do
 	j->arg = arg;
 	j->mem = xmalloc(total);
 	rcpts = j->mem;
-	p = (char *)j->mem + msg->nrcpts * sizeof(char *);
+	mailboxes = rcpts + msg->nrcpts;
+	p = (char *)j->mem + 2 * msg->nrcpts * sizeof(char *);
 	j->hold = *msg;
 	j->hold.mail_from = put_str(&p, msg->mail_from);
 	j->hold.client_addr = put_str(&p, msg->client_addr);
@@ -268,9 +271,14 @@ store_writer_hold(struct store_writer *w, const struct store_hold *msg, store_do
 	j->hold.reasons = put_str(&p, msg->reasons);
 	j->hold.subject = put_str(&p, msg->subject);
 	j->hold.date = put_str(&p, msg->date);
-	for (i = 0; i < msg->nrcpts; i++)
+	for (i = 0; i < msg->nrcpts; i++) {
 		rcpts[i] = put_str(&p, msg->rcpts[i]);
+		/* without mailboxes, each recipient is its own (store.h) */
+		mailboxes[i] = msg->mailboxes != NULL ? put_str(&p, msg->mailboxes[i]) :
+		    rcpts[i];
+	}
 	j->hold.rcpts = rcpts;
+	j->hold.mailboxes = mailboxes;
 	memcpy(p, msg->message, msg->message_len);
 	j->hold.message = (const unsigned char *)p;
 	return enqueue(w, j);

@@ -26,6 +26,10 @@
 
 #include "store/store.h"
 
+/* The schema version a fresh or migrated file ends at: the number of migrations in
+ * store/sqlite_schema.c (one more with each new migration). */
+#define SCHEMA_NOW 5
+
 #define T0 1700000000
 #define DAY 86400
 
@@ -189,7 +193,7 @@ test_open_creates_and_migrates(void **state)
 	store_close(st);
 
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_NOW);
 	assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &q, NULL),
 	    SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
@@ -207,7 +211,7 @@ test_open_creates_and_migrates(void **state)
 	st = open_store();
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_NOW);
 	sqlite3_close(db);
 }
 
@@ -224,7 +228,7 @@ test_open_empty_file(void **state)
 	assert_int_equal(hold_simple(st, "a@sender.example", "bob@example.org", T0), 1);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_NOW);
 	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
 	sqlite3_close(db);
 }
@@ -245,6 +249,88 @@ test_open_newer_schema_refused(void **state)
 	assert_int_equal(store_open(path, &st, err, sizeof(err)), STORE_VERSION);
 	assert_null(st);
 	assert_non_null(strstr(err, "newer"));
+}
+
+/* Processes (ecluse-smtpd, ecluse-web, eclusectl) opening one fresh file at the same
+ * time: the schema is created once (migrations run under the write lock, the version
+ * read again inside it), every open succeeds, and every process can hold at once. */
+#define OPENERS 6
+static void
+test_open_fresh_file_concurrently(void **state)
+{
+	pid_t pids[OPENERS];
+	sqlite3 *db;
+	int round, i, status;
+
+	for (round = 0; round < 3; round++) {
+		unlink(path);
+		for (i = 0; i < OPENERS; i++) {
+			pids[i] = fork();
+			assert_true(pids[i] >= 0);
+			if (pids[i] == 0) {
+				/* no cmocka assertion here: it would jump into the
+				 * parent's copy of the test runner */
+				const char *r[] = { "bob@example.org" };
+				struct store_hold h = sample("a@sender.example", r, 1,
+				    "Subject: x\r\n\r\nbody\r\n", T0);
+				struct result res = { 0 };
+				struct store *st = NULL;
+				struct pollfd pfd = { .events = POLLIN };
+				char err[256];
+
+				if (store_open(path, &st, err, sizeof(err)) != STORE_OK) {
+					fprintf(stderr, "child %d: %s\n", i, err);
+					_exit(1);
+				}
+				if (store_hold_submit(st, &h, record, &res) != STORE_OK)
+					_exit(1);
+				pfd.fd = store_completion_fd(st);
+				while (res.calls == 0 && poll(&pfd, 1, 10000) > 0)
+					store_run_completions(st);
+				store_close(st);
+				_exit(res.calls == 1 && res.err == STORE_OK && res.id > 0 ? 0 : 1);
+			}
+		}
+		for (i = 0; i < OPENERS; i++) {
+			assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+			assert_true(WIFEXITED(status));
+			assert_int_equal(WEXITSTATUS(status), 0);
+		}
+		db = raw_open();
+		assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_NOW);
+		assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), OPENERS);
+		assert_int_equal(raw_int(db, "SELECT count(*) FROM digest_round"), 1);
+		sqlite3_close(db);
+	}
+}
+
+/* Another connection holds the write lock past STORE_BUSY_TIMEOUT_MS: a hold's
+ * callback gets STORE_BUSY (smtpd answers 451) and nothing of it is stored; so do
+ * synchronous writes; reads go on. */
+static void
+test_write_lock_held_elsewhere(void **state)
+{
+	struct store *st = open_store();
+	int64_t id = hold_simple(st, "a@sender.example", "bob@example.org", T0);
+	const char *r[] = { "bob@example.org" };
+	struct store_hold h = sample("b@sender.example", r, 1, "Subject: y\r\n\r\nb\r\n", T0);
+	struct store_held got;
+	struct result res = { 0 };
+	sqlite3 *db = raw_open();
+
+	assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(store_hold_submit(st, &h, record, &res), STORE_OK);
+	wait_completions(st, 1);
+	assert_int_equal(res.err, STORE_BUSY);
+	assert_int_equal(res.id, 0);
+	assert_int_equal(store_release(st, id, STORE_BY_OPERATOR, T0, &admin), STORE_BUSY);
+	assert_int_equal(store_held_get(st, id, false, &got), STORE_OK);
+	assert_int_equal(got.state, STORE_HELD);
+	store_held_clear(&got);
+	assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM held"), 1);
+	sqlite3_close(db);
+	store_close(st);
 }
 
 static void
@@ -1264,6 +1350,7 @@ test_whitelist_migration(void **state)
 	store_close(st);
 	db = raw_open();
 	assert_int_equal(sqlite3_exec(db, "ALTER TABLE whitelist DROP COLUMN action;"
+	    "DROP INDEX held_rcpt_mailbox; ALTER TABLE held_rcpt DROP COLUMN mailbox;"
 	    "INSERT INTO whitelist (scope, target, sender, origin, auth_domain, client_net,"
 	    " created) VALUES (2, 'bob@example.org', 'friend.example', 1, '', '', 1);"
 	    "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
@@ -1276,7 +1363,7 @@ test_whitelist_migration(void **state)
 	store_wl_free(v, n);
 	store_close(st);
 	db = raw_open();
-	assert_int_equal(raw_int(db, "PRAGMA user_version"), 4);
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_NOW);
 	sqlite3_close(db);
 }
 
@@ -1710,6 +1797,130 @@ test_state_names(void **state)
 	store_close(NULL);
 }
 
+/* Subaddressing: a held copy keeps each recipient's exact address and its mailbox
+ * (store_hold.mailboxes); a list by the mailbox finds the messages of every
+ * subaddress, a list by one subaddress its own; the digest pairs are per mailbox,
+ * one per message even when it went to two subaddresses of one mailbox. */
+static void
+test_held_mailboxes(void **state)
+{
+	static const char *const r1[] = { "alice+news@example.org", "alice+shop@example.org",
+	    "bob@example.org" };
+	static const char *const m1[] = { "alice@example.org", "alice@example.org",
+	    "bob@example.org" };
+	static const char *const r2[] = { "alice@example.org" };
+	static const char *const bad[] = { "alice" };
+	struct store *st = open_store();
+	struct store_hold h1 = sample("x@example.net", r1, 3, "m1\r\n", T0);
+	struct store_hold h2 = sample("y@example.net", r2, 1, "m2\r\n", T0 + 1);
+	struct store_held_filter f = { .rcpt = "Alice@example.org" };
+	struct store_digest_item *v;
+	struct store_digest_claim cl;
+	struct store_held *l, g = { 0 };
+	struct result r = { 0 };
+	int64_t a, b;
+	size_t n;
+
+	h1.mailboxes = m1;
+	a = hold(st, &h1);
+	b = hold(st, &h2);	/* without mailboxes: its own */
+	assert_int_equal(store_held_get(st, a, false, &g), STORE_OK);
+	assert_int_equal(g.nrcpts, 3);
+	assert_string_equal(g.rcpts[0], "alice+news@example.org");
+	assert_string_equal(g.mailboxes[0], "alice@example.org");
+	assert_string_equal(g.rcpts[1], "alice+shop@example.org");
+	assert_string_equal(g.mailboxes[1], "alice@example.org");
+	assert_string_equal(g.mailboxes[2], "bob@example.org");
+	store_held_clear(&g);
+
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(l[0].id, b);
+	assert_string_equal(l[0].mailboxes[0], "alice@example.org");
+	assert_int_equal(l[1].id, a);
+	assert_string_equal(l[1].mailboxes[0], "alice@example.org");
+	store_held_list_free(l, n);
+	f.rcpt = "alice+shop@example.org";
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, a);
+	store_held_list_free(l, n);
+	f.rcpt = "alice+other@example.org";
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 0);
+	store_held_list_free(l, n);
+
+	assert_int_equal(store_digest_pending(st, T0 + 10, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(v[0].rcpt, "alice@example.org");
+	assert_int_equal(v[0].held_id, a);
+	assert_string_equal(v[1].rcpt, "alice@example.org");
+	assert_int_equal(v[1].held_id, b);
+	assert_string_equal(v[2].rcpt, "bob@example.org");
+	store_digest_free(v, n);
+	assert_int_equal(store_digest_claim(st, "alice@example.org", T0 + 20, 60, &cl),
+	    STORE_OK);
+	assert_int_equal(cl.n, 2);
+	assert_int_equal(cl.ids[0], a);
+	assert_int_equal(cl.ids[1], b);
+	assert_int_equal(store_digest_done(st, &cl, T0 + 21), STORE_OK);
+	store_digest_claim_clear(&cl);
+	/* a subaddress has no digest of its own */
+	assert_int_equal(store_digest_claim(st, "alice+news@example.org", T0 + 22, 60, &cl),
+	    STORE_NOTFOUND);
+	assert_int_equal(store_digest_pending(st, T0 + 30, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rcpt, "bob@example.org");
+	store_digest_free(v, n);
+
+	/* a mailbox that is not an address is refused, nothing held */
+	h2.mailboxes = bad;
+	assert_int_equal(store_hold_submit(st, &h2, record, &r), STORE_INVALID);
+	assert_int_equal(r.calls, 0);
+	store_close(st);
+}
+
+/* Migration 5 makes every recipient held before it its own mailbox, in the one
+ * transaction of the migration: the lists and digests go on as before. */
+static void
+test_held_mailbox_migration(void **state)
+{
+	static const char *const r[] = { "alice+news@example.org" };
+	struct store *st = open_store();
+	struct store_hold h = sample("x@example.net", r, 1, "m\r\n", T0);
+	struct store_held_filter f = { .rcpt = "alice+news@example.org" };
+	struct store_digest_item *v;
+	struct store_held *l;
+	sqlite3 *db;
+	int64_t a;
+	size_t n;
+
+	a = hold(st, &h);
+	store_close(st);
+	db = raw_open();
+	assert_int_equal(sqlite3_exec(db, "DROP INDEX held_rcpt_mailbox;"
+	    "ALTER TABLE held_rcpt DROP COLUMN mailbox; PRAGMA user_version = 4", NULL, NULL,
+	    NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = open_store();
+	assert_int_equal(store_held_list(st, &f, &l, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(l[0].id, a);
+	assert_string_equal(l[0].mailboxes[0], "alice+news@example.org");
+	store_held_list_free(l, n);
+	assert_int_equal(store_digest_pending(st, T0 + 10, 0, &v, &n), STORE_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].rcpt, "alice+news@example.org");
+	store_digest_free(v, n);
+	store_close(st);
+	db = raw_open();
+	assert_int_equal(raw_int(db, "PRAGMA user_version"), SCHEMA_NOW);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM held_rcpt WHERE mailbox = ''"), 0);
+	assert_int_equal(raw_int(db, "SELECT count(*) FROM sqlite_master WHERE type = 'index'"
+	    " AND name = 'held_rcpt_mailbox'"), 1);
+	sqlite3_close(db);
+}
+
 /* Digests: each (held message, recipient) is pending until a digest listing it is
  * recorded; only held, unexpired messages are pending; records survive reopening. */
 static void
@@ -1869,6 +2080,8 @@ main(void)
 		T(test_open_empty_file),
 		T(test_open_newer_schema_refused),
 		T(test_open_errors),
+		T(test_open_fresh_file_concurrently),
+		T(test_write_lock_held_elsewhere),
 		T(test_hold_roundtrip),
 		T(test_hold_null_sender),
 		T(test_hold_invalid),
@@ -1891,6 +2104,8 @@ main(void)
 		T(test_whitelist_invalid),
 		T(test_whitelist_block),
 		T(test_whitelist_migration),
+		T(test_held_mailboxes),
+		T(test_held_mailbox_migration),
 		T(test_sender_history),
 		T(test_challenges),
 		T(test_deleting_drops_challenges),
