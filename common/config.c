@@ -175,6 +175,7 @@ static const struct key domain_keys[] = {
 	/* no default here: 0 until config_load copies the [policy] value */
 	{ "domain", "quarantine_threshold", K_UINT, D(quarantine_threshold), NULL, 1, 100000 },
 	{ "domain", "reject_threshold", K_UINT, D(reject_threshold), NULL, 1, 100000 },
+	{ "domain", "admin_tokens", K_STR, D(admin_tokens), "", 0, 0 },
 	/* NULL default: the [policy] value, set after the whole file */
 	{ "domain", "recipient_delimiter", K_DELIM, D(recipient_delimiter), NULL, 0, 0 },
 };
@@ -188,7 +189,22 @@ struct parse_state {
 	int		 failed;
 	/* one bit per key of the current domain section, to catch duplicates */
 	unsigned char	 seen[NKEYS(keys)];
+	FILE		*f;
+	unsigned	 line;	/* of the file: the one on_key is called for */
 };
+
+/* inih's reader, counting lines as inih does (one per call), so that on_key knows
+ * where a key is: Debian's inih is built without INI_HANDLER_LINENO. */
+static char *
+read_line(char *buf, int size, void *stream)
+{
+	struct parse_state *ps = stream;
+	char *s = fgets(buf, size, ps->f);
+
+	if (s != NULL)
+		ps->line++;
+	return s;
+}
 
 static void __attribute__((format(printf, 2, 3)))
 set_err(struct parse_state *ps, const char *fmt, ...)
@@ -403,6 +419,15 @@ on_key(void *user, const char *section, const char *name, const char *value)
 				    set_value(&domain_keys[i], d, domain_keys[i].def) != NULL)
 					abort();	/* a default that does not parse */
 		}
+		if (strcmp(name, "admin_tokens") == 0) {
+			/* a secret list: a second line (or an inih continuation line)
+			 * must not silently replace the first */
+			if (d->admin_tokens_line != 0) {
+				set_err(ps, "[%s] %s: key set twice", section, name);
+				return 0;
+			}
+			d->admin_tokens_line = ps->line;
+		}
 		for (i = 0; i < NKEYS(domain_keys); i++)
 			if (strcmp(domain_keys[i].name, name) == 0) {
 				if ((why = set_value(&domain_keys[i], d, value)) != NULL) {
@@ -456,7 +481,12 @@ config_load(const char *path, char *err, size_t errsz)
 	ps.cf = cf;
 	ps.err = err;
 	ps.errsz = errsz;
-	line = ini_parse(path, on_key, &ps);
+	if ((ps.f = fopen(path, "r")) == NULL)
+		line = -1;
+	else {
+		line = ini_parse_stream(read_line, &ps, on_key, &ps);
+		fclose(ps.f);
+	}
 	if (line < 0) {
 		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));
 		goto fail;
@@ -575,6 +605,7 @@ config_free(struct config *cf)
 		free(cf->domains[i].name);
 		free(cf->domains[i].next_hop.host);
 		free(cf->domains[i].language);
+		free(cf->domains[i].admin_tokens);
 		free(cf->domains[i].recipient_delimiter);
 	}
 	free(cf->domains);

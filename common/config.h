@@ -33,6 +33,11 @@ struct domain_config {
 	 * section sets them; config_load checks quarantine <= reject. */
 	unsigned	 quarantine_threshold;
 	unsigned	 reject_threshold;
+	/* The admin API tokens of this domain's administrators, "name:token,..." as
+	 * [web] admin_tokens but reaching this domain only; parsed by ecluse-web, which
+	 * names admin_tokens_line (0: the key is not set) in its errors. */
+	char		*admin_tokens;
+	unsigned	 admin_tokens_line;
 	/* Subaddressing for this domain's recipients (common/mailbox.h): the
 	 * [policy] value unless the section sets it; "" none. */
 	char		*recipient_delimiter;

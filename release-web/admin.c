@@ -14,6 +14,14 @@
  *
  * Parameters are checked here against their own rules (numbers in range, a state
  * name, a scope); what the store checks itself (address limits) comes back as 400.
+ *
+ * A per-domain token (rq->scope not "all"): admin_scope.h says what it reaches, and
+ * this file applies it to every endpoint. Lists show what it reaches only (a filter
+ * outside it gives an empty list), with the recipients of other domains left out; a
+ * message it does not reach is 404 as one that does not exist; a message with
+ * recipients out of its reach is never released or deleted by it (403: the store
+ * keeps one state per message, and a release delivers to every recipient); a
+ * whitelist change out of its reach, and the stats (the whole service's), are 403.
  */
 #include "config.h"
 
@@ -21,11 +29,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/config.h"
 #include "common/log.h"
+#include "common/xmalloc.h"
 #include "common/mailbox.h"
 #include "release-web/admin.h"
+#include "release-web/admin_scope.h"
 #include "release-web/form.h"
 #include "release-web/json.h"
 #include "release-web/web.h"
@@ -33,6 +44,11 @@
 
 /* Rows a list returns unless limit says otherwise. */
 #define ADMIN_LIST_DEFAULT	100
+/* Whitelist rows one request of a per-domain token reads to fill its page: the
+ * store cannot filter entries by recipient domain, so the page is read and then
+ * filtered; a bound keeps a request's cost independent of the whole list's size
+ * (the page may come back short, with a cursor). */
+#define ADMIN_WL_SCAN		STORE_LIST_MAX
 #define API_PREFIX		"/api/v1/"
 
 struct param {
@@ -167,8 +183,10 @@ list_limit(const struct form *f, struct admin_reply *r, size_t *limit)
 	return 0;
 }
 
+/* A message as JSON, with the recipients the scope reaches only. */
 static void
-held_json(struct json *j, const struct store_held *h, int full)
+held_json(struct json *j, const struct store_held *h, const struct admin_scope *sc,
+    int full)
 {
 	size_t i;
 
@@ -182,7 +200,8 @@ held_json(struct json *j, const struct store_held *h, int full)
 	json_key(j, "rcpts");
 	json_arr_open(j);
 	for (i = 0; i < h->nrcpts; i++)
-		json_str(j, h->rcpts[i]);
+		if (admin_scope_rcpt(sc, h->rcpts[i], strlen(h->rcpts[i])))
+			json_str(j, h->rcpts[i]);
 	json_arr_close(j);
 	json_key(j, "subject");
 	json_str(j, h->subject);
@@ -219,6 +238,73 @@ held_json(struct json *j, const struct store_held *h, int full)
 	json_obj_close(j);
 }
 
+/* Moves the rows of b into a (both newest first, a at most limit rows) keeping the
+ * newest limit distinct ones; frees b and what is dropped. */
+static void
+held_merge(struct store_held **a, size_t *na, struct store_held *b, size_t nb,
+    size_t limit)
+{
+	struct store_held *m = xreallocarray(NULL, *na + nb + 1, sizeof(*m));
+	size_t i = 0, k = 0, n = 0;
+
+	while (i < *na || k < nb) {
+		struct store_held *next;
+
+		if (k == nb || (i < *na && (*a)[i].id >= b[k].id)) {
+			next = &(*a)[i++];
+			if (k < nb && b[k].id == next->id)
+				store_held_clear(&b[k++]);	/* one message, two domains */
+		} else
+			next = &b[k++];
+		if (n < limit)
+			m[n++] = *next;
+		else
+			store_held_clear(next);
+	}
+	free(*a);
+	free(b);
+	*a = m;
+	*na = n;
+}
+
+/* The messages of f that sc reaches, newest first, at most f->limit: one query
+ * when the store can filter for the scope (every domain; an rcpt filter; a single
+ * domain), else one per domain of the scope, merged. A rcpt filter out of the scope
+ * gives none. */
+static enum store_err
+held_list_scoped(struct store *st, const struct admin_scope *sc,
+    struct store_held_filter *f, struct store_held **v, size_t *n)
+{
+	struct store_held *w;
+	size_t i, m;
+	enum store_err e;
+
+	*v = NULL;
+	*n = 0;
+	if (sc->all)
+		return store_held_list(st, f, v, n);
+	if (f->rcpt != NULL) {
+		size_t l = strlen(f->rcpt);
+
+		if (!(strchr(f->rcpt, '@') != NULL ? admin_scope_rcpt(sc, f->rcpt, l) :
+		    admin_scope_domain(sc, f->rcpt, l)))
+			return STORE_OK;
+		return store_held_list(st, f, v, n);
+	}
+	for (i = 0; i < sc->n; i++) {
+		f->rcpt = sc->domains[i];
+		if ((e = store_held_list(st, f, &w, &m)) != STORE_OK) {
+			store_held_list_free(*v, *n);
+			*v = NULL;
+			*n = 0;
+			return e;
+		}
+		held_merge(v, n, w, m, f->limit);
+	}
+	f->rcpt = NULL;
+	return STORE_OK;
+}
+
 static void
 held_list(const struct admin_ctx *a, struct store *st, const struct admin_req *rq,
     struct admin_reply *r)
@@ -250,7 +336,7 @@ held_list(const struct admin_ctx *a, struct store *st, const struct admin_req *r
 		    "deleted or failed");
 		goto out;
 	}
-	if ((e = store_held_list(st, &flt, &v, &n)) != STORE_OK) {
+	if ((e = held_list_scoped(st, rq->scope, &flt, &v, &n)) != STORE_OK) {
 		store_fail(r, "list", e);
 		goto out;
 	}
@@ -259,7 +345,7 @@ held_list(const struct admin_ctx *a, struct store *st, const struct admin_req *r
 	json_key(&j, "messages");
 	json_arr_open(&j);
 	for (i = 0; i < n; i++)
-		held_json(&j, &v[i], 0);
+		held_json(&j, &v[i], rq->scope, 0);
 	json_arr_close(&j);
 	/* the cursor of the next page, when this one is full */
 	json_key(&j, "next_before");
@@ -286,11 +372,67 @@ no_params(const struct admin_req *rq, struct admin_reply *r)
 	return 0;
 }
 
+/* The audit's author: "admin:NAME" for a [web] token; for a per-domain token
+ * "admin:NAME (DOMAIN, ...)", the distinct domains of the n addresses or domains
+ * the change touched (cut with "..." at the store's limit). */
+static void
+audit_who(const struct admin_req *rq, const char *const *what, size_t n,
+    char out[STORE_WHO_MAX + 1])
+{
+	size_t len, i, k;
+	int w, first = 1;
+
+	len = (size_t)snprintf(out, STORE_WHO_MAX + 1, "%s", rq->who);
+	if (rq->scope->all || len >= STORE_WHO_MAX)
+		return;
+	for (i = 0; i < n; i++) {
+		const char *at = strrchr(what[i], '@'), *d = at != NULL ? at + 1 : what[i];
+
+		for (k = 0; k < i; k++) {
+			const char *at2 = strrchr(what[k], '@');
+
+			if (strcasecmp(at2 != NULL ? at2 + 1 : what[k], d) == 0)
+				break;
+		}
+		if (k < i)
+			continue;
+		/* room for ", ...)" after this one */
+		w = snprintf(out + len, STORE_WHO_MAX + 1 - len, "%s%s", first ? " (" : ", ",
+		    d);
+		if (w < 0 || (size_t)w + 6 > STORE_WHO_MAX - len) {
+			snprintf(out + len, STORE_WHO_MAX + 1 - len, "%s...", first ? " (" :
+			    ", ");
+			len = strlen(out);
+			first = 0;
+			break;
+		}
+		for (k = len; out[k] != '\0'; k++)	/* as the config names it */
+			if (out[k] >= 'A' && out[k] <= 'Z')
+				out[k] = (char)(out[k] - 'A' + 'a');
+		len += (size_t)w;
+		first = 0;
+	}
+	if (!first)
+		snprintf(out + len, STORE_WHO_MAX + 1 - len, ")");
+}
+
+/* A refusal for the scope, logged for the operator (no address: the log may be
+ * read by people who should not see the other domains' mail). */
+static void
+out_of_scope(const struct admin_req *rq, const char *what, long long id)
+{
+	log_warn("event=admin_out_of_scope what=%s id=%lld who=%s client=%s", what, id,
+	    rq->who, rq->client);
+}
+
 static void
 held_one(struct store *st, const struct admin_req *rq, int64_t id, const char *action,
     struct admin_reply *r)
 {
-	struct store_actor by = { rq->who, rq->client };
+	const char *what = action != NULL ? "release" : strcmp(rq->method, "DELETE") == 0 ?
+	    "delete" : "show";
+	char who[STORE_WHO_MAX + 1];
+	struct store_actor by = { who, rq->client };
 	struct store_held h;
 	struct json j;
 	enum store_err e;
@@ -298,25 +440,56 @@ held_one(struct store *st, const struct admin_req *rq, int64_t id, const char *a
 	if (no_params(rq, r) != 0)
 		return;
 	memset(&h, 0, sizeof(h));
-	if (action == NULL && strcmp(rq->method, "DELETE") == 0)
+	snprintf(who, sizeof(who), "%s", rq->who);
+	if (!rq->scope->all) {
+		char why[128];
+
+		if ((e = store_held_get(st, id, false, &h)) != STORE_OK) {
+			store_fail(r, what, e);
+			return;
+		}
+		switch (admin_scope_held(rq->scope, (const char *const *)h.rcpts,
+		    h.nrcpts)) {
+		case ADMIN_REACH_NONE:
+			/* the very reply of a message that does not exist */
+			store_held_clear(&h);
+			out_of_scope(rq, what, id);
+			store_fail(r, what, STORE_NOTFOUND);
+			return;
+		case ADMIN_REACH_PART:
+			if (strcmp(what, "show") == 0)
+				break;
+			store_held_clear(&h);
+			out_of_scope(rq, what, id);
+			snprintf(why, sizeof(why), "%s: the message also has recipients of "
+			    "other domains; ask the operator", what);
+			admin_error(r, 403, why);
+			return;
+		case ADMIN_REACH_ALL:
+			audit_who(rq, (const char *const *)h.rcpts, h.nrcpts, who);
+			break;
+		}
+		store_held_clear(&h);
+	}
+	if (strcmp(what, "delete") == 0)
 		e = store_held_delete(st, id, rq->now, &by);
 	else if (action != NULL)
 		e = store_release(st, id, STORE_BY_OPERATOR, rq->now, &by);
 	else
 		e = STORE_OK;
 	if (e != STORE_OK) {
-		store_fail(r, action != NULL ? "release" : "delete", e);
+		store_fail(r, what, e);
 		return;
 	}
-	if (action != NULL || strcmp(rq->method, "DELETE") == 0)
-		log_info("event=admin_%s id=%lld who=%s client=%s",
-		    action != NULL ? "release" : "delete", (long long)id, rq->who, rq->client);
+	if (strcmp(what, "show") != 0)
+		log_info("event=admin_%s id=%lld who=%s token_scope=%s client=%s", what,
+		    (long long)id, rq->who, rq->scope->all ? "all" : "domains", rq->client);
 	if ((e = store_held_get(st, id, false, &h)) != STORE_OK) {
 		store_fail(r, "show", e);
 		return;
 	}
 	json_init(&j);
-	held_json(&j, &h, 1);
+	held_json(&j, &h, rq->scope, 1);
 	ok(r, 200, &j);
 	store_held_clear(&h);
 }
@@ -428,18 +601,29 @@ wl_scope(const struct config *cf, const struct form *f, int required,
 	return 0;
 }
 
+/* The scope of a target given without one: a recipient when it has an '@'. */
+static enum store_wl_scope
+target_scope(const struct store_wl_filter *flt)
+{
+	if (!flt->any_scope)
+		return flt->scope;
+	return strchr(flt->target, '@') != NULL ? STORE_WL_RECIPIENT : STORE_WL_DOMAIN;
+}
+
 static void
 wl_list(const struct config *cf, struct store *st, const struct admin_req *rq,
     struct admin_reply *r)
 {
 	static const struct param ps[] = { { "scope", 0 }, { "target", 0 },
 	    { "sender", 0 }, { "action", 0 }, { "after", 1 }, { "limit", 1 }, { NULL, 0 } };
+	const struct admin_scope *sc = rq->scope;
 	struct store_wl_filter flt;
 	struct store_wl_entry *v = NULL;
 	char mbox[MAILBOX_ADDR_MAX + 1];
 	struct form f;
 	struct json j;
-	size_t n = 0, i;
+	size_t n = 0, i, limit, shown = 0;
+	int64_t next = 0;
 	enum store_err e;
 
 	if (params(rq->query, rq->querylen, ps, &f, r) != 0)
@@ -450,9 +634,17 @@ wl_list(const struct config *cf, struct store *st, const struct admin_req *rq,
 		goto out;
 	flt.sender = get(&f, "sender");
 	flt.after_id = num(&f, "after");
-	if (list_limit(&f, r, &flt.limit) != 0)
+	if (list_limit(&f, r, &limit) != 0)
 		goto out;
-	if ((e = store_wl_list(st, &flt, &v, &n)) != STORE_OK) {
+	/* a per-domain token: the entries it reaches among ADMIN_WL_SCAN read, unless
+	 * the filter alone says (a target), or is out of its reach (then none) */
+	flt.limit = sc->all || flt.target != NULL ? limit : ADMIN_WL_SCAN;
+	if (!sc->all && ((!flt.any_scope && flt.scope == STORE_WL_GLOBAL) ||
+	    (flt.target != NULL && !admin_scope_wl(sc, target_scope(&flt), flt.target))))
+		e = STORE_OK;
+	else
+		e = store_wl_list(st, &flt, &v, &n);
+	if (e != STORE_OK) {
 		store_fail(r, "whitelist list", e);
 		goto out;
 	}
@@ -460,12 +652,22 @@ wl_list(const struct config *cf, struct store *st, const struct admin_req *rq,
 	json_obj_open(&j);
 	json_key(&j, "entries");
 	json_arr_open(&j);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n && shown < limit; i++) {
+		if (!admin_scope_wl(sc, v[i].scope, v[i].target))
+			continue;
 		wl_json(&j, &v[i]);
+		shown++;
+	}
 	json_arr_close(&j);
+	/* the cursor: the last entry shown when the page is full, else the last entry
+	 * read when the store had more than were read */
+	if (shown == limit && shown > 0)
+		next = v[i - 1].id;
+	else if (n == flt.limit && n > 0)
+		next = v[n - 1].id;
 	json_key(&j, "next_after");
-	if (n == flt.limit && n > 0)
-		json_int(&j, v[n - 1].id);
+	if (next > 0)
+		json_int(&j, next);
 	else
 		json_null(&j);
 	json_obj_close(&j);
@@ -483,7 +685,8 @@ wl_change(const struct config *cf, struct store *st, const struct admin_req *rq,
 	    { "sender", 0 }, { "action", 0 }, { "expires", 1 }, { NULL, 0 } };
 	static const struct param rm_ps[] = { { "scope", 0 }, { "target", 0 },
 	    { "sender", 0 }, { NULL, 0 } };
-	struct store_actor by = { rq->who, rq->client };
+	char who[STORE_WHO_MAX + 1];
+	struct store_actor by = { who, rq->client };
 	struct store_wl_filter flt;
 	struct store_wl_entry ent;
 	char mbox[MAILBOX_ADDR_MAX + 1];
@@ -508,6 +711,14 @@ wl_change(const struct config *cf, struct store *st, const struct admin_req *rq,
 	memset(&ent, 0, sizeof(ent));
 	if (add && wl_action(&f, &any, &ent.action, r) != 0)
 		goto out;
+	if (!admin_scope_wl(rq->scope, flt.scope, flt.target)) {
+		out_of_scope(rq, add ? "whitelist_add" : "whitelist_remove", 0);
+		admin_error(r, 403, flt.scope == STORE_WL_GLOBAL ?
+		    "whitelist: global entries are for [web] tokens only" :
+		    "whitelist: target outside this token's domains");
+		goto out;
+	}
+	audit_who(rq, &flt.target, 1, who);
 	if (add) {
 		ent.scope = flt.scope;
 		ent.target = flt.target;
@@ -529,9 +740,10 @@ wl_change(const struct config *cf, struct store *st, const struct admin_req *rq,
 		store_fail(r, add ? "whitelist add" : "whitelist remove", e);
 		goto out;
 	}
-	log_info("event=admin_whitelist_%s scope=%s who=%s client=%s",
+	log_info("event=admin_whitelist_%s scope=%s who=%s token_scope=%s client=%s",
 	    !add ? "remove" : ent.action == STORE_WL_BLOCK ? "block" : "add",
-	    scope_names[flt.scope], rq->who, rq->client);
+	    scope_names[flt.scope], rq->who, rq->scope->all ? "all" : "domains",
+	    rq->client);
 	json_init(&j);
 	json_obj_open(&j);
 	if (add) {
@@ -597,6 +809,8 @@ domains(const struct admin_ctx *a, struct store *st, const struct admin_req *rq,
 	for (i = 0; i < a->cf->ndomains; i++) {
 		const struct domain_config *d = &a->cf->domains[i];
 
+		if (!admin_scope_domain(rq->scope, d->name, strlen(d->name)))
+			continue;
 		if ((e = count_held(st, d->name, &held)) != STORE_OK) {
 			json_clear(&j);
 			store_fail(r, "domains", e);
@@ -636,6 +850,14 @@ stats(struct store *st, const struct admin_req *rq, struct admin_reply *r)
 
 	if (no_params(rq, r) != 0)
 		return;
+	if (!rq->scope->all) {
+		/* the store counts for the whole service, and counting per domain would
+		 * read every row: a per-domain token has GET /api/v1/domains */
+		out_of_scope(rq, "stats", 0);
+		admin_error(r, 403, "stats: the whole service's counters are for [web] "
+		    "tokens only; see /api/v1/domains");
+		return;
+	}
 	if ((e = store_stats(st, rq->now, &s)) != STORE_OK) {
 		store_fail(r, "stats", e);
 		return;

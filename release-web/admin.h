@@ -8,7 +8,10 @@
  * parsed strictly by release-web/form.h; an unknown, repeated or malformed parameter
  * is 400. Errors are {"error": TEXT, "status": N} with that HTTP status.
  * Changes (release, delete, whitelist add and remove) are audited by the store in the
- * same transaction, as "admin:NAME" from the client's address.
+ * same transaction, as "admin:NAME" from the client's address; a per-domain token's
+ * as "admin:NAME (DOMAIN, ...)", the domains the change touched.
+ * A per-domain token sees and changes its domains' data only (admin_scope.h decides,
+ * admin.c applies it to every endpoint; docs/api.md, "Per-domain tokens").
  */
 #ifndef ECLUSE_ADMIN_H
 #define ECLUSE_ADMIN_H
@@ -35,7 +38,8 @@ struct admin_req {
 	size_t		 querylen;
 	const char	*body;		/* POST: form-urlencoded; may be empty */
 	size_t		 bodylen;
-	const char	*who;		/* the token's name */
+	const char	*who;		/* "admin:NAME", the token's name */
+	const struct admin_scope *scope;	/* what the token reaches (admin_auth.h) */
 	const char	*client;	/* the client's address */
 	long long	 now;		/* Unix seconds */
 };

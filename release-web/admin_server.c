@@ -122,12 +122,13 @@ fail(struct MHD_Connection *c, unsigned status, const char *why)
 	return send_json(c, &r);
 }
 
-/* The token's name, or NULL after logging the refusal. */
-static const char *
+/* The token, or NULL after logging the refusal. */
+static const struct admin_token *
 authenticate(const struct admin_ctx *a, struct MHD_Connection *c, const char *client)
 {
 	const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-	const char *name = NULL, *why = "missing";
+	const char *why = "missing";
+	const struct admin_token *name = NULL;
 	size_t n;
 
 	if (h != NULL) {
@@ -152,7 +153,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct admin_req rq;
 	struct admin_reply r;
 	char client[CLIENT_MAX];
-	const char *q, *name;
+	const struct admin_token *tok;
+	const char *q;
 
 	(void)cls;
 	(void)url;
@@ -195,13 +197,13 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		    "this method takes no body" : "body too large");
 	client_of(c, client);
 	/* authenticated on the first call; the name again, for the audit */
-	if ((name = authenticate(a, c, client)) == NULL)
+	if ((tok = authenticate(a, c, client)) == NULL)
 		return fail(c, 401, "missing or wrong bearer token");
 	memset(&rq, 0, sizeof(rq));
 	{
 		char who[8 + ADMIN_NAME_MAX];
 
-		snprintf(who, sizeof(who), "admin:%s", name);
+		snprintf(who, sizeof(who), "admin:%s", tok->name);
 		rq.method = method;
 		rq.path = ac->uri;
 		q = strchr(ac->uri, '?');
@@ -211,6 +213,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 		rq.body = ac->body != NULL ? ac->body : "";
 		rq.bodylen = ac->len;
 		rq.who = who;
+		rq.scope = &tok->scope;
 		rq.client = client;
 		rq.now = (long long)time(NULL);
 		admin_handle(a, &rq, &r);

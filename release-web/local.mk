@@ -15,6 +15,7 @@ release_web_libweb_a_SOURCES = \
 	release-web/router.c release-web/router.h \
 	release-web/json.c release-web/json.h \
 	release-web/admin_auth.c release-web/admin_auth.h \
+	release-web/admin_scope.c release-web/admin_scope.h \
 	release-web/proxies.c release-web/proxies.h
 release_web_libweb_a_CFLAGS = $(AM_CFLAGS) $(SODIUM_CFLAGS)
 

@@ -172,12 +172,8 @@ webconf_new(struct config *cf, int owns_cf, const struct web *fixed, int admin,
 	wc->cf = cf;
 	wc->owns_cf = owns_cf;
 	wc->w = *fixed;
-	if (admin && admin_tokens_parse(cf->admin_tokens, strlen(cf->admin_tokens),
-	    &wc->admin.tokens, &why) != 0) {
-		snprintf(err, errsz, "%s: [web] admin_tokens: %s (required with "
-		    "admin_listen)", cf->path, why);
+	if (admin && admin_tokens_load(cf, &wc->admin.tokens, err, errsz) != 0)
 		goto fail;
-	}
 	if (proxies_parse(cf->trusted_proxies, strlen(cf->trusted_proxies), &wc->proxies,
 	    &why) != 0) {
 		snprintf(err, errsz, "%s: [web] trusted_proxies: %s", cf->path, why);

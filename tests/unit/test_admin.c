@@ -1,7 +1,8 @@
 /*
  * test_admin.c - the admin API's pieces that need no server: the JSON writer (commas,
- * nesting, the one escaping function on hostile bytes) and the bearer tokens (parsing
- * of [web] admin_tokens, the check).
+ * nesting, the one escaping function on hostile bytes), the bearer tokens (parsing
+ * of [web] admin_tokens, the check, the merge of [web] and per-domain lists) and
+ * the scope decisions of per-domain tokens (admin_scope.h).
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <cmocka.h>
 
 #include "release-web/admin_auth.h"
+#include "release-web/admin_scope.h"
 #include "release-web/json.h"
 
 static char *
@@ -127,8 +129,12 @@ test_tokens_parse(void **state)
 	assert_int_equal(t.n, 2);
 	assert_string_equal(t.v[0].name, "ops");
 	assert_string_equal(t.v[1].name, "bot-2");
-	assert_string_equal(admin_tokens_check(&t, "abcdefghijklmnop", 16), "ops");
-	assert_string_equal(admin_tokens_check(&t, "ABC.def~ghi+jkl/mno=-_", 22), "bot-2");
+	assert_string_equal(admin_tokens_check(&t, "abcdefghijklmnop", 16)->name, "ops");
+	assert_string_equal(admin_tokens_check(&t, "ABC.def~ghi+jkl/mno=-_", 22)->name,
+	    "bot-2");
+	/* a parsed list reaches nothing until admin_tokens_add gives it a scope */
+	assert_false(t.v[0].scope.all);
+	assert_int_equal(t.v[0].scope.n, 0);
 	/* a prefix, an extension, another case, empty: no */
 	assert_null(admin_tokens_check(&t, "abcdefghijklmno", 15));
 	assert_null(admin_tokens_check(&t, "abcdefghijklmnopq", 17));
@@ -149,6 +155,113 @@ test_tokens_parse(void **state)
 	}
 }
 
+#define TA "tokenA-aaaaaaaaaaaa"
+#define TB "tokenB-bbbbbbbbbbbb"
+#define TG "tokenG-gggggggggggg"
+
+static const struct admin_token *
+find(const struct admin_tokens *t, const char *tok)
+{
+	return admin_tokens_check(t, tok, strlen(tok));
+}
+
+/* [web] and per-domain lists merged: scopes, and the conflicts refused with t left
+ * as it was. */
+static void
+test_tokens_merge(void **state)
+{
+	struct admin_tokens t;
+	const struct admin_token *k;
+	const char *why;
+	static const struct { const char *list, *domain, *why; } bad[] = {
+		{ "ops:" TG, "a.example", "token also in [web] admin_tokens" },
+		{ "ops:" TA, "a.example", "name stands for another token elsewhere" },
+		{ "other:" TA, "c.example", "token given elsewhere under another name" },
+		{ "acme:" TB, "c.example", "name stands for another token elsewhere" },
+		{ "acme:" TA, NULL, "token also in a [domain] admin_tokens" },
+		{ "new:tokenN-nnnnnnnnnnnn,bad", "c.example", "expected name:token" },
+		{ "x:tokenX-xxxxxxxxxxxx", "", "not a domain name" },
+	};
+	size_t i;
+
+	memset(&t, 0, sizeof(t));
+	assert_int_equal(admin_tokens_add(&t, "ops:" TG, strlen("ops:" TG), NULL, &why), 0);
+	assert_int_equal(admin_tokens_add(&t, "acme:" TA, strlen("acme:" TA), "A.Example.",
+	    &why), 0);
+	assert_int_equal(admin_tokens_add(&t, "beta:" TB ", acme:" TA,
+	    strlen("beta:" TB ", acme:" TA), "b.example", &why), 0);
+	assert_int_equal(t.n, 3);
+	k = find(&t, TG);
+	assert_non_null(k);
+	assert_true(k->scope.all);
+	k = find(&t, TA);
+	assert_string_equal(k->name, "acme");
+	assert_false(k->scope.all);
+	assert_int_equal(k->scope.n, 2);
+	assert_string_equal(k->scope.domains[0], "a.example");
+	assert_string_equal(k->scope.domains[1], "b.example");
+	k = find(&t, TB);
+	assert_int_equal(k->scope.n, 1);
+	assert_string_equal(k->scope.domains[0], "b.example");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		why = NULL;
+		assert_int_equal(admin_tokens_add(&t, bad[i].list, strlen(bad[i].list),
+		    bad[i].domain, &why), -1);
+		assert_string_equal(why, bad[i].why);
+		assert_int_equal(t.n, 3);
+		assert_int_equal(find(&t, TA)->scope.n, 2);
+	}
+	assert_null(find(&t, "tokenN-nnnnnnnnnnnn"));
+	admin_tokens_clear(&t);
+	assert_null(t.v);
+}
+
+/* The decisions: domains (case, trailing dot, prefixes and suffixes), addresses
+ * (the last '@'), messages, whitelist entries. */
+static void
+test_scope(void **state)
+{
+	char *doms[] = { "a.example", "b.example", "m.example" };
+	struct admin_scope s = { 0, doms, 3 }, all = { 1, NULL, 0 }, none = { 0, NULL, 0 };
+	static const char *const in_a[] = { "x@a.example", "y@A.EXAMPLE." };
+	static const char *const mixed[] = { "x@a.example", "y@c.example" };
+	static const char *const out[] = { "x@c.example", "a.example@c.example" };
+	static const struct { const char *d; int want; } cases[] = {
+		{ "a.example", 1 }, { "B.Example", 1 }, { "m.example.", 1 },
+		{ "c.example", 0 }, { "a.exampl", 0 }, { "a.example.org", 0 },
+		{ "xa.example", 0 }, { "", 0 }, { ".", 0 }, { "a.example..", 0 },
+		{ "0", 0 }, { "z.example", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		assert_int_equal(admin_scope_domain(&s, cases[i].d, strlen(cases[i].d)),
+		    cases[i].want);
+		assert_int_equal(admin_scope_domain(&none, cases[i].d, strlen(cases[i].d)), 0);
+		assert_int_equal(admin_scope_domain(&all, cases[i].d, strlen(cases[i].d)), 1);
+	}
+	/* a NUL inside never matches a shorter name */
+	assert_int_equal(admin_scope_domain(&s, "a.example\0x", 11), 0);
+	assert_int_equal(admin_scope_rcpt(&s, "bob@a.example", 13), 1);
+	assert_int_equal(admin_scope_rcpt(&s, "a.example", 9), 0);
+	assert_int_equal(admin_scope_rcpt(&s, "bob@", 4), 0);
+	assert_int_equal(admin_scope_rcpt(&s, "\"x@c.example\"@b.example", 23), 1);
+	assert_int_equal(admin_scope_rcpt(&s, "x@a.example@c.example", 21), 0);
+	assert_int_equal(admin_scope_held(&s, in_a, 2), ADMIN_REACH_ALL);
+	assert_int_equal(admin_scope_held(&s, mixed, 2), ADMIN_REACH_PART);
+	assert_int_equal(admin_scope_held(&s, out, 2), ADMIN_REACH_NONE);
+	assert_int_equal(admin_scope_held(&s, out, 0), ADMIN_REACH_NONE);
+	assert_int_equal(admin_scope_held(&all, mixed, 2), ADMIN_REACH_ALL);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_GLOBAL, ""), 0);
+	assert_int_equal(admin_scope_wl(&all, STORE_WL_GLOBAL, ""), 1);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_DOMAIN, "A.example"), 1);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_DOMAIN, "c.example"), 0);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_DOMAIN, "x@a.example"), 0);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_RECIPIENT, "x@a.example"), 1);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_RECIPIENT, "x@c.example"), 0);
+	assert_int_equal(admin_scope_wl(&s, STORE_WL_RECIPIENT, "a.example"), 0);
+}
+
 int
 main(void)
 {
@@ -156,6 +269,8 @@ main(void)
 		cmocka_unit_test(test_json_structure),
 		cmocka_unit_test(test_json_escaping),
 		cmocka_unit_test(test_tokens_parse),
+		cmocka_unit_test(test_tokens_merge),
+		cmocka_unit_test(test_scope),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

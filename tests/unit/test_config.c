@@ -48,6 +48,18 @@ test_defaults(void **state)
 	assert_non_null(config_domain(cf, "EXAMPLE.org.", 12));
 	assert_null(config_domain(cf, "example.org.evil", 16));
 	assert_null(config_domain(cf, "sub.example.org", 15));
+	assert_string_equal(cf->domains[0].admin_tokens, "");
+	assert_int_equal(cf->domains[0].admin_tokens_line, 0);
+	config_free(cf);
+	unlink(path);
+	/* the line of a domain's admin_tokens, for ecluse-web's errors (comments and
+	 * blank lines counted as inih counts them) */
+	cf = load("# c\n\n[domain a.example]\nnext_hop = h:25\n[domain b.example]\n"
+	    "next_hop = h:25\n; note\nadmin_tokens = acme:abcdefghijklmnop\n", err);
+	assert_non_null(cf);
+	assert_int_equal(cf->domains[0].admin_tokens_line, 0);
+	assert_int_equal(cf->domains[1].admin_tokens_line, 8);
+	assert_string_equal(cf->domains[1].admin_tokens, "acme:abcdefghijklmnop");
 	config_free(cf);
 	unlink(path);
 }
@@ -68,6 +80,11 @@ test_errors(void **state)
 		{ "[domain a..b]\nnext_hop = h:25\n", ":2: [domain a..b]: not a valid domain name" },
 		{ "[domain a.b]\nnext_hop = h\n", ":2: [domain a.b] next_hop: expected host:port" },
 		{ "[domain a.b]\nfoo = 1\n", ":2: [domain a.b] foo: unknown key" },
+		/* a secret list is never silently replaced by a second line */
+		{ "[domain a.b]\nnext_hop = h:25\nadmin_tokens = x\nadmin_tokens = y\n",
+		  ":4: [domain a.b] admin_tokens: key set twice" },
+		{ "[domain a.b]\nadmin_tokens = x\n  y\nnext_hop = h:25\n",
+		  ":3: [domain a.b] admin_tokens: key set twice" },
 		{ "[policy]\nmode = maybe\n", ":2: [policy] mode: expected enforce, monitor or off" },
 		{ "[smtpd]\ntls_cert = /x\n", "tls_cert and tls_key" },
 		{ "no section line\n", ":1: " },
