@@ -191,18 +191,34 @@ struct parse_state {
 	unsigned char	 seen[NKEYS(keys)];
 	FILE		*f;
 	unsigned	 line;	/* of the file: the one on_key is called for */
+	unsigned	 too_long;	/* the first line longer than inih reads, or 0 */
+	int		 line_max;	/* the characters inih reads of a line */
 };
 
-/* inih's reader, counting lines as inih does (one per call), so that on_key knows
- * where a key is: Debian's inih is built without INI_HANDLER_LINENO. */
+/*
+ * inih's reader, counting lines as inih does (one per call), so that on_key knows
+ * where a key is: Debian's inih is built without INI_HANDLER_LINENO. A line longer
+ * than inih's buffer would reach it in pieces, the rest parsed as lines of their
+ * own (a value cut short, or an error naming the wrong line): the reading stops at
+ * such a line, and config_load names it.
+ */
 static char *
 read_line(char *buf, int size, void *stream)
 {
 	struct parse_state *ps = stream;
-	char *s = fgets(buf, size, ps->f);
+	char *s;
+	size_t len;
 
-	if (s != NULL)
-		ps->line++;
+	if (ps->too_long || (s = fgets(buf, size, ps->f)) == NULL)
+		return NULL;
+	ps->line++;
+	len = strlen(s);
+	/* a full buffer without the newline, and more to come on that line */
+	if (len + 1 == (size_t)size && s[len - 1] != '\n' && getc(ps->f) != EOF) {
+		ps->too_long = ps->line;
+		ps->line_max = size - 2;	/* room is left for the newline */
+		return NULL;
+	}
 	return s;
 }
 
@@ -486,6 +502,11 @@ config_load(const char *path, char *err, size_t errsz)
 	else {
 		line = ini_parse_stream(read_line, &ps, on_key, &ps);
 		fclose(ps.f);
+		if (ps.too_long && (line == 0 || (unsigned)line > ps.too_long)) {
+			snprintf(err, errsz, "%s:%u: line longer than %d characters", path,
+			    ps.too_long, ps.line_max);
+			goto fail;
+		}
 	}
 	if (line < 0) {
 		snprintf(err, errsz, "%s: cannot open: %s", path, strerror(errno));

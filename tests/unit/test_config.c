@@ -66,6 +66,10 @@ test_defaults(void **state)
 
 struct bad { const char *text; const char *want; };
 
+#define LONG_10 "xxxxxxxxxx"
+#define LONG_190 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 \
+	LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10 LONG_10
+
 static void
 test_errors(void **state)
 {
@@ -89,6 +93,12 @@ test_errors(void **state)
 		{ "[smtpd]\ntls_cert = /x\n", "tls_cert and tls_key" },
 		{ "no section line\n", ":1: " },
 		{ "[smtpd]\nmax_message_size = 99999999999999999999G\n", ":2: [smtpd] max_message_size: number out of range" },
+		/* inih reads 199 bytes of a line: a longer one would reach it as a value
+		 * cut short and the rest as a line of its own */
+		{ "[policy]\nauthserv_id = " LONG_190 "\n[domain a.b]\nnext_hop = h:25\n",
+		  ":2: line longer than 198 characters" },
+		{ "[smtpd]\n# " LONG_190 LONG_190 "\n[domain a.b]\nnext_hop = h:25\n",
+		  ":2: line longer than 198 characters" },
 	};
 	size_t i;
 
