@@ -19,6 +19,8 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
 import harness
 
 # The header that records a release, as reinject_header() writes it.
@@ -154,3 +156,20 @@ class Runner:
 
     def stop(self):
         return self.proc.stop()
+
+
+# --- fixtures (import them by name into a test file) ------------------------------------
+
+@pytest.fixture
+def store(tmp_path):
+    return Store(tmp_path / "ecluse.db")
+
+
+@pytest.fixture
+def make_runner(procs, tmp_path, store):
+    count = [0]
+
+    def make(domains, **kw):
+        count[0] += 1
+        return Runner(procs, tmp_path / f"runner{count[0]}", store, domains, **kw)
+    return make

@@ -7,34 +7,17 @@ loss, never a third copy, and the message ends "delivered".
 """
 
 import asyncio
-import os
 import sqlite3
 import time
 from datetime import datetime, timezone
 
-import pytest
-
 import harness
-from reinjectlib import LEASE_MARGIN, Runner, Store, split_release_header
+from reinjectlib import LEASE_MARGIN, split_release_header
+from reinjectlib import make_runner, store  # noqa: F401  (fixtures)
 
 # How long the claim waits for the lock in the lease test: under
 # STORE_BUSY_TIMEOUT_MS (5 s), and well over the 1 s tolerance of the check.
 WAIT = 4
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "ecluse.db")
-
-
-@pytest.fixture
-def make_runner(procs, tmp_path, store):
-    count = [0]
-
-    def make(domains, **kw):
-        count[0] += 1
-        return Runner(procs, tmp_path / f"runner{count[0]}", store, domains, **kw)
-    return make
 
 
 def test_kill_after_250_before_done_delivers_one_more_copy(store, make_sink, make_runner):

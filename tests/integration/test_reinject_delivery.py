@@ -5,25 +5,9 @@ written to the store as the quarantine and ecluse-web write them."""
 
 import time
 
-import pytest
-
 import harness
-from reinjectlib import POLL, Runner, Store, epoch, split_release_header
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "ecluse.db")
-
-
-@pytest.fixture
-def make_runner(procs, tmp_path, store):
-    count = [0]
-
-    def make(domains, **kw):
-        count[0] += 1
-        return Runner(procs, tmp_path / f"runner{count[0]}", store, domains, **kw)
-    return make
+from reinjectlib import POLL, epoch, split_release_header
+from reinjectlib import make_runner, store  # noqa: F401  (fixtures)
 
 
 def body_with_dots():

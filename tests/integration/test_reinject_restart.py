@@ -7,25 +7,9 @@ import os
 import signal
 import time
 
-import pytest
-
 import harness
-from reinjectlib import Runner, Store, split_release_header
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "ecluse.db")
-
-
-@pytest.fixture
-def make_runner(procs, tmp_path, store):
-    count = [0]
-
-    def make(domains, **kw):
-        count[0] += 1
-        return Runner(procs, tmp_path / f"runner{count[0]}", store, domains, **kw)
-    return make
+from reinjectlib import split_release_header
+from reinjectlib import make_runner, store  # noqa: F401  (fixtures)
 
 
 def test_kill_before_the_next_hop_has_it_delivers_once(store, sink, make_runner):

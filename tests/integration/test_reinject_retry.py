@@ -5,25 +5,9 @@ import re
 import time
 from datetime import datetime, timezone
 
-import pytest
-
 import harness
-from reinjectlib import Runner, Store, epoch, split_release_header
-
-
-@pytest.fixture
-def store(tmp_path):
-    return Store(tmp_path / "ecluse.db")
-
-
-@pytest.fixture
-def make_runner(procs, tmp_path, store):
-    count = [0]
-
-    def make(domains, **kw):
-        count[0] += 1
-        return Runner(procs, tmp_path / f"runner{count[0]}", store, domains, **kw)
-    return make
+from reinjectlib import epoch, split_release_header
+from reinjectlib import make_runner, store  # noqa: F401  (fixtures)
 
 
 def log_time(stamp):
