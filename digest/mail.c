@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "common/template.h"
@@ -155,6 +156,35 @@ lang_q(const struct digest_in *in)
 	return strcmp(in->lang, "fr") == 0 ? "?lang=fr" : "";
 }
 
+/*
+ * The addresses of this digest's mailbox the message was sent to, when one of them is
+ * a subaddress (alice+shop@ for the digest of alice@: the tag tells the recipient
+ * which address a sender had), as many as fit; else "" (the row shows no To:).
+ */
+static void
+subaddresses(const struct digest_in *in, const struct store_held *h, char out[SHOWN_MAX])
+{
+	size_t i, n = 0, len;
+	int tagged = 0;
+
+	out[0] = '\0';
+	for (i = 0; i < h->nrcpts && h->mailboxes != NULL; i++)
+		if (strcasecmp(h->mailboxes[i], in->rcpt) == 0 &&
+		    strcasecmp(h->rcpts[i], in->rcpt) != 0)
+			tagged = 1;
+	if (!tagged)
+		return;
+	for (i = 0; i < h->nrcpts; i++) {
+		if (strcasecmp(h->mailboxes[i], in->rcpt) != 0)
+			continue;
+		len = strlen(h->rcpts[i]);
+		if (n + 2 + len >= SHOWN_MAX)
+			break;
+		n += (size_t)snprintf(out + n, SHOWN_MAX - n, "%s%s", n > 0 ? ", " : "",
+		    h->rcpts[i]);
+	}
+}
+
 /* The vars of one message row: shown texts and both links. */
 static void
 row_vars(const struct digest_in *in, const struct store_held *h, const char *page_url,
@@ -177,6 +207,9 @@ row_vars(const struct digest_in *in, const struct store_held *h, const char *pag
 	    strftime(text, sizeof(text), "%Y-%m-%d %H:%M UTC", &tm) == 0)
 		snprintf(text, sizeof(text), "?");
 	tmpl_vars_set_str(v, "date", text);
+	subaddresses(in, h, text);
+	printable(text, text);
+	tmpl_vars_set_str(v, "to", text);
 	tmpl_vars_set_str(v, "release_url", release_url);
 	tmpl_vars_set_str(v, "allow_url", allow_url);
 }

@@ -150,6 +150,9 @@ def test_held_for_subaddress_in_mailbox_digest_and_page(make_smtpd, sink, dns, w
     assert msg["Subject"] == "Messages held for you: 2"
     text = msg.get_body(preferencelist=("plain",)).get_content()
     assert "News" in text and "Shop" in text and "Carol" not in text
+    # each row names the addresses of b the sender had
+    assert "Subject: News\n  To:      b+news@example.net\n" in text, text
+    assert "Subject: Shop\n  To:      b+shop@example.net, b@example.net\n" in text, text
 
     # b's page, from the digest's link: both messages
     page_url = re.search(re.escape(web.base) + r"(/u/[A-Za-z0-9_-]+)", text).group(1)

@@ -188,6 +188,54 @@ test_french_seven_bit(void **state)
 	free(body);
 }
 
+/* The digest of a mailbox (bob@, recipient_delimiter "+") names the subaddresses a
+ * message went to, and only when it went to one: bob+shop@ tells bob which address
+ * the sender had; a message to bob@ alone has no To: line; addresses of other
+ * mailboxes are never shown. */
+static void
+test_subaddresses(void **state)
+{
+	char *r1[] = { "bob+shop@example.org", "carol@example.org" };
+	char *m1[] = { "bob@example.org", "carol@example.org" };
+	char *r2[] = { "Bob@example.org" };
+	char *m2[] = { "Bob@example.org" };
+	char *r3[] = { "bob@example.org", "bob+news@example.org" };
+	char *m3[] = { "bob@example.org", "bob@example.org" };
+	struct store_held h[3] = {
+		held(21, "shop@example.net", "Order", ""),
+		held(22, "friend@example.net", "Hello", ""),
+		held(23, "list@example.net", "News", ""),
+	};
+	struct digest_in in;
+	char *head, *body, *txt, *html, *row2, *row3;
+	size_t hl, bl;
+	const char *why;
+
+	h[0].rcpts = r1, h[0].mailboxes = m1, h[0].nrcpts = 2;
+	h[1].rcpts = r2, h[1].mailboxes = m2, h[1].nrcpts = 1;
+	h[2].rcpts = r3, h[2].mailboxes = m3, h[2].nrcpts = 2;
+	in = input("en", h, 3);
+	assert_int_equal(digest_build(&in, &head, &hl, &body, &bl, &why), DIGEST_OK);
+	txt = part(body, "text/plain");
+	html = part(body, "text/html");
+	row2 = strstr(txt, "From:    friend@example.net");
+	row3 = strstr(txt, "From:    list@example.net");
+	assert_non_null(row2);
+	assert_non_null(row3);
+	assert_non_null(strstr(txt, "  Subject: Order\n  To:      bob+shop@example.org\n"
+	    "  Sent:"));
+	assert_non_null(strstr(txt, "  Subject: Hello\n  Sent:"));
+	assert_non_null(strstr(row3, "  To:      bob@example.org, bob+news@example.org\n"));
+	assert_null(strstr(txt, "carol"));
+	assert_non_null(strstr(html, "Order<br><small>To bob+shop@example.org</small></td>"));
+	assert_non_null(strstr(html, "Hello</td>"));
+	assert_null(strstr(html, "carol"));
+	free(txt);
+	free(html);
+	free(head);
+	free(body);
+}
+
 static void
 test_refusals(void **state)
 {
@@ -216,6 +264,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_english),
 		cmocka_unit_test(test_french_seven_bit),
+		cmocka_unit_test(test_subaddresses),
 		cmocka_unit_test(test_refusals),
 	};
 
