@@ -10,6 +10,7 @@
   release_header  the regular expression of the header the runner adds.
 """
 
+import asyncio
 import json
 import os
 import re
@@ -156,6 +157,25 @@ class Runner:
 
     def stop(self):
         return self.proc.stop()
+
+
+class SlowRcpt:
+    """An aiosmtpd handler for a next hop that answers each RCPT after `delay`
+    seconds: every reply within the reply timeout, the whole attempt over its
+    budget."""
+
+    def __init__(self, delay):
+        self.delay = delay
+        self.delivered = []
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(self.delay)
+        envelope.rcpt_tos.append(address)
+        return "250 2.1.5 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered.append(envelope.original_content)
+        return "250 2.0.0 OK"
 
 
 # --- fixtures (import them by name into a test file) ------------------------------------

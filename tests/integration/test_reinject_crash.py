@@ -6,13 +6,12 @@ What a user may see is bounded: one more copy, after the dead runner's lease; ne
 loss, never a third copy, and the message ends "delivered".
 """
 
-import asyncio
 import sqlite3
 import time
 from datetime import datetime, timezone
 
 import harness
-from reinjectlib import LEASE_MARGIN, split_release_header
+from reinjectlib import LEASE_MARGIN, SlowRcpt, split_release_header
 from reinjectlib import make_runner, store  # noqa: F401  (fixtures)
 
 # How long the claim waits for the lock in the lease test: under
@@ -58,23 +57,6 @@ def log_time(line):
     return datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
         tzinfo=timezone.utc).timestamp()
 
-
-class SlowRcpt:
-    """A next hop that answers each RCPT after `delay` seconds: every reply within the
-    reply timeout, the whole attempt over its budget."""
-
-    def __init__(self, delay):
-        self.delay = delay
-        self.delivered = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        await asyncio.sleep(self.delay)
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.delivered.append(envelope.original_content)
-        return "250 2.0.0 OK"
 
 
 def claim_after_lock(store, make_runner, hop_addr, timeouts, **kw):

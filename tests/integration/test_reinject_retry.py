@@ -6,7 +6,7 @@ import time
 from datetime import datetime, timezone
 
 import harness
-from reinjectlib import epoch, split_release_header
+from reinjectlib import SlowRcpt, epoch, split_release_header
 from reinjectlib import make_runner, store  # noqa: F401  (fixtures)
 
 
@@ -189,24 +189,6 @@ def test_one_recipient_deferred_defers_the_whole_message(store, make_runner):
     finally:
         ctl.stop()
 
-
-class SlowRcpt:
-    """A next hop that takes `delay` seconds to answer each RCPT: every reply within
-    the reply timeout, the whole attempt over its budget."""
-
-    def __init__(self, delay):
-        self.delay = delay
-        self.delivered = []
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        import asyncio
-        await asyncio.sleep(self.delay)
-        envelope.rcpt_tos.append(address)
-        return "250 2.1.5 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.delivered.append(envelope.original_content)
-        return "250 2.0.0 OK"
 
 
 def test_attempt_ends_at_its_time_budget(store, make_runner):

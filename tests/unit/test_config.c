@@ -15,27 +15,14 @@
 #include <cmocka.h>
 
 #include "common/config.h"
+#include "tests/unit/conf_text.h"
 
-static char path[64];
-
-static struct config *
-load(const char *text, char *err)
-{
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/ecluse-test-conf-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return config_load(path, err, CONFIG_ERR_MAX);
-}
 
 static void
 test_defaults(void **state)
 {
 	char err[CONFIG_ERR_MAX] = "";
-	struct config *cf = load("[domain Example.ORG]\nnext_hop = 127.0.0.1:2526\n", err);
+	struct config *cf = conf_load("[domain Example.ORG]\nnext_hop = 127.0.0.1:2526\n", err);
 
 	assert_non_null(cf);
 	assert_int_equal(cf->max_recipients, 100);
@@ -51,17 +38,17 @@ test_defaults(void **state)
 	assert_string_equal(cf->domains[0].admin_tokens, "");
 	assert_int_equal(cf->domains[0].admin_tokens_line, 0);
 	config_free(cf);
-	unlink(path);
+	unlink(conf_path);
 	/* the line of a domain's admin_tokens, for ecluse-web's errors (comments and
 	 * blank lines counted as inih counts them) */
-	cf = load("# c\n\n[domain a.example]\nnext_hop = h:25\n[domain b.example]\n"
+	cf = conf_load("# c\n\n[domain a.example]\nnext_hop = h:25\n[domain b.example]\n"
 	    "next_hop = h:25\n; note\nadmin_tokens = acme:abcdefghijklmnop\n", err);
 	assert_non_null(cf);
 	assert_int_equal(cf->domains[0].admin_tokens_line, 0);
 	assert_int_equal(cf->domains[1].admin_tokens_line, 8);
 	assert_string_equal(cf->domains[1].admin_tokens, "acme:abcdefghijklmnop");
 	config_free(cf);
-	unlink(path);
+	unlink(conf_path);
 }
 
 struct bad { const char *text; const char *want; };
@@ -104,12 +91,12 @@ test_errors(void **state)
 
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[CONFIG_ERR_MAX] = "";
-		struct config *cf = load(cases[i].text, err);
+		struct config *cf = conf_load(cases[i].text, err);
 
 		if (cf != NULL || strstr(err, cases[i].want) == NULL ||
-		    strncmp(err, path, strlen(path)) != 0)
+		    strncmp(err, conf_path, strlen(conf_path)) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
-		unlink(path);
+		unlink(conf_path);
 	}
 }
 
@@ -117,12 +104,12 @@ static void
 test_sizes(void **state)
 {
 	char err[CONFIG_ERR_MAX] = "";
-	struct config *cf = load("[smtpd]\nmax_message_size = 2M\n", err);
+	struct config *cf = conf_load("[smtpd]\nmax_message_size = 2M\n", err);
 
 	assert_non_null(cf);
 	assert_int_equal(cf->max_message_size, 2 * 1024 * 1024);
 	config_free(cf);
-	unlink(path);
+	unlink(conf_path);
 	assert_null(config_load("/nonexistent/ecluse.conf", err, sizeof(err)));
 	assert_non_null(strstr(err, "/nonexistent/ecluse.conf: cannot open"));
 }
@@ -146,7 +133,7 @@ test_many_domains(void **state)
 	for (i = 0; i < MANY_DOMAINS; i++)
 		n += (size_t)snprintf(text + n, cap - n, "[domain c%zu.example]\n"
 		    "next_hop = 127.0.0.1:%zu\n", i, 1000 + i);
-	cf = load(text, err);
+	cf = conf_load(text, err);
 	assert_non_null(cf);
 	assert_int_equal(cf->ndomains, MANY_DOMAINS);
 	for (i = 0; i < MANY_DOMAINS; i++) {
@@ -169,7 +156,7 @@ test_many_domains(void **state)
 	assert_null(config_domain(cf, name, strlen(name)));
 	assert_null(config_domain(cf, "", 0));
 	config_free(cf);
-	unlink(path);
+	unlink(conf_path);
 
 	n = (size_t)snprintf(text, cap, "[domain A.example]\nnext_hop = h:25\n"
 	    "[domain b.example]\nnext_hop = h:25\n");
@@ -177,9 +164,9 @@ test_many_domains(void **state)
 		n += (size_t)snprintf(text + n, cap - n, "[domain c%zu.example]\n"
 		    "next_hop = h:25\n", i);
 	snprintf(text + n, cap - n, "[domain a.EXAMPLE]\nnext_hop = h:25\n");
-	assert_null(load(text, err));
+	assert_null(conf_load(text, err));
 	assert_non_null(strstr(err, ":86: [domain a.EXAMPLE]: domain configured twice"));
-	unlink(path);
+	unlink(conf_path);
 	free(text);
 }
 

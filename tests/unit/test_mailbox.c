@@ -17,21 +17,8 @@
 
 #include "common/config.h"
 #include "common/mailbox.h"
+#include "tests/unit/conf_text.h"
 
-static char path[64];
-
-static struct config *
-load(const char *text, char *err)
-{
-	int fd;
-
-	snprintf(path, sizeof(path), "/tmp/ecluse-test-mailbox-XXXXXX");
-	fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return config_load(path, err, CONFIG_ERR_MAX);
-}
 
 struct mcase {
 	const char	*addr;
@@ -157,9 +144,9 @@ test_config_keys(void **state)
 	size_t outlen;
 
 	(void)state;
-	cf = load("[domain a.example]\nnext_hop = 127.0.0.1:2526\n", err);
+	cf = conf_load("[domain a.example]\nnext_hop = 127.0.0.1:2526\n", err);
 	assert_non_null(cf);
-	unlink(path);
+	unlink(conf_path);
 	assert_string_equal(cf->recipient_delimiter, "");
 	assert_string_equal(cf->domains[0].recipient_delimiter, "");
 	assert_int_equal(mailbox_of_config(cf, "x+y@A.example", 13, out, &outlen),
@@ -168,13 +155,13 @@ test_config_keys(void **state)
 	config_free(cf);
 
 	/* the domain sections come before [policy]: inherited after the whole file */
-	cf = load("[domain a.example]\nnext_hop = 127.0.0.1:2526\n"
+	cf = conf_load("[domain a.example]\nnext_hop = 127.0.0.1:2526\n"
 	    "[domain b.example]\nnext_hop = 127.0.0.1:2526\nrecipient_delimiter =\n"
 	    "[domain c.example]\nnext_hop = 127.0.0.1:2526\nrecipient_delimiter = -\n"
 	    "[policy]\nrecipient_delimiter = +\n", err);
 	if (cf == NULL)
 		fail_msg("%s", err);
-	unlink(path);
+	unlink(conf_path);
 	assert_string_equal(cf->recipient_delimiter, "+");
 	assert_string_equal(cf->domains[0].recipient_delimiter, "+");
 	assert_string_equal(cf->domains[1].recipient_delimiter, "");
@@ -220,13 +207,13 @@ test_config_errors(void **state)
 	(void)state;
 	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		char err[CONFIG_ERR_MAX] = "";
-		struct config *cf = load(cases[i].text, err);
+		struct config *cf = conf_load(cases[i].text, err);
 
 		if (cf != NULL || strstr(err, cases[i].want) == NULL ||
-		    strncmp(err, path, strlen(path)) != 0)
+		    strncmp(err, conf_path, strlen(conf_path)) != 0)
 			fail_msg("case %zu: got \"%s\", want \"%s\"", i, err, cases[i].want);
 		config_free(cf);
-		unlink(path);
+		unlink(conf_path);
 	}
 }
 
