@@ -65,7 +65,7 @@ common_libcommon_a_SOURCES += common/mailbox.c common/mailbox.h
 if HAVE_CMOCKA
 check_PROGRAMS += tests/unit/test_mailbox
 TESTS += tests/unit/test_mailbox
-tests_unit_test_mailbox_SOURCES = tests/unit/test_mailbox.c
+tests_unit_test_mailbox_SOURCES = tests/unit/test_mailbox.c tests/unit/conf_text.h
 tests_unit_test_mailbox_CFLAGS = $(AM_CFLAGS) $(CMOCKA_CFLAGS)
 tests_unit_test_mailbox_LDADD = common/libcommon.a $(CMOCKA_LIBS) $(INIH_LIBS)
 endif
